@@ -1,0 +1,70 @@
+// The command line as a user meets it: a real process, its exit code and its words.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../src/paths.ts';
+
+const BIN = path.join(repoRoot, 'bin', 'kadapter.js');
+
+function kadapter(args: string[], env: Record<string, string> = {}) {
+  const run = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CORENLP_URLS: '', NEO4J_URI: '', ...env },
+  });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+describe('kadapter CLI', () => {
+  it('lists every stage and the services in --help', () => {
+    const { code, out } = kadapter(['--help']);
+    expect(code).toBe(0);
+    for (const cmd of ['build-data', 'train', 'evaluate', 'ablate', 'pipeline', 'services', 'config']) {
+      expect(out).toContain(cmd);
+    }
+  });
+
+  it.each([
+    'build-data', 'train', 'evaluate', 'ablate', 'pipeline',
+    'services fetch', 'services start', 'services status', 'services stop', 'config',
+  ])('"%s" takes --profile and --help', (cmd) => {
+    const { code, out } = kadapter([...cmd.split(' '), '--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/--profile <name>[\s\S]*choices:\s+"smoke",\s+"default",\s+"full"/);
+  });
+
+  it('rejects an unknown profile with usage exit code 2', () => {
+    const { code, err } = kadapter(['build-data', '--profile', 'huge']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/argument 'huge' is invalid/);
+  });
+
+  it('rejects an unknown flag and an unknown command with exit code 2', () => {
+    expect(kadapter(['train', '--epochs-please']).code).toBe(2);
+    expect(kadapter(['frobnicate']).code).toBe(2);
+  });
+
+  it('refuses stages that are not built yet instead of faking success', () => {
+    const { code, err } = kadapter(['train', '--profile', 'smoke']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/stage "train" is not built yet/);
+  });
+
+  it('prints the resolved configuration with the password hidden', () => {
+    const { code, out } = kadapter(['config', '--profile', 'smoke'], {
+      NEO4J_URI: 'bolt://graph.invalid:7687',
+      NEO4J_PASSWORD: 'top-secret-value',
+    });
+    expect(code).toBe(0);
+    const config = JSON.parse(out);
+    expect(config.profile).toBe('smoke');
+    expect(config.services.neo4j.uri).toBe('bolt://graph.invalid:7687');
+    expect(out).not.toContain('top-secret-value');
+  });
+
+  it('stops at start-up on an invalid environment value, naming it', () => {
+    const { code, err } = kadapter(['config'], { KADAPTER_BACKEND: 'abacus' });
+    expect(code).toBe(1);
+    expect(err).toMatch(/^kadapter: invalid configuration: backend \(from KADAPTER_BACKEND\)/);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+});

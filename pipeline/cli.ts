@@ -1,0 +1,102 @@
+// The `kadapter` command: stages of the pipeline and the services they use.
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig, redactConfig } from '../src/config/load.ts';
+import { PROFILE_NAMES } from '../src/config/schema.ts';
+import { UsageError, UserError } from '../src/errors.ts';
+import { stopServicesOnSignals } from '../src/services/session.ts';
+import { STAGES, type Stage } from './stages.ts';
+import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
+
+interface CommonOptions {
+  profile: string;
+}
+
+function profileOption(): Option {
+  return new Option('--profile <name>', 'scale of data, models and services').choices(PROFILE_NAMES).default('default');
+}
+
+function withProfile(cmd: Command): Command {
+  return cmd.addOption(profileOption());
+}
+
+async function runStages(stages: Stage[], opts: CommonOptions & { force?: boolean; input?: string[] }): Promise<void> {
+  const config = loadConfig({ profile: opts.profile });
+  for (const s of stages) {
+    process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
+    await s.run(config, { force: opts.force ?? false, inputs: opts.input ?? [] });
+  }
+}
+
+const INPUT_HELP = 'extra text files to parse (build-data), one sentence or paragraph a line';
+
+export function buildProgram(): Command {
+  const program = new Command('kadapter')
+    .description('K-Adapter knowledge infusion: build data with CoreNLP and Neo4j, train adapters, evaluate')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  for (const s of STAGES) {
+    const cmd = withProfile(program.command(s.name))
+      .description(s.summary)
+      .option('--force', 'rerun even when inputs and parameters are unchanged');
+    if (s.name === 'build-data') cmd.option('--input <glob...>', INPUT_HELP);
+    cmd.action((opts) => runStages([s], opts));
+  }
+
+  withProfile(program.command('pipeline'))
+    .description(`every stage in order: ${STAGES.map((s) => s.name).join(' → ')}`)
+    .option('--force', 'rerun every stage')
+    .option('--input <glob...>', INPUT_HELP)
+    .action((opts) => runStages(STAGES, opts));
+
+  const services = program.command('services').description('CoreNLP and Neo4j kept running across commands');
+  withProfile(services.command('fetch'))
+    .description('download the service jars from Maven Central into the cache (once)')
+    .action((opts: CommonOptions) => fetchServices(loadConfig(opts)));
+  withProfile(services.command('start'))
+    .description('start CoreNLP and Neo4j on loopback ports and keep them running')
+    .action((opts: CommonOptions) => startServices(loadConfig(opts)));
+  withProfile(services.command('status'))
+    .description('versions, endpoints, memory and health of the services')
+    .action(async (opts: CommonOptions) => {
+      if (!(await printStatus(loadConfig(opts)))) process.exitCode = 1;
+    });
+  withProfile(services.command('stop'))
+    .description('stop the services kept by "services start"')
+    .action((opts: CommonOptions) => stopServices(loadConfig(opts)));
+
+  withProfile(program.command('config'))
+    .description('print the resolved configuration (secrets hidden)')
+    .action((opts: CommonOptions) => {
+      process.stdout.write(`${JSON.stringify(redactConfig(loadConfig(opts)), null, 2)}\n`);
+    });
+
+  return program;
+}
+
+function fail(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and version are answers, not errors; every other parse problem is a usage error.
+    return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code) ? 0 : 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`kadapter: ${err.message}\n(run with --help for usage)\n`);
+    return 2;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`kadapter: ${err.message}\n`);
+    for (const line of err.details) process.stderr.write(`  | ${line}\n`);
+    return 1;
+  }
+  process.stderr.write(`kadapter: unexpected error\n${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  stopServicesOnSignals();
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = fail(err);
+  }
+}

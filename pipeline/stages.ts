@@ -1,0 +1,44 @@
+// The pipeline's stages in order. Each stage's recipe lands with its issue; until then the stage
+// refuses to run rather than report a success it did not earn.
+import type { Config } from '../src/config/schema.ts';
+import { NotBuiltError } from '../src/errors.ts';
+
+export interface StageOptions {
+  force: boolean;
+  inputs: string[];
+}
+
+export interface Stage {
+  name: 'build-data' | 'train' | 'evaluate' | 'ablate';
+  summary: string;
+  run(config: Config, opts: StageOptions): Promise<void>;
+}
+
+function notBuilt(name: Stage['name'], issues: string): Stage['run'] {
+  return async () => {
+    throw new NotBuiltError(`stage "${name}" is not built yet (${issues})`);
+  };
+}
+
+export const STAGES: Stage[] = [
+  {
+    name: 'build-data',
+    summary: 'parse sentences with CoreNLP and build relation examples from the Neo4j knowledge graph',
+    run: notBuilt('build-data', 'issues 3 and 4: dependency data, knowledge-graph facts'),
+  },
+  {
+    name: 'train',
+    summary: 'train the linguistic and factual adapters on the frozen base model',
+    run: notBuilt('train', 'issues 5 and 6: base encoder, adapters'),
+  },
+  {
+    name: 'evaluate',
+    summary: 'evaluate adapters and baselines on entity typing and relation classification',
+    run: notBuilt('evaluate', 'issue 7: evaluation'),
+  },
+  {
+    name: 'ablate',
+    summary: 'ablations over combined adapters (which adapters, sum or concat, which layers)',
+    run: notBuilt('ablate', 'issue 7: evaluation'),
+  },
+];

@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, redactConfig } from './load.ts';
+import { ConfigError, UsageError } from '../errors.ts';
+
+const env = (vars: Record<string, string> = {}) => ({ HOME: '/home/someone', ...vars });
+
+describe('loadConfig', () => {
+  it('uses the default profile when none is given', () => {
+    const config = loadConfig({ env: env() });
+    expect(config.profile).toBe('default');
+    expect(config.data.sentences).toBeGreaterThanOrEqual(100_000);
+    expect(config.services.corenlp.urls).toEqual([]);
+    expect(config.services.neo4j.uri).toBeNull();
+  });
+
+  it('scales the three profiles as SPEC §3 says', () => {
+    const smoke = loadConfig({ profile: 'smoke', env: env() });
+    const full = loadConfig({ profile: 'full', env: env() });
+    expect(smoke.data.sentences).toBeLessThanOrEqual(1000);
+    expect(full.data.sentences).toBeGreaterThanOrEqual(1_000_000);
+    for (const c of [smoke, full, loadConfig({ env: env() })]) {
+      expect(c.services.corenlp.heapMb).toBeLessThanOrEqual(4096);
+      expect(c.services.neo4j.heapMb).toBeLessThanOrEqual(2048);
+      expect(c.paths.buildDir.endsWith(path.join('datasets', 'build', c.profile))).toBe(true);
+    }
+  });
+
+  it('rejects an unknown profile as a usage error', () => {
+    expect(() => loadConfig({ profile: 'huge', env: env() })).toThrow(UsageError);
+    expect(() => loadConfig({ profile: 'huge', env: env() })).toThrow(/unknown profile "huge"/);
+  });
+
+  it('applies every environment override', () => {
+    const config = loadConfig({
+      env: env({
+        CORENLP_URLS: 'http://10.0.0.1:9000, http://10.0.0.2:9000/',
+        NEO4J_URI: 'neo4j+s://graph.example.org:7687',
+        NEO4J_USER: 'reader',
+        NEO4J_PASSWORD: 'p@ss"word',
+        KADAPTER_BACKEND: 'wasm',
+        KADAPTER_CACHE_DIR: '/data/kadapter-cache',
+      }),
+    });
+    expect(config.services.corenlp.urls).toEqual(['http://10.0.0.1:9000', 'http://10.0.0.2:9000/']);
+    expect(config.services.neo4j).toMatchObject({ uri: 'neo4j+s://graph.example.org:7687', user: 'reader', password: 'p@ss"word' });
+    expect(config.backend).toBe('wasm');
+    expect(config.paths.cacheDir).toBe('/data/kadapter-cache');
+    expect(config.paths.stateDir).toBe(path.join('/data/kadapter-cache', 'run'));
+  });
+
+  it('names the offending key and the variable it came from', () => {
+    expect(() => loadConfig({ env: env({ KADAPTER_BACKEND: 'tpu' }) })).toThrow(/backend \(from KADAPTER_BACKEND\)/);
+    expect(() => loadConfig({ env: env({ CORENLP_URLS: 'http://ok:9000,localhost:9000' }) })).toThrow(
+      /services\.corenlp\.urls\.1 \(from CORENLP_URLS\): must be an http/,
+    );
+    expect(() => loadConfig({ env: env({ NEO4J_URI: 'http://graph:7474', NEO4J_PASSWORD: 'x' }) })).toThrow(
+      /services\.neo4j\.uri \(from NEO4J_URI\): must be a bolt:\/\/ or neo4j:\/\//,
+    );
+    expect(() => loadConfig({ env: env({ KADAPTER_BACKEND: 'tpu' }) })).toThrow(ConfigError);
+  });
+
+  it('requires a password with an external Neo4j', () => {
+    expect(() => loadConfig({ env: env({ NEO4J_URI: 'bolt://graph:7687' }) })).toThrow(/NEO4J_PASSWORD is required/);
+  });
+
+  it('ignores empty variables', () => {
+    expect(loadConfig({ env: env({ NEO4J_URI: '', CORENLP_URLS: '' }) }).services.neo4j.uri).toBeNull();
+  });
+});
+
+describe('redactConfig', () => {
+  it('hides the Neo4j password and leaves the original alone', () => {
+    const config = loadConfig({ env: env({ NEO4J_URI: 'bolt://graph:7687', NEO4J_PASSWORD: 'hunter22' }) });
+    const shown = JSON.stringify(redactConfig(config));
+    expect(shown).not.toContain('hunter22');
+    expect(shown).toContain('***');
+    expect(config.services.neo4j.password).toBe('hunter22');
+  });
+});

@@ -1,0 +1,69 @@
+// The one typed configuration of kadapter. Every value a stage reads comes from here, validated
+// once at start-up; later issues extend these sections rather than reading the environment.
+import { z } from 'zod';
+
+export const PROFILE_NAMES = ['smoke', 'default', 'full'] as const;
+export const ProfileName = z.enum(PROFILE_NAMES);
+export type ProfileName = z.infer<typeof ProfileName>;
+
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const Backend = z.enum(BACKENDS);
+export type Backend = z.infer<typeof Backend>;
+
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL');
+
+const boltUri = z
+  .string()
+  .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\/[^\s/]+\/?$/, 'must be a bolt:// or neo4j:// URI (optionally +s or +ssc)');
+
+export const CoreNlpConfig = z.strictObject({
+  /** External servers sharing the load; empty = start an embedded server. */
+  urls: z.array(httpUrl),
+  /** Annotators preloaded by the embedded server and asked of every server. */
+  annotators: z.string().regex(/^[a-z]+(,[a-z]+)*$/, 'must be a comma-separated list of annotator names'),
+  /** JVM heap of the embedded server; SPEC §3 caps it at 4 GiB. */
+  heapMb: z.number().int().min(1024).max(4096),
+  /** Worker threads of the embedded server. */
+  threads: z.number().int().min(1).max(64),
+  /** Per-request timeout, client and server side. */
+  requestTimeoutMs: z.number().int().min(1000),
+});
+
+export const Neo4jConfig = z.strictObject({
+  /** External server; null = start the embedded one. */
+  uri: boltUri.nullable(),
+  user: z.string().min(1),
+  /** Needed for an external server; the embedded one generates and keeps its own. */
+  password: z.string().nullable(),
+  /** Home (data and logs) of the embedded server; null = <cacheDir>/neo4j/<profile>. */
+  home: z.string().min(1).nullable(),
+  /** JVM heap of the embedded server; SPEC §3 caps it at 2 GiB. */
+  heapMb: z.number().int().min(256).max(2048),
+  pageCacheMb: z.number().int().min(64).max(8192),
+});
+
+export const Config = z.strictObject({
+  profile: ProfileName,
+  backend: Backend,
+  paths: z.strictObject({
+    /** Downloaded jars, the embedded Neo4j's data, models. */
+    cacheDir: z.string().min(1),
+    /** State of services kept running by `services start`. */
+    stateDir: z.string().min(1),
+    /** Build output of this profile: datasets/build/<profile>. */
+    buildDir: z.string().min(1),
+  }),
+  services: z.strictObject({
+    /** Longest wait for an embedded service to become healthy. */
+    startTimeoutS: z.number().int().min(5),
+    corenlp: CoreNlpConfig,
+    neo4j: Neo4jConfig,
+  }),
+  data: z.strictObject({
+    /** Target number of parsed sentences (dependency examples). */
+    sentences: z.number().int().min(1),
+  }),
+});
+export type Config = z.infer<typeof Config>;

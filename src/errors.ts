@@ -1,0 +1,23 @@
+// Errors that end a command with one clear line. Anything else is a bug and keeps its stack.
+
+/** The command line was wrong: exit code 2, like any usage error. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Something the user can fix: a bad config value, a missing tool, a service that would not start. */
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(message: string, readonly details: string[] = []) {
+    super(message);
+  }
+}
+
+export class ConfigError extends UserError {
+  override name = 'ConfigError';
+}
+
+/** A stage whose issue has not landed yet: refuses rather than pretending to succeed. */
+export class NotBuiltError extends UserError {
+  override name = 'NotBuiltError';
+}

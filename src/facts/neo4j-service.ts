@@ -1,0 +1,95 @@
+// The embedded Neo4j: community edition from the cache, started by services/java/neo4j's
+// launcher with only Bolt, on loopback, with a generated password kept beside its data folder.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { ensureLauncherClasses, ensureServiceJars, jarVersion } from '../services/provision.ts';
+import { requireJava } from '../services/java.ts';
+import { launchUntilHealthy, type Launched } from '../services/launch.ts';
+import { LOOPBACK } from '../services/ports.ts';
+import { neo4jVersion, type Neo4jConnection } from './neo4j-client.ts';
+
+/** What services/java/neo4j's launcher prints once the database accepts our password. */
+const READY_LINE = 'kadapter-neo4j ready';
+
+export interface Neo4jStartOptions {
+  detached: boolean;
+  logFile: string;
+  /** Neo4j home: its databases and transaction logs live here and survive restarts. */
+  dataDir: string;
+}
+
+export interface StartedNeo4j extends Launched {
+  connection: Neo4jConnection;
+  version: string | null;
+}
+
+/** The embedded server's data folder for a profile. */
+export function neo4jDataDir(config: Config): string {
+  return config.services.neo4j.home ?? path.join(config.paths.cacheDir, 'neo4j', config.profile);
+}
+
+/** The password of an embedded data folder, made on first use and readable by its owner only. */
+export function embeddedPassword(dataDir: string): string {
+  const file = `${dataDir}.password`;
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      fs.writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Another process made it first: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+export async function startNeo4j(config: Config, opts: Neo4jStartOptions): Promise<StartedNeo4j> {
+  const { java } = requireJava();
+  const { cacheDir } = config.paths;
+  const n4 = config.services.neo4j;
+  const jars = ensureServiceJars('neo4j', cacheDir);
+  const jarGlob = path.join(jars, '*');
+  const common = ensureLauncherClasses('common', cacheDir);
+  const launcher = ensureLauncherClasses('neo4j', cacheDir, [jarGlob]);
+  const password = embeddedPassword(opts.dataDir);
+  const connectionAt = (port: number): Neo4jConnection => ({
+    uri: `bolt://${LOOPBACK}:${port}`,
+    user: 'neo4j',
+    password,
+  });
+
+  const launched = await launchUntilHealthy({
+    name: 'Neo4j',
+    timeoutMs: config.services.startTimeoutS * 1000,
+    makeSpec: (port) => ({
+      name: 'neo4j',
+      command: java,
+      logFile: opts.logFile,
+      detached: opts.detached,
+      // The password travels in the environment, never on the command line where ps shows it.
+      env: {
+        KADAPTER_NEO4J_PASSWORD: password,
+        KADAPTER_NEO4J_BIND: LOOPBACK,
+        KADAPTER_NEO4J_PAGECACHE_MB: String(n4.pageCacheMb),
+      },
+      args: [
+        `-Xmx${n4.heapMb}m`,
+        '-cp', [common, launcher, jarGlob].join(path.delimiter),
+        `-Dkadapter.watchParent=${!opts.detached}`,
+        'kadapter.ServiceMain',
+        'kadapter.Neo4jLauncher',
+        opts.dataDir,
+        String(port),
+      ],
+    }),
+    probe: async (port, proc) => {
+      // Bolt may accept connections before the launcher has set the password; knocking with it
+      // then counts as failed logins, which Neo4j answers with a lock-out. Wait for its word.
+      if (!proc.logTail(200).some((line) => line.startsWith(READY_LINE))) throw new Error('launcher not ready yet');
+      await neo4jVersion(connectionAt(port));
+    },
+  });
+  return { ...launched, connection: connectionAt(launched.port), version: jarVersion(jars, 'neo4j') };
+}

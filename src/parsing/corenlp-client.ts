@@ -1,0 +1,85 @@
+// The only module that talks to a CoreNLP server. It goes through the `corenlp` npm client's HTTP
+// connector (which depends on the deprecated `request`), so swapping the client touches this file only.
+import { createRequire } from 'node:module';
+import type ConnectorModule from 'corenlp/dist/connector/connector-server.js';
+
+// A CommonJS module with an ES default export: require() reads it the same way under Node and
+// under the test runner, where `import` interop differs.
+const { default: ConnectorServer } = createRequire(import.meta.url)(
+  'corenlp/dist/connector/connector-server.js',
+) as typeof ConnectorModule;
+
+export interface CoreNlpToken {
+  index: number;
+  word: string;
+  originalText: string;
+  pos?: string;
+  characterOffsetBegin: number;
+  characterOffsetEnd: number;
+}
+
+export interface CoreNlpDependency {
+  dep: string;
+  /** 1-based index of the head token, 0 for ROOT. */
+  governor: number;
+  dependent: number;
+}
+
+export interface CoreNlpSentence {
+  index: number;
+  tokens: CoreNlpToken[];
+  basicDependencies?: CoreNlpDependency[];
+}
+
+export interface CoreNlpDocument {
+  sentences: CoreNlpSentence[];
+}
+
+export interface CoreNlpClientOptions {
+  /** Client-side limit for one request; the server gets the same as its own timeout. */
+  timeoutMs: number;
+}
+
+/** Adds a request timeout, which the npm client's connector does not expose. */
+class TimedConnector extends ConnectorServer {
+  constructor(dsn: string, private readonly timeoutMs: number) {
+    super({ dsn });
+  }
+
+  protected override _makeRequest(baseUrl: string, queryString: string, text: string): Promise<unknown> {
+    return this._rp({
+      method: 'POST',
+      uri: `${baseUrl}?${queryString}`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+      body: text,
+      json: true,
+      timeout: this.timeoutMs,
+    });
+  }
+}
+
+export class CoreNlpClient {
+  private readonly connector: TimedConnector;
+
+  constructor(readonly url: string, private readonly options: CoreNlpClientOptions) {
+    this.connector = new TimedConnector(url.replace(/\/+$/, ''), options.timeoutMs);
+  }
+
+  /** Annotates `text` with the given annotators and extra CoreNLP properties. */
+  async annotate(text: string, annotators: string[], properties: Record<string, unknown> = {}): Promise<CoreNlpDocument> {
+    const result = await this.connector.get({
+      annotators,
+      text,
+      options: { timeout: this.options.timeoutMs, ...properties },
+      language: 'English',
+    });
+    if (!isDocument(result)) {
+      throw new Error(`CoreNLP at ${this.url} answered something that is not an annotated document`);
+    }
+    return result;
+  }
+}
+
+function isDocument(value: unknown): value is CoreNlpDocument {
+  return typeof value === 'object' && value !== null && Array.isArray((value as CoreNlpDocument).sentences);
+}

@@ -1,0 +1,44 @@
+import { describe, expect, inject, it } from 'vitest';
+import { CoreNlpClient } from './corenlp-client.ts';
+import { isLoopback, listeningAddresses } from '../../test/listening.ts';
+
+const url = inject('corenlpUrl');
+
+describe('CoreNLP server (real)', () => {
+  it('parses the fox sentence with the expected dependency heads', async () => {
+    const client = new CoreNlpClient(url, { timeoutMs: 60_000 });
+    const doc = await client.annotate('The quick brown fox jumps over the lazy dog.', ['tokenize', 'ssplit', 'pos', 'depparse']);
+    expect(doc.sentences).toHaveLength(1);
+    const sentence = doc.sentences[0]!;
+    const words = sentence.tokens.map((t) => t.word);
+    expect(words).toEqual(['The', 'quick', 'brown', 'fox', 'jumps', 'over', 'the', 'lazy', 'dog', '.']);
+    // CoNLL-U convention: 1-based head index per word, 0 for the root.
+    const heads = new Array<number>(words.length).fill(-1);
+    const rels = new Array<string>(words.length).fill('');
+    for (const d of sentence.basicDependencies!) {
+      heads[d.dependent - 1] = d.governor;
+      rels[d.dependent - 1] = d.dep;
+    }
+    expect(heads).toEqual([4, 4, 4, 5, 0, 9, 9, 9, 5, 5]);
+    expect(rels).toEqual(['det', 'amod', 'amod', 'nsubj', 'ROOT', 'case', 'det', 'amod', 'obl', 'punct']);
+    expect(sentence.tokens.map((t) => t.pos)).toEqual(['DT', 'JJ', 'JJ', 'NN', 'VBZ', 'IN', 'DT', 'JJ', 'NN', '.']);
+  });
+
+  it('keeps one sentence per line with ssplit.eolonly', async () => {
+    const client = new CoreNlpClient(url, { timeoutMs: 60_000 });
+    const doc = await client.annotate('Dr. Smith arrived. He sat down\nA second line', ['tokenize', 'ssplit'], {
+      'ssplit.eolonly': true,
+    });
+    expect(doc.sentences.map((s) => s.tokens.map((t) => t.word).join(' '))).toEqual([
+      'Dr. Smith arrived . He sat down',
+      'A second line',
+    ]);
+  });
+
+  it('listens on loopback only', () => {
+    const port = Number(new URL(url).port);
+    const addresses = listeningAddresses(port);
+    expect(addresses.length).toBeGreaterThan(0);
+    expect(addresses.filter((a) => !isLoopback(a))).toEqual([]);
+  });
+});

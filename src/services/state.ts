@@ -1,0 +1,52 @@
+// The state file of services kept running by `services start`, one per profile, so that later
+// commands use them instead of starting their own.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ProfileName } from '../config/schema.ts';
+
+const KeptProcess = z.object({
+  pid: z.number().int().positive(),
+  logFile: z.string(),
+  version: z.string().nullable(),
+  coldStartMs: z.number(),
+  startedAt: z.string(),
+});
+
+export const KeptServices = z.object({
+  profile: z.string(),
+  corenlp: KeptProcess.extend({ url: z.string() }).optional(),
+  neo4j: KeptProcess.extend({ uri: z.string(), user: z.string(), dataDir: z.string() }).optional(),
+});
+export type KeptServices = z.infer<typeof KeptServices>;
+
+export function stateFile(stateDir: string, profile: ProfileName): string {
+  return path.join(stateDir, `services-${profile}.json`);
+}
+
+export function readState(stateDir: string, profile: ProfileName): KeptServices | null {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(stateFile(stateDir, profile), 'utf8');
+  } catch {
+    return null;
+  }
+  const parsed = KeptServices.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : null;
+}
+
+export function writeState(stateDir: string, profile: ProfileName, state: KeptServices): void {
+  const file = stateFile(stateDir, profile);
+  fs.mkdirSync(stateDir, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+export function removeState(stateDir: string, profile: ProfileName): void {
+  fs.rmSync(stateFile(stateDir, profile), { force: true });
+}
+
+export function logFileFor(stateDir: string, profile: ProfileName, service: string, kind: 'kept' | 'embedded'): string {
+  return path.join(stateDir, 'logs', `${profile}-${service}-${kind}-${process.pid}.log`);
+}
