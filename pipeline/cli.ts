@@ -4,7 +4,7 @@ import { loadConfig, redactConfig } from '../src/config/load.ts';
 import { PROFILE_NAMES } from '../src/config/schema.ts';
 import { UsageError, UserError } from '../src/errors.ts';
 import { stopServicesOnSignals } from '../src/services/session.ts';
-import { STAGES, type Stage } from './stages.ts';
+import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 
 interface CommonOptions {
@@ -19,11 +19,15 @@ function withProfile(cmd: Command): Command {
   return cmd.addOption(profileOption());
 }
 
-async function runStages(stages: Stage[], opts: CommonOptions & { force?: boolean; input?: string[] }): Promise<void> {
+function partOption(): Option {
+  return new Option('--part <part...>', 'which halves of build-data to build').choices(DATA_PARTS).default([...DATA_PARTS]);
+}
+
+async function runStages(stages: Stage[], opts: CommonOptions & { force?: boolean; input?: string[]; part?: DataPart[] }): Promise<void> {
   const config = loadConfig({ profile: opts.profile });
   for (const s of stages) {
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
-    await s.run(config, { force: opts.force ?? false, inputs: opts.input ?? [] });
+    await s.run(config, { force: opts.force ?? false, inputs: opts.input ?? [], parts: opts.part ?? [...DATA_PARTS] });
   }
 }
 
@@ -39,7 +43,9 @@ export function buildProgram(): Command {
     const cmd = withProfile(program.command(s.name))
       .description(s.summary)
       .option('--force', 'rerun even when inputs and parameters are unchanged');
-    if (s.name === 'build-data') cmd.option('--input <glob...>', INPUT_HELP);
+    if (s.name === 'build-data') {
+      cmd.option('--input <glob...>', INPUT_HELP).addOption(partOption());
+    }
     cmd.action((opts) => runStages([s], opts));
   }
 
@@ -47,6 +53,7 @@ export function buildProgram(): Command {
     .description(`every stage in order: ${STAGES.map((s) => s.name).join(' → ')}`)
     .option('--force', 'rerun every stage')
     .option('--input <glob...>', INPUT_HELP)
+    .addOption(partOption())
     .action((opts) => runStages(STAGES, opts));
 
   const services = program.command('services').description('CoreNLP and Neo4j kept running across commands');

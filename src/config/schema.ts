@@ -6,6 +6,8 @@ export const PROFILE_NAMES = ['smoke', 'default', 'full'] as const;
 export const ProfileName = z.enum(PROFILE_NAMES);
 export type ProfileName = z.infer<typeof ProfileName>;
 
+export const SENTENCE_SOURCES = ['brown', 'nlp-corpus', 'sotu', 'moby-dick', 'wordnet'] as const;
+
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const Backend = z.enum(BACKENDS);
 export type Backend = z.infer<typeof Backend>;
@@ -64,6 +66,19 @@ export const Config = z.strictObject({
   data: z.strictObject({
     /** Target number of parsed sentences (dependency examples). */
     sentences: z.number().int().min(1),
+    /** Offline sentence sources (datasets/sources.json) read by build-data. */
+    sources: z.array(z.enum(SENTENCE_SOURCES)).min(1),
+    minWords: z.number().int().min(1),
+    maxWords: z.number().int().min(1),
+    maxChars: z.number().int().min(10),
+    /** Sentences per shard: the unit of resumption. */
+    shardSize: z.number().int().min(1),
+    /** Sentences per CoreNLP request. */
+    batchSize: z.number().int().min(1).max(1000),
+    /** Requests in flight per CoreNLP server. */
+    concurrencyPerServer: z.number().int().min(1).max(64),
+    /** How long to wait for an unreachable CoreNLP server to come back. */
+    unreachableBudgetS: z.number().int().min(1),
   }),
 });
 export type Config = z.infer<typeof Config>;

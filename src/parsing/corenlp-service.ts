@@ -13,6 +13,8 @@ export const HEALTH_SENTENCE = 'The quick brown fox jumps over the lazy dog.';
 export interface CoreNlpStartOptions {
   detached: boolean;
   logFile: string;
+  /** Fixed port; default: a free one. */
+  port?: number;
 }
 
 export interface StartedCoreNlp extends Launched {
@@ -42,6 +44,7 @@ export async function startCoreNlp(config: Config, opts: CoreNlpStartOptions): P
   const launched = await launchUntilHealthy({
     name: 'CoreNLP server',
     timeoutMs: config.services.startTimeoutS * 1000,
+    port: opts.port,
     makeSpec: (port) => ({
       name: 'corenlp',
       command: java,

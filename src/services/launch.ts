@@ -12,6 +12,8 @@ export interface LaunchOptions {
   timeoutMs: number;
   /** Fresh ports to try when the chosen one was taken in the meantime. */
   attempts?: number;
+  /** A fixed port instead of a free one (restarting a server where its clients expect it). */
+  port?: number;
 }
 
 export interface Launched {
@@ -24,9 +26,9 @@ export interface Launched {
 const PROBE_INTERVAL_MS = 500;
 
 export async function launchUntilHealthy(opts: LaunchOptions): Promise<Launched> {
-  const attempts = opts.attempts ?? 3;
+  const attempts = opts.port === undefined ? (opts.attempts ?? 3) : 1;
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const started = performance.now();
     const proc = ServiceProcess.spawn(opts.makeSpec(port));
     let lastProbeError: unknown;

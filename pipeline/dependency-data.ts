@@ -1,0 +1,196 @@
+// Recipe: the linguistic half of build-data.
+//   inputs   the profile's sentence sources (+ --input files), the data parameters
+//   steps    1 plan   — collect, normalise, deduplicate, split and sample sentences (CoreNLP ssplit)
+//            2 parse  — shard by shard through the CoreNLP pool; a finished shard is never redone
+//            3 export — the official K-Adapter find_head files
+//   outputs  datasets/build/<profile>/dependency/{train,dev,test}-NNNNN.jsonl, find_head/, manifest.json
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../src/config/schema.ts';
+import { PlannedSentence, SPLITS, type Split } from '../src/data/schemas.ts';
+import { collectSentences, type SourceCounts } from '../src/parsing/collect.ts';
+import { CoreNlpPool } from '../src/parsing/corenlp-pool.ts';
+import { exportFindHead } from '../src/parsing/find-head.ts';
+import { parseShard } from '../src/parsing/parse-shard.ts';
+import { inputFiles } from '../src/parsing/sources/input-files.ts';
+import { REGISTRY_FILE, sentenceSources } from '../src/parsing/sources/index.ts';
+import { withServices } from '../src/services/session.ts';
+import { readJsonl, sha256File, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
+import { hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
+import { progress } from '../src/util/progress.ts';
+
+export interface DependencyDataOptions {
+  force: boolean;
+  inputs: string[];
+}
+
+interface PlanMeta {
+  inputsHash: string;
+  sentences: number;
+  counts: Record<string, SourceCounts>;
+  seconds: number;
+}
+
+interface ShardDone {
+  inputsHash: string;
+  outputs: WrittenFile[];
+  skipped: Record<string, number>;
+  seconds: number;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const shardName = (k: number) => String(k).padStart(5, '0');
+
+export function dependencyDir(config: Config): string {
+  return path.join(config.paths.buildDir, 'dependency');
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+export async function buildDependencyData(config: Config, opts: DependencyDataOptions): Promise<Manifest> {
+  const dir = dependencyDir(config);
+  const sources = [...sentenceSources(config.data.sources), ...(opts.inputs.length > 0 ? [inputFiles(opts.inputs)] : [])];
+  const inputs = {
+    sources: sources.map((s) => ({ id: s.id, version: s.version() })),
+    registrySha256: sha256File(REGISTRY_FILE),
+  };
+  const parameters = { ...config.data, annotators: config.services.corenlp.annotators };
+  const inputsHash = hashOf({ inputs, parameters });
+
+  if (!opts.force && isUpToDate(dir, inputsHash)) {
+    log(`dependency data: up to date (${path.relative(process.cwd(), dir)}), nothing to do; --force rebuilds`);
+    return readManifest(dir)!;
+  }
+  const planMetaFile = path.join(dir, 'plan.meta.json');
+  if (opts.force || readJson<PlanMeta>(planMetaFile)?.inputsHash !== inputsHash) {
+    // Different inputs or parameters: nothing already here can be reused.
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const startedAt = new Date();
+
+  return withServices(config, ['corenlp'], async (session) => {
+    const corenlp = session.corenlp!;
+    const annotators = config.services.corenlp.annotators.split(',');
+    const pool = new CoreNlpPool(corenlp.urls, {
+      concurrencyPerServer: config.data.concurrencyPerServer,
+      timeoutMs: config.services.corenlp.requestTimeoutMs,
+      unreachableBudgetMs: config.data.unreachableBudgetS * 1000,
+    });
+
+    // 1. plan
+    const planFile = path.join(dir, 'plan.jsonl');
+    let meta = readJson<PlanMeta>(planMetaFile);
+    if (!meta || !fs.existsSync(planFile)) {
+      const t0 = performance.now();
+      const bar = progress('collect', 0, 'records');
+      const { planned, counts } = await collectSentences(sources, pool, {
+        target: config.data.sentences,
+        bounds: { minWords: config.data.minWords, maxWords: config.data.maxWords, maxChars: config.data.maxChars },
+        onProgress: (n) => bar.update(n),
+      });
+      bar.stop();
+      writeJsonlAtomic(planFile, planned);
+      meta = { inputsHash, sentences: planned.length, counts, seconds: (performance.now() - t0) / 1000 };
+      writeFileAtomic(planMetaFile, `${JSON.stringify(meta, null, 2)}\n`);
+      log(`plan: ${planned.length} sentences chosen in ${meta.seconds.toFixed(0)} s`);
+      if (planned.length < config.data.sentences) {
+        log(`plan: the sources hold only ${planned.length} usable sentences of the ${config.data.sentences} asked for`);
+      }
+    }
+
+    // 2. parse, shard by shard
+    const plan: PlannedSentence[] = [];
+    for await (const row of readJsonl(planFile)) plan.push(PlannedSentence.parse(row));
+    const shards = Math.ceil(plan.length / config.data.shardSize);
+    const parseStarted = performance.now();
+    let parsedNow = 0;
+    const bar = progress('parse', plan.length, 'sentences');
+    const done: ShardDone[] = [];
+    for (let k = 0; k < shards; k++) {
+      const doneFile = path.join(dir, 'shards', `${shardName(k)}.done.json`);
+      const previous = readJson<ShardDone>(doneFile);
+      const slice = plan.slice(k * config.data.shardSize, (k + 1) * config.data.shardSize);
+      if (previous?.inputsHash === inputsHash && previous.outputs.every((o) => fs.existsSync(path.join(dir, o.file)))) {
+        done.push(previous);
+      } else {
+        const t0 = performance.now();
+        const result = await parseShard(slice, pool, { annotators, batchSize: config.data.batchSize });
+        const outputs: WrittenFile[] = [];
+        for (const split of SPLITS) {
+          const rows = result.examples[split];
+          if (rows.length === 0) continue;
+          const file = `${split}-${shardName(k)}.jsonl`;
+          outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
+        }
+        const record: ShardDone = { inputsHash, outputs, skipped: result.skipped, seconds: (performance.now() - t0) / 1000 };
+        writeFileAtomic(doneFile, `${JSON.stringify(record, null, 2)}\n`);
+        done.push(record);
+        parsedNow += slice.length;
+      }
+      bar.update(Math.min((k + 1) * config.data.shardSize, plan.length));
+    }
+    bar.stop();
+    const parseSeconds = (performance.now() - parseStarted) / 1000;
+
+    // 3. export to the official format
+    const shardOutputs = done.flatMap((d) => d.outputs);
+    const findHead: WrittenFile[] = [];
+    for (const split of SPLITS) {
+      const files = shardOutputs.filter((o) => o.file.startsWith(`${split}-`)).map((o) => path.join(dir, o.file));
+      const { file, examples } = await exportFindHead(files, path.join(dir, 'find_head'), split);
+      findHead.push({ file: path.relative(dir, file), lines: examples, bytes: fs.statSync(file).size, sha256: sha256File(file) });
+    }
+
+    // 4. manifest
+    const examples: Record<Split, number> = { train: 0, dev: 0, test: 0 };
+    const perSource: Record<string, Record<Split, number>> = {};
+    for (const o of shardOutputs) {
+      const split = o.file.split('-')[0] as Split;
+      examples[split] += o.lines;
+    }
+    for (const s of plan) (perSource[s.source] ??= { train: 0, dev: 0, test: 0 })[s.split]++;
+    const parseSkipped: Record<string, number> = {};
+    for (const d of done) for (const [r, n] of Object.entries(d.skipped)) parseSkipped[r] = (parseSkipped[r] ?? 0) + n;
+    const manifest: Manifest = {
+      stage: 'build-data/dependency',
+      profile: config.profile,
+      complete: true,
+      inputsHash,
+      inputs,
+      parameters,
+      counts: {
+        examples,
+        planned: plan.length,
+        plannedPerSourceAndSplit: perSource,
+        collected: meta.counts,
+        pool: pool.stats,
+      },
+      skipped: { collect: Object.fromEntries(Object.entries(meta.counts).map(([s, c]) => [s, c.skipped])), parse: parseSkipped },
+      outputs: [...shardOutputs, ...findHead],
+      timings: {
+        planSeconds: meta.seconds,
+        parseSecondsThisRun: parseSeconds,
+        sentencesParsedThisRun: parsedNow,
+        sentencesPerSecondThisRun: parsedNow / Math.max(parseSeconds, 1e-9),
+        wallSecondsThisRun: (Date.now() - startedAt.getTime()) / 1000,
+      },
+      tools: {
+        node: process.version,
+        corenlp: { version: corenlp.version, origin: corenlp.origin, servers: corenlp.urls.length, annotators: config.services.corenlp.annotators },
+        backend: 'none (data building runs no model)',
+      },
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+    };
+    writeManifest(dir, manifest);
+    log(`dependency data: ${examples.train} train, ${examples.dev} dev, ${examples.test} test examples in ${path.relative(process.cwd(), dir)}`);
+    return manifest;
+  });
+}

@@ -1,0 +1,196 @@
+// Gathers the sentences to parse: every source in a fixed order, paragraphs split into sentences
+// by CoreNLP, each sentence normalised (or skipped with a reason), exact duplicates dropped, a
+// split assigned, and a uniform sample of the profile's size kept — the N sentences with the
+// smallest hash, whatever their order or source, so the plan is the same on every run.
+import { createHash } from 'node:crypto';
+import type { PlannedSentence, Split } from '../data/schemas.ts';
+import type { CoreNlpPool } from './corenlp-pool.ts';
+import { normalizeSentence, normalizeWhitespace, type LengthBounds, type SkipReason } from './normalize.ts';
+import { brownSplit } from './sources/brown.ts';
+import type { RawText, SentenceSource } from './sources/types.ts';
+
+export interface SourceCounts {
+  read: number;
+  sentences: number;
+  kept: number;
+  skipped: Partial<Record<SkipReason | string, number>>;
+}
+
+export interface CollectOptions {
+  target: number;
+  bounds: LengthBounds;
+  /** Characters of paragraphs sent in one sentence-splitting request. */
+  splitBatchChars?: number;
+  onProgress?: (read: number) => void;
+}
+
+/** CoreNLP's server refuses longer documents by default. */
+const MAX_PARAGRAPH_CHARS = 100_000;
+
+const SSPLIT = {
+  annotators: ['tokenize', 'ssplit'],
+  properties: { 'ssplit.newlineIsSentenceBreak': 'always' },
+};
+
+/** 90 / 5 / 5 from the first 32 bits of the sentence hash. */
+export function hashSplit(hash: string): Split {
+  const u = parseInt(hash.slice(0, 8), 16) / 2 ** 32;
+  return u < 0.9 ? 'train' : u < 0.95 ? 'dev' : 'test';
+}
+
+export function sentenceHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+interface Candidate {
+  rank: string;
+  sentence: PlannedSentence;
+}
+
+/** Keeps the `size` candidates with the smallest rank (a max-heap on rank). */
+class BottomK {
+  private readonly heap: Candidate[] = [];
+  constructor(private readonly size: number) {}
+
+  offer(c: Candidate): Candidate | null {
+    const h = this.heap;
+    if (h.length < this.size) {
+      h.push(c);
+      this.up(h.length - 1);
+      return null;
+    }
+    if (c.rank >= h[0]!.rank) return c;
+    const evicted = h[0]!;
+    h[0] = c;
+    this.down(0);
+    return evicted;
+  }
+
+  sorted(): Candidate[] {
+    return [...this.heap].sort((a, b) => (a.rank < b.rank ? -1 : 1));
+  }
+
+  private up(i: number): void {
+    const h = this.heap;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]!.rank >= h[i]!.rank) break;
+      [h[p], h[i]] = [h[i]!, h[p]!];
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && h[l]!.rank > h[m]!.rank) m = l;
+      if (r < h.length && h[r]!.rank > h[m]!.rank) m = r;
+      if (m === i) return;
+      [h[m], h[i]] = [h[i]!, h[m]!];
+      i = m;
+    }
+  }
+}
+
+export async function collectSentences(
+  sources: SentenceSource[],
+  pool: CoreNlpPool,
+  opts: CollectOptions,
+): Promise<{ planned: PlannedSentence[]; counts: Record<string, SourceCounts> }> {
+  const counts: Record<string, SourceCounts> = {};
+  const seen = new Set<string>();
+  const sample = new BottomK(opts.target);
+  let read = 0;
+
+  const count = (source: string) => (counts[source] ??= { read: 0, sentences: 0, kept: 0, skipped: {} });
+  const skip = (source: string, reason: string) => {
+    const c = count(source);
+    c.skipped[reason] = (c.skipped[reason] ?? 0) + 1;
+  };
+
+  const offer = (raw: RawText, sentenceText: string) => {
+    const c = count(raw.source);
+    c.sentences++;
+    const norm = normalizeSentence(sentenceText, opts.bounds);
+    if (!norm.ok) return skip(raw.source, norm.reason);
+    const hash = sentenceHash(norm.text);
+    const key = hash.slice(0, 16);
+    if (seen.has(key)) return skip(raw.source, 'duplicate');
+    seen.add(key);
+    const sentence: PlannedSentence = {
+      id: `${raw.source}-${key}`,
+      source: raw.source,
+      doc: raw.doc,
+      split: raw.source === 'brown' ? brownSplit(raw.doc) : hashSplit(hash),
+      text: norm.text,
+    };
+    if (raw.gold) {
+      // Brown's tokens have no inner white space, so the normalised text splits back into them.
+      sentence.gold_tokens = norm.text.split(' ');
+      sentence.gold_pos = raw.gold.pos;
+      if (sentence.gold_tokens.length !== raw.gold.pos.length) return skip(raw.source, 'gold-mismatch');
+    }
+    sample.offer({ rank: hash.slice(16, 32), sentence });
+  };
+
+  // Paragraph batches are split concurrently but offered in submission order, so that which of
+  // two duplicates is kept never depends on timing.
+  const inFlight: Promise<void>[] = [];
+  let batch: { raw: RawText; text: string }[] = [];
+  let batchChars = 0;
+  const flush = () => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    batchChars = 0;
+    const outcomes = pool.annotateLines(items.map((i) => i.text), SSPLIT);
+    const previous = inFlight.at(-1) ?? Promise.resolve();
+    const done = Promise.all([outcomes, previous]).then(([results]) => {
+        results.forEach((r, i) => {
+          const item = items[i]!;
+          if (!r.ok) return skip(item.raw.source, `split-failed-${r.reason}`);
+          for (const s of r.sentences) {
+            const first = s.tokens[0]!;
+            const last = s.tokens[s.tokens.length - 1]!;
+            offer(item.raw, item.text.slice(first.characterOffsetBegin - r.base, last.characterOffsetEnd - r.base));
+          }
+        });
+      });
+    done.catch(() => undefined); // awaited below; this only keeps a failure from counting as unhandled
+    inFlight.push(done);
+  };
+
+  for (const source of sources) {
+    for await (const raw of source.records()) {
+      count(raw.source).read++;
+      opts.onProgress?.(++read);
+      if (raw.kind === 'sentence') {
+        offer(raw, raw.text);
+        continue;
+      }
+      const text = normalizeWhitespace(raw.text);
+      if (text.length === 0) {
+        skip(raw.source, 'empty');
+        continue;
+      }
+      if (text.length > MAX_PARAGRAPH_CHARS) {
+        skip(raw.source, 'too-long');
+        continue;
+      }
+      batch.push({ raw, text });
+      batchChars += text.length;
+      if (batchChars >= (opts.splitBatchChars ?? 20_000)) flush();
+      // Bound the work in flight (and memory) to what the servers can take.
+      while (inFlight.length >= pool.capacity * 2) await inFlight.shift();
+    }
+    flush();
+  }
+  for (const p of inFlight) await p;
+
+  const planned = sample.sorted().map((c) => c.sentence);
+  for (const s of planned) count(s.source).kept++;
+  return { planned, counts };
+}

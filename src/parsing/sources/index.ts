@@ -1,0 +1,34 @@
+// The sentence sources by id, checked against the registry in datasets/sources.json (where each
+// source's package and licence are recorded).
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { SourceEntry } from '../../data/schemas.ts';
+import { repoRoot } from '../../paths.ts';
+import type { SENTENCE_SOURCES } from '../../config/schema.ts';
+import { brown } from './brown.ts';
+import { mobyDick, nlpCorpus, sotu } from './text-packages.ts';
+import { wordnet } from './wordnet.ts';
+import type { SentenceSource } from './types.ts';
+
+export const REGISTRY_FILE = path.join(repoRoot, 'datasets', 'sources.json');
+
+export function loadRegistry(file = REGISTRY_FILE): SourceEntry[] {
+  return z.array(SourceEntry).parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+}
+
+const SOURCES: Record<(typeof SENTENCE_SOURCES)[number], SentenceSource> = {
+  brown,
+  'nlp-corpus': nlpCorpus,
+  sotu,
+  'moby-dick': mobyDick,
+  wordnet,
+};
+
+export function sentenceSources(ids: readonly (typeof SENTENCE_SOURCES)[number][]): SentenceSource[] {
+  const registered = new Set(loadRegistry().map((e) => e.id));
+  return ids.map((id) => {
+    if (!registered.has(id)) throw new Error(`source "${id}" is missing from ${path.relative(repoRoot, REGISTRY_FILE)}`);
+    return SOURCES[id];
+  });
+}

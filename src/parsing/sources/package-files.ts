@@ -1,0 +1,27 @@
+// Locating the files of the npm packages that carry the offline sources.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+/** A package's folder, found along Node's lookup paths (its exports map may hide package.json). */
+export function packageDir(name: string): string {
+  for (const base of require.resolve.paths(name) ?? []) {
+    const dir = path.join(base, name);
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`package ${name} is not installed (run npm ci)`);
+}
+
+export function packageVersion(name: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageDir(name), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Paragraphs of a plain text: runs of lines separated by blank lines. */
+export function paragraphs(text: string): string[] {
+  return text.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+/** Numeric-aware file order, so chapter_2 comes before chapter_10. */
+export const byNaturalName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });

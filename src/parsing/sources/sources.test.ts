@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { brownSplit, splitTagged } from './brown.ts';
+import { glossParts } from './wordnet.ts';
+import { paragraphs } from './package-files.ts';
+import { loadRegistry } from './index.ts';
+import { SENTENCE_SOURCES } from '../../config/schema.ts';
+
+describe('Brown', () => {
+  it('splits word/tag at the last slash', () => {
+    expect(splitTagged('The/at')).toEqual(['The', 'at']);
+    expect(splitTagged('1/2/cd')).toEqual(['1/2', 'cd']);
+    expect(splitTagged('Atlanta\'s/np$')).toEqual(['Atlanta\'s', 'np$']);
+  });
+
+  it('splits by document: every 10th test, every 10th + 5 dev', () => {
+    expect(brownSplit('ca10')).toBe('test');
+    expect(brownSplit('cr20')).toBe('test');
+    expect(brownSplit('ca15')).toBe('dev');
+    expect(brownSplit('ca01')).toBe('train');
+    expect(() => brownSplit('README')).toThrow();
+  });
+});
+
+describe('WordNet glosses', () => {
+  it('separates definitions from quoted examples', () => {
+    expect(glossParts('(usually followed by `to\') having the necessary means; "able to swim"; "she was able to program her computer"  ')).toEqual({
+      definitions: ["(usually followed by `to') having the necessary means"],
+      examples: ['able to swim', 'she was able to program her computer'],
+    });
+  });
+
+  it('drops an attribution after a quoted example', () => {
+    expect(glossParts('a sign; "the dove is a sign of peace" - Shakespeare').examples).toEqual(['the dove is a sign of peace']);
+  });
+});
+
+it('splits paragraphs on blank lines', () => {
+  expect(paragraphs('a b\nc\n\n\n d \n  \ne')).toEqual(['a b\nc', 'd', 'e']);
+});
+
+it('registers every sentence source with a licence', () => {
+  const registry = loadRegistry();
+  for (const id of SENTENCE_SOURCES) {
+    const entry = registry.find((e) => e.id === id);
+    expect(entry, id).toBeDefined();
+    expect(entry!.licence.length).toBeGreaterThan(3);
+  }
+});

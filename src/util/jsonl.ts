@@ -1,0 +1,40 @@
+// JSON Lines files: written whole through a temp file and a rename (a reader never sees half a
+// file, and a killed writer leaves only a temp file behind), read as a stream.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export interface WrittenFile {
+  file: string;
+  lines: number;
+  bytes: number;
+  sha256: string;
+}
+
+export function writeFileAtomic(file: string, content: string | Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
+
+export function writeJsonlAtomic(file: string, rows: unknown[]): WrittenFile {
+  const content = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+  writeFileAtomic(file, content);
+  return {
+    file,
+    lines: rows.length,
+    bytes: Buffer.byteLength(content),
+    sha256: createHash('sha256').update(content).digest('hex'),
+  };
+}
+
+export async function* readJsonl<T = unknown>(file: string): AsyncIterable<T> {
+  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) if (line.length > 0) yield JSON.parse(line) as T;
+}
+
+export function sha256File(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}

@@ -1,0 +1,57 @@
+// Stage manifests: what a stage read (with hashes), its parameters, what it wrote, what it
+// skipped and why, how long it took and with which tools. A stage whose inputs hash is unchanged
+// and whose outputs are intact is skipped.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic, type WrittenFile } from './jsonl.ts';
+
+export interface Manifest {
+  stage: string;
+  profile: string;
+  complete: boolean;
+  inputsHash: string;
+  inputs: Record<string, unknown>;
+  parameters: Record<string, unknown>;
+  counts: Record<string, unknown>;
+  skipped: Record<string, unknown>;
+  /** Paths relative to the stage folder. */
+  outputs: WrittenFile[];
+  timings: Record<string, number>;
+  tools: Record<string, unknown>;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+export function manifestPath(dir: string): string {
+  return path.join(dir, 'manifest.json');
+}
+
+export function readManifest(dir: string): Manifest | null {
+  try {
+    return JSON.parse(fs.readFileSync(manifestPath(dir), 'utf8')) as Manifest;
+  } catch {
+    return null;
+  }
+}
+
+export function writeManifest(dir: string, manifest: Manifest): void {
+  writeFileAtomic(manifestPath(dir), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** Complete, same inputs, and every output still there with its recorded size. */
+export function isUpToDate(dir: string, inputsHash: string): boolean {
+  const m = readManifest(dir);
+  if (!m || !m.complete || m.inputsHash !== inputsHash) return false;
+  return m.outputs.every((o) => {
+    try {
+      return fs.statSync(path.join(dir, o.file)).size === o.bytes;
+    } catch {
+      return false;
+    }
+  });
+}
