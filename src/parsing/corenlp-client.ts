@@ -40,21 +40,33 @@ export interface CoreNlpClientOptions {
   timeoutMs: number;
 }
 
+/** The server answered, but not with a usable annotation (a content problem, not a dead server). */
+export class MalformedAnswer extends Error {
+  override name = 'MalformedAnswer';
+}
+
 /** Adds a request timeout, which the npm client's connector does not expose. */
 class TimedConnector extends ConnectorServer {
   constructor(dsn: string, private readonly timeoutMs: number) {
     super({ dsn });
   }
 
-  protected override _makeRequest(baseUrl: string, queryString: string, text: string): Promise<unknown> {
-    return this._rp({
+  protected override async _makeRequest(baseUrl: string, queryString: string, text: string): Promise<unknown> {
+    // The npm client posts with `json: true`, under which `request` rewrites the body (escaping
+    // "(", ")", "!", "*", "'" as %XX, or JSON-quoting it), so CoreNLP would parse altered text.
+    // The text goes out untouched here and the answer is parsed as JSON by us.
+    const answer = await this._rp({
       method: 'POST',
       uri: `${baseUrl}?${queryString}`,
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+      headers: { 'Content-Type': 'text/plain; charset=UTF-8' },
       body: text,
-      json: true,
       timeout: this.timeoutMs,
     });
+    try {
+      return JSON.parse(String(answer));
+    } catch {
+      throw new MalformedAnswer('CoreNLP answered with something that is not JSON');
+    }
   }
 }
 
@@ -74,7 +86,7 @@ export class CoreNlpClient {
       language: 'English',
     });
     if (!isDocument(result)) {
-      throw new Error(`CoreNLP at ${this.url} answered something that is not an annotated document`);
+      throw new MalformedAnswer(`CoreNLP at ${this.url} answered something that is not an annotated document`);
     }
     return result;
   }

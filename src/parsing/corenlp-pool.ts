@@ -5,7 +5,7 @@
 import PQueue from 'p-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.ts';
-import { CoreNlpClient, type CoreNlpSentence } from './corenlp-client.ts';
+import { CoreNlpClient, MalformedAnswer, type CoreNlpSentence } from './corenlp-client.ts';
 import { HEALTH_SENTENCE } from './corenlp-service.ts';
 
 export interface AnnotateMode {
@@ -40,12 +40,8 @@ function classify(err: unknown): Failure {
   const code = e.cause?.code;
   // A read timeout is the server working too long on this batch; a connect timeout is the server.
   if ((code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') && !e.cause?.connect) return { kind: 'content', reason: 'timeout' };
-  if (e.name === 'MalformedAnswer') return { kind: 'content', reason: e.message ?? 'malformed answer' };
+  if (err instanceof MalformedAnswer) return { kind: 'content', reason: 'malformed-answer' };
   return { kind: 'unreachable', message: `${code ?? e.name ?? 'error'}: ${e.message ?? String(err)}` };
-}
-
-class MalformedAnswer extends Error {
-  override name = 'MalformedAnswer';
 }
 
 class Server {

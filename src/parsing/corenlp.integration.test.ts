@@ -35,6 +35,15 @@ describe('CoreNLP server (real)', () => {
     ]);
   });
 
+  it('parses the text exactly as sent: no character is escaped or decoded on the way', async () => {
+    const client = new CoreNlpClient(url, { timeoutMs: 60_000 });
+    const text = 'A 2% tax (of +2/3) isn\'t "fine" — 100 * 3 = 300! Café & crème 🚀 are #1.';
+    const doc = await client.annotate(text, ['tokenize', 'ssplit'], { 'ssplit.eolonly': true });
+    const tokens = doc.sentences.flatMap((s) => s.tokens);
+    for (const t of tokens) expect(text.slice(t.characterOffsetBegin, t.characterOffsetEnd)).toBe(t.originalText);
+    expect(tokens.map((t) => t.originalText)).toEqual(expect.arrayContaining(['%', '(', '+2', ')', '!', 'Café', '&', '🚀']));
+  });
+
   it('listens on loopback only', () => {
     const port = Number(new URL(url).port);
     const addresses = listeningAddresses(port);
