@@ -105,37 +105,48 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
       }
     }
 
-    // 2. parse, shard by shard
-    const plan: PlannedSentence[] = [];
-    for await (const row of readJsonl(planFile)) plan.push(PlannedSentence.parse(row));
-    const shards = Math.ceil(plan.length / config.data.shardSize);
+    // 2. parse, shard by shard, streaming the plan from disk
     const parseStarted = performance.now();
     let parsedNow = 0;
-    const bar = progress('parse', plan.length, 'sentences');
+    let plannedCount = 0;
+    const perSource: Record<string, Record<Split, number>> = {};
+    const bar = progress('parse', meta.sentences, 'sentences');
     const done: ShardDone[] = [];
-    for (let k = 0; k < shards; k++) {
+    const runShard = async (k: number, slice: PlannedSentence[]) => {
       const doneFile = path.join(dir, 'shards', `${shardName(k)}.done.json`);
       const previous = readJson<ShardDone>(doneFile);
-      const slice = plan.slice(k * config.data.shardSize, (k + 1) * config.data.shardSize);
       if (previous?.inputsHash === inputsHash && previous.outputs.every((o) => fs.existsSync(path.join(dir, o.file)))) {
         done.push(previous);
-      } else {
-        const t0 = performance.now();
-        const result = await parseShard(slice, pool, { annotators, batchSize: config.data.batchSize });
-        const outputs: WrittenFile[] = [];
-        for (const split of SPLITS) {
-          const rows = result.examples[split];
-          if (rows.length === 0) continue;
-          const file = `${split}-${shardName(k)}.jsonl`;
-          outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
-        }
-        const record: ShardDone = { inputsHash, outputs, skipped: result.skipped, seconds: (performance.now() - t0) / 1000 };
-        writeFileAtomic(doneFile, `${JSON.stringify(record, null, 2)}\n`);
-        done.push(record);
-        parsedNow += slice.length;
+        return;
       }
-      bar.update(Math.min((k + 1) * config.data.shardSize, plan.length));
+      const t0 = performance.now();
+      const result = await parseShard(slice, pool, { annotators, batchSize: config.data.batchSize });
+      const outputs: WrittenFile[] = [];
+      for (const split of SPLITS) {
+        const rows = result.examples[split];
+        if (rows.length === 0) continue;
+        const file = `${split}-${shardName(k)}.jsonl`;
+        outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
+      }
+      const record: ShardDone = { inputsHash, outputs, skipped: result.skipped, seconds: (performance.now() - t0) / 1000 };
+      writeFileAtomic(doneFile, `${JSON.stringify(record, null, 2)}\n`);
+      done.push(record);
+      parsedNow += slice.length;
+    };
+    let slice: PlannedSentence[] = [];
+    for await (const row of readJsonl(planFile)) {
+      const s = PlannedSentence.parse(row);
+      (perSource[s.source] ??= { train: 0, dev: 0, test: 0 })[s.split]++;
+      slice.push(s);
+      plannedCount++;
+      if (slice.length === config.data.shardSize) {
+        await runShard(done.length, slice);
+        slice = [];
+        bar.update(plannedCount);
+      }
     }
+    if (slice.length > 0) await runShard(done.length, slice);
+    bar.update(plannedCount);
     bar.stop();
     const parseSeconds = (performance.now() - parseStarted) / 1000;
 
@@ -150,12 +161,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
 
     // 4. manifest
     const examples: Record<Split, number> = { train: 0, dev: 0, test: 0 };
-    const perSource: Record<string, Record<Split, number>> = {};
-    for (const o of shardOutputs) {
-      const split = o.file.split('-')[0] as Split;
-      examples[split] += o.lines;
-    }
-    for (const s of plan) (perSource[s.source] ??= { train: 0, dev: 0, test: 0 })[s.split]++;
+    for (const o of shardOutputs) examples[o.file.split('-')[0] as Split] += o.lines;
     const parseSkipped: Record<string, number> = {};
     for (const d of done) for (const [r, n] of Object.entries(d.skipped)) parseSkipped[r] = (parseSkipped[r] ?? 0) + n;
     const manifest: Manifest = {
@@ -167,7 +173,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
       parameters,
       counts: {
         examples,
-        planned: plan.length,
+        planned: plannedCount,
         plannedPerSourceAndSplit: perSource,
         collected: meta.counts,
         pool: pool.stats,
