@@ -13,7 +13,7 @@ import { CoreNlpPool } from '../src/parsing/corenlp-pool.ts';
 import { exportFindHead } from '../src/parsing/find-head.ts';
 import { parseShard } from '../src/parsing/parse-shard.ts';
 import { inputFiles } from '../src/parsing/sources/input-files.ts';
-import { REGISTRY_FILE, sentenceSources } from '../src/parsing/sources/index.ts';
+import { loadRegistry, sentenceSources } from '../src/parsing/sources/index.ts';
 import { withServices } from '../src/services/session.ts';
 import { readJsonl, sha256File, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
 import { hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
@@ -56,9 +56,10 @@ function readJson<T>(file: string): T | null {
 export async function buildDependencyData(config: Config, opts: DependencyDataOptions): Promise<Manifest> {
   const dir = dependencyDir(config);
   const sources = [...sentenceSources(config.data.sources), ...(opts.inputs.length > 0 ? [inputFiles(opts.inputs)] : [])];
+  // The registry entries of the sources used (package, licence) are inputs; other entries are not.
+  const registry = loadRegistry();
   const inputs = {
-    sources: sources.map((s) => ({ id: s.id, version: s.version() })),
-    registrySha256: sha256File(REGISTRY_FILE),
+    sources: sources.map((s) => ({ id: s.id, version: s.version(), registry: registry.find((e) => e.id === s.id) ?? null })),
   };
   const parameters = { ...config.data, annotators: config.services.corenlp.annotators };
   const inputsHash = hashOf({ inputs, parameters });

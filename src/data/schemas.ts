@@ -54,10 +54,60 @@ export type FindHeadExample = z.infer<typeof FindHeadExample>;
 /** One entry of datasets/sources.json. */
 export const SourceEntry = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/),
-  kind: z.enum(['sentences', 'knowledge']),
+  kinds: z.array(z.enum(['sentences', 'knowledge'])).min(1),
   package: z.string(),
   registry: z.enum(['npm', 'debian', 'pypi', 'user']),
   licence: z.string(),
   description: z.string(),
 });
 export type SourceEntry = z.infer<typeof SourceEntry>;
+
+/** OpenEntity's coarse labels (SPEC §5); finer ones are written "<coarse>/<fine>". */
+export const COARSE_TYPES = ['entity', 'location', 'time', 'organization', 'object', 'event', 'place', 'person', 'group'] as const;
+
+const EntityType = z.string().refine((t) => (COARSE_TYPES as readonly string[]).includes(t.split('/')[0]!), 'not an OpenEntity type');
+
+/** A knowledge-graph entity: a stable id (e.g. "country:FRA", "wn:n:02084071"), a name, aliases, types. */
+export const KgEntity = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  aliases: z.array(z.string()),
+  types: z.array(EntityType),
+  source: z.string(),
+});
+export type KgEntity = z.infer<typeof KgEntity>;
+
+/** A fact: subject and object entity ids and a predicate id (src/facts/predicates.ts). */
+export const KgTriple = z.strictObject({
+  subject: z.string().min(1),
+  predicate: z.string().regex(/^P\d+$/),
+  object: z.string().min(1),
+  source: z.string(),
+});
+export type KgTriple = z.infer<typeof KgTriple>;
+
+/** Relation example in TACRED / T-REx-rc field names; spans are inclusive word indices. */
+export const RelationExample = z.strictObject({
+  id: z.string(),
+  source: z.string(),
+  token: z.array(z.string()).min(1),
+  subj_start: z.number().int().min(0),
+  subj_end: z.number().int().min(0),
+  obj_start: z.number().int().min(0),
+  obj_end: z.number().int().min(0),
+  subj_type: z.string(),
+  obj_type: z.string(),
+  relation: z.string(),
+  subj_id: z.string(),
+  obj_id: z.string(),
+});
+export type RelationExample = z.infer<typeof RelationExample>;
+
+/** Entity-typing example in OpenEntity / FIGER field names; start/end are character offsets. */
+export const EntityTypingExample = z.strictObject({
+  sent: z.string(),
+  start: z.number().int().min(0),
+  end: z.number().int().min(0),
+  labels: z.array(z.string()).min(1),
+});
+export type EntityTypingExample = z.infer<typeof EntityTypingExample>;

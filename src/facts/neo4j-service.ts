@@ -18,6 +18,8 @@ export interface Neo4jStartOptions {
   logFile: string;
   /** Neo4j home: its databases and transaction logs live here and survive restarts. */
   dataDir: string;
+  /** Fixed Bolt port; default: a free one. */
+  port?: number;
 }
 
 export interface StartedNeo4j extends Launched {
@@ -63,6 +65,7 @@ export async function startNeo4j(config: Config, opts: Neo4jStartOptions): Promi
   const launched = await launchUntilHealthy({
     name: 'Neo4j',
     timeoutMs: config.services.startTimeoutS * 1000,
+    port: opts.port,
     makeSpec: (port) => ({
       name: 'neo4j',
       command: java,

@@ -3,7 +3,7 @@ import { brownSplit, splitTagged } from './brown.ts';
 import { glossParts } from './wordnet.ts';
 import { paragraphs } from './package-files.ts';
 import { loadRegistry } from './index.ts';
-import { SENTENCE_SOURCES } from '../../config/schema.ts';
+import { KNOWLEDGE_SOURCES, SENTENCE_SOURCES } from '../../config/schema.ts';
 
 describe('Brown', () => {
   it('splits word/tag at the last slash', () => {
@@ -38,11 +38,14 @@ it('splits paragraphs on blank lines', () => {
   expect(paragraphs('a b\nc\n\n\n d \n  \ne')).toEqual(['a b\nc', 'd', 'e']);
 });
 
-it('registers every sentence source with a licence', () => {
+it('registers every sentence and knowledge source with a licence', () => {
   const registry = loadRegistry();
-  for (const id of SENTENCE_SOURCES) {
-    const entry = registry.find((e) => e.id === id);
-    expect(entry, id).toBeDefined();
-    expect(entry!.licence.length).toBeGreaterThan(3);
+  for (const [ids, kind] of [[SENTENCE_SOURCES, 'sentences'], [KNOWLEDGE_SOURCES, 'knowledge']] as const) {
+    for (const id of ids) {
+      const entry = registry.find((e) => e.id === id);
+      expect(entry, id).toBeDefined();
+      expect(entry!.kinds).toContain(kind);
+      expect(entry!.licence).toMatch(/\w{3,}/);
+    }
   }
 });

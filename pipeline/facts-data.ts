@@ -1,0 +1,285 @@
+// Recipe: the factual half of build-data.
+//   inputs   the profile's knowledge sources; the parsed sentences of the dependency half
+//   steps    1 load    — entities, then facts, into Neo4j (constraints first, batched UNWIND MERGE)
+//            2 extract — stream entities and facts back out (keyset pages) into an alias index
+//            3 align   — mentions in every parsed sentence (and each WordNet gloss with its own
+//                        synset as subject) → relation examples and no_relation candidates
+//            4 split   — by entity pair; a held-out slice of pairs for the downstream task
+//   outputs  datasets/build/<profile>/facts/{train,dev,test}.jsonl, downstream/, entity_typing/,
+//            relations.json, manifest.json
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../src/config/schema.ts';
+import { SPLITS, type DependencyExample, type EntityTypingExample, type RelationExample, type Split } from '../src/data/schemas.ts';
+import { AliasIndex, type Mention } from '../src/facts/alias-index.ts';
+import { FactLookup, alignMentions, type AlignedPair } from '../src/facts/align.ts';
+import { streamEntities, streamTriples } from '../src/facts/extract.ts';
+import { openDriver } from '../src/facts/neo4j-client.ts';
+import { NO_RELATION, PREDICATES } from '../src/facts/predicates.ts';
+import { knowledgeVersions, loadKnowledge } from '../src/facts/sources/index.ts';
+import { ensureSchema, graphCounts, loadEntities, loadTriples } from '../src/facts/store.ts';
+import { withServices } from '../src/services/session.ts';
+import { readJsonl, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
+import { hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
+import { dependencyDir } from './dependency-data.ts';
+import { UserError } from '../src/errors.ts';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+export function factsDir(config: Config): string {
+  return path.join(config.paths.buildDir, 'facts');
+}
+
+const unit = (hex: string) => parseInt(hex, 16) / 2 ** 32;
+
+/** Adapter split or the downstream hold-out, from the unordered entity pair. */
+export function pairSplit(a: string, b: string, downstreamShare: number): { set: 'adapter' | 'downstream'; split: Split } {
+  const [x, y] = a < b ? [a, b] : [b, a];
+  const h = createHash('sha256').update(`${x}\u0000${y}`).digest('hex');
+  const u = unit(h.slice(8, 16));
+  return {
+    set: unit(h.slice(0, 8)) < downstreamShare ? 'downstream' : 'adapter',
+    split: u < 0.8 ? 'train' : u < 0.9 ? 'dev' : 'test',
+  };
+}
+
+function coarseType(types: string[] | undefined): string {
+  const specific = (types ?? []).map((t) => t.split('/')[0]!).find((t) => t !== 'entity');
+  return (specific ?? 'entity').toUpperCase();
+}
+
+interface Sentence {
+  id: string;
+  source: string;
+  text: string;
+  tokens: string[];
+  offsets: [number, number][];
+  split: Split;
+  /** A WordNet gloss: the synset it defines. */
+  glossOf?: string;
+}
+
+export async function buildFactsData(config: Config, opts: { force: boolean }): Promise<Manifest> {
+  const dir = factsDir(config);
+  const depDir = dependencyDir(config);
+  const depManifest = readManifest(depDir);
+  if (!depManifest?.complete) {
+    throw new UserError(`facts need the parsed sentences of ${path.relative(process.cwd(), depDir)}: run build-data --part dependency first`);
+  }
+  const inputs = { knowledge: knowledgeVersions(config.facts), sentences: depManifest.inputsHash };
+  const parameters = config.facts;
+  const inputsHash = hashOf({ inputs, parameters });
+  if (!opts.force && isUpToDate(dir, inputsHash)) {
+    log(`facts: up to date (${path.relative(process.cwd(), dir)}), nothing to do; --force rebuilds`);
+    return readManifest(dir)!;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  const startedAt = new Date();
+  const timings: Record<string, number> = {};
+  const t = () => performance.now();
+
+  return withServices(config, ['neo4j'], async (session) => {
+    const driver = openDriver(session.neo4j!.connection);
+    try {
+      // 1. load
+      let t0 = t();
+      const { batch, skippedBySource } = loadKnowledge(config.facts);
+      timings.readSourcesSeconds = (t() - t0) / 1000;
+      await ensureSchema(driver);
+      const entityLoad = await loadEntities(driver, batch.entities, config.facts.loadBatchSize);
+      const factLoad = await loadTriples(driver, batch.triples, config.facts.loadBatchSize);
+      timings.loadEntitiesSeconds = entityLoad.seconds;
+      timings.loadFactsSeconds = factLoad.seconds;
+      const stored = await graphCounts(driver);
+      log(`facts: ${stored.entities} entities, ${Object.values(stored.facts).reduce((a, b) => a + b, 0)} facts in Neo4j (${factLoad.written} facts written at ${Math.round(factLoad.written / Math.max(factLoad.seconds, 1e-9))}/s)`);
+
+      // 2. extract
+      t0 = t();
+      const index = new AliasIndex();
+      const names = new Map<string, string>();
+      for await (const e of streamEntities(driver)) {
+        index.add(e);
+        names.set(e.id, e.name);
+      }
+      const lookup = new FactLookup();
+      for (const p of PREDICATES) for await (const f of streamTriples(driver, p.id)) lookup.add(f);
+      timings.extractSeconds = (t() - t0) / 1000;
+
+      // 3. align
+      t0 = t();
+      const glossOf = new Map<string, string>();
+      for await (const s of readJsonl<{ id: string; source: string; doc: string }>(path.join(depDir, 'plan.jsonl'))) {
+        if (s.source === 'wordnet') glossOf.set(s.id, `wn:${s.doc}`);
+      }
+      const positives: { pair: AlignedPair; s: Sentence }[] = [];
+      const negatives: { pair: AlignedPair; s: Sentence }[] = [];
+      const typing: Record<Split, EntityTypingExample[]> = { train: [], dev: [], test: [] };
+      const counts = { sentences: 0, mentions: 0, ambiguousMentions: 0, ambiguousPairs: 0, glossSentences: 0 };
+      for (const o of depManifest.outputs.filter((o) => o.file.endsWith('.jsonl'))) {
+        const split = o.file.split('-')[0] as Split;
+        for await (const ex of readJsonl<DependencyExample>(path.join(depDir, o.file))) {
+          counts.sentences++;
+          let sentence: Sentence = { ...ex, split };
+          let mentions = index.match(ex.tokens);
+          const gloss = glossOf.get(ex.id);
+          if (gloss && names.has(gloss)) {
+            // "<lemma> : <gloss>" — the defined synset becomes a mention at the front.
+            counts.glossSentences++;
+            const head = names.get(gloss)!.split(' ');
+            const shift = head.length + 1;
+            const text = `${head.join(' ')} : ${ex.text}`;
+            let at = 0;
+            const headOffsets = head.map((w) => {
+              const span: [number, number] = [at, at + w.length];
+              at += w.length + 1;
+              return span;
+            });
+            sentence = {
+              ...sentence,
+              text,
+              tokens: [...head, ':', ...ex.tokens],
+              offsets: [...headOffsets, [at, at + 1], ...ex.offsets.map(([a, b]) => [a + at + 2, b + at + 2] as [number, number])],
+              glossOf: gloss,
+            };
+            mentions = [
+              { start: 0, end: head.length - 1, ids: [gloss] },
+              ...mentions.map((m): Mention => ({ start: m.start + shift, end: m.end + shift, ids: m.ids })),
+            ];
+          }
+          counts.mentions += mentions.length;
+          counts.ambiguousMentions += mentions.filter((m) => m.ids.length > 1).length;
+          const aligned = alignMentions(mentions, lookup);
+          counts.ambiguousPairs += aligned.ambiguous;
+          for (const pair of aligned.positives) positives.push({ pair, s: sentence });
+          for (const pair of aligned.negatives) negatives.push({ pair, s: sentence });
+          for (const m of mentions) {
+            if (m.ids.length !== 1) continue;
+            const labels = (index.types.get(m.ids[0]!) ?? []).filter((l) => l !== 'entity');
+            if (labels.length === 0) continue;
+            typing[split].push({ sent: sentence.text, start: sentence.offsets[m.start]![0], end: sentence.offsets[m.end]![1], labels: ['entity', ...labels] });
+          }
+        }
+      }
+      timings.alignSeconds = (t() - t0) / 1000;
+
+      // 4. split by entity pair, cap no_relation, drop rare relations
+      const toExample = ({ pair, s }: { pair: AlignedPair; s: Sentence }): RelationExample => ({
+        id: `${s.id}:${pair.subj.start}-${pair.obj.start}`,
+        source: s.glossOf ? 'wordnet-gloss' : s.source,
+        token: s.tokens,
+        subj_start: pair.subj.start,
+        subj_end: pair.subj.end,
+        obj_start: pair.obj.start,
+        obj_end: pair.obj.end,
+        subj_type: coarseType(index.types.get(pair.subjId)),
+        obj_type: coarseType(index.types.get(pair.objId)),
+        relation: pair.relation,
+        subj_id: pair.subjId,
+        obj_id: pair.objId,
+      });
+      const perRelation: Record<string, number> = {};
+      for (const p of positives) {
+        if (pairSplit(p.pair.subjId, p.pair.objId, config.facts.downstreamShare).set === 'adapter') {
+          perRelation[p.pair.relation] = (perRelation[p.pair.relation] ?? 0) + 1;
+        }
+      }
+      const kept = new Set(Object.entries(perRelation).filter(([, n]) => n >= config.facts.minExamplesPerRelation).map(([r]) => r));
+      const dropped = Object.fromEntries(Object.entries(perRelation).filter(([r]) => !kept.has(r)));
+      const buckets: Record<'adapter' | 'downstream', Record<Split, RelationExample[]>> = {
+        adapter: { train: [], dev: [], test: [] },
+        downstream: { train: [], dev: [], test: [] },
+      };
+      for (const p of positives) {
+        if (!kept.has(p.pair.relation)) continue;
+        const { set, split } = pairSplit(p.pair.subjId, p.pair.objId, config.facts.downstreamShare);
+        buckets[set][split].push(toExample(p));
+      }
+      const negativesBy: Record<'adapter' | 'downstream', Record<Split, RelationExample[]>> = {
+        adapter: { train: [], dev: [], test: [] },
+        downstream: { train: [], dev: [], test: [] },
+      };
+      for (const n of negatives) {
+        const { set, split } = pairSplit(n.pair.subjId, n.pair.objId, config.facts.downstreamShare);
+        negativesBy[set][split].push(toExample(n));
+      }
+      const byHash = (a: RelationExample, b: RelationExample) => (hashOf(a.id) < hashOf(b.id) ? -1 : 1);
+      const outputs: WrittenFile[] = [];
+      const exampleCounts: Record<string, Record<string, Record<string, number>>> = {};
+      for (const set of ['adapter', 'downstream'] as const) {
+        for (const split of SPLITS) {
+          const pos = buckets[set][split];
+          const cap = Math.floor(pos.length * config.facts.noRelationRatio);
+          const neg = negativesBy[set][split].sort(byHash).slice(0, cap);
+          const rows = [...pos, ...neg].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.relation < b.relation ? -1 : 1));
+          const file = set === 'adapter' ? `${split}.jsonl` : `downstream/${split}.jsonl`;
+          outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
+          const c = ((exampleCounts[set] ??= {})[split] = {} as Record<string, number>);
+          for (const r of rows) c[r.relation] = (c[r.relation] ?? 0) + 1;
+        }
+      }
+      for (const split of SPLITS) {
+        const seen = new Set<string>();
+        const rows = typing[split].filter((e) => {
+          const k = `${e.sent}\u0000${e.start}\u0000${e.end}`;
+          return seen.has(k) ? false : (seen.add(k), true);
+        });
+        const file = `entity_typing/${split}.jsonl`;
+        outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
+      }
+      const relations = [
+        ...PREDICATES.filter((p) => kept.has(p.id)).map((p) => ({ id: p.id, label: p.label, counts: countsOf(exampleCounts, p.id) })),
+        { id: NO_RELATION, label: 'no relation', counts: countsOf(exampleCounts, NO_RELATION) },
+      ];
+      writeFileAtomic(path.join(dir, 'relations.json'), `${JSON.stringify(relations, null, 2)}\n`);
+
+      const manifest: Manifest = {
+        stage: 'build-data/facts',
+        profile: config.profile,
+        complete: true,
+        inputsHash,
+        inputs,
+        parameters,
+        counts: {
+          graph: stored,
+          entitiesRead: batch.entities.length,
+          factsRead: batch.triples.length,
+          aliases: index.size,
+          alignment: counts,
+          positives: positives.length,
+          noRelationCandidates: negatives.length,
+          examples: exampleCounts,
+          relationsKept: [...kept].sort(),
+        },
+        skipped: {
+          sources: skippedBySource,
+          load: factLoad.skipped,
+          aliasesNotUsable: index.aliasesSkipped,
+          relationsDropped: dropped,
+        },
+        outputs,
+        timings: {
+          ...timings,
+          factsPerSecondLoaded: factLoad.written / Math.max(factLoad.seconds, 1e-9),
+          sentencesPerSecondAligned: counts.sentences / Math.max(timings.alignSeconds, 1e-9),
+        },
+        tools: { node: process.version, neo4j: { version: session.neo4j!.version, origin: session.neo4j!.origin }, backend: 'none (data building runs no model)' },
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+      };
+      writeManifest(dir, manifest);
+      log(`facts: ${positives.length} aligned facts, ${kept.size} relations kept (${Object.keys(dropped).length} dropped), written to ${path.relative(process.cwd(), dir)}`);
+      return manifest;
+    } finally {
+      await driver.close();
+    }
+  });
+}
+
+function countsOf(exampleCounts: Record<string, Record<string, Record<string, number>>>, relation: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [set, splits] of Object.entries(exampleCounts)) {
+    for (const [split, c] of Object.entries(splits)) out[set === 'adapter' ? split : `downstream/${split}`] = c[relation] ?? 0;
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+// Streams the graph back out of Neo4j page by page (keyset pagination on an indexed key), so no
+// query ever returns the whole graph at once.
+import neo4j, { type Driver } from 'neo4j-driver';
+import type { KgEntity, KgTriple } from '../data/schemas.ts';
+
+export async function* streamEntities(driver: Driver, pageSize = 10_000): AsyncIterable<KgEntity> {
+  let after = '';
+  for (;;) {
+    const { records } = await driver.executeQuery(
+      `MATCH (e:Entity) WHERE e.id > $after
+       RETURN e.id AS id, e.name AS name, e.aliases AS aliases, e.types AS types, e.source AS source
+       ORDER BY e.id LIMIT $limit`,
+      { after, limit: neo4j.int(pageSize) },
+    );
+    if (records.length === 0) return;
+    for (const r of records) {
+      yield { id: r.get('id'), name: r.get('name'), aliases: r.get('aliases') ?? [], types: r.get('types') ?? [], source: r.get('source') ?? '' };
+    }
+    after = records[records.length - 1]!.get('id') as string;
+  }
+}
+
+export async function* streamTriples(driver: Driver, predicate: string, pageSize = 10_000): AsyncIterable<KgTriple> {
+  let after = '';
+  for (;;) {
+    const { records } = await driver.executeQuery(
+      `MATCH (s:Entity)-[f:FACT]->(o:Entity) WHERE f.predicate = $predicate AND f.key > $after
+       RETURN f.key AS key, s.id AS subject, o.id AS object, f.source AS source
+       ORDER BY f.key LIMIT $limit`,
+      { predicate, after, limit: neo4j.int(pageSize) },
+    );
+    if (records.length === 0) return;
+    for (const r of records) yield { subject: r.get('subject'), predicate, object: r.get('object'), source: r.get('source') ?? '' };
+    after = records[records.length - 1]!.get('key') as string;
+  }
+}
