@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
 import { SPLITS, type DependencyExample, type EntityTypingExample, type RelationExample, type Split } from '../src/data/schemas.ts';
-import { AliasIndex, type Mention } from '../src/facts/alias-index.ts';
-import { FactLookup, alignMentions, type AlignedPair } from '../src/facts/align.ts';
-import { streamEntities, streamTriples } from '../src/facts/extract.ts';
+import type { Mention } from '../src/facts/alias-index.ts';
+import { alignMentions, type AlignedPair } from '../src/facts/align.ts';
+import { readIndexes } from '../src/facts/extract.ts';
 import { openDriver } from '../src/facts/neo4j-client.ts';
 import { NO_RELATION, PREDICATES } from '../src/facts/predicates.ts';
 import { knowledgeVersions, loadKnowledge } from '../src/facts/sources/index.ts';
@@ -96,14 +96,7 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
 
       // 2. extract
       t0 = t();
-      const index = new AliasIndex();
-      const names = new Map<string, string>();
-      for await (const e of streamEntities(driver)) {
-        index.add(e);
-        names.set(e.id, e.name);
-      }
-      const lookup = new FactLookup();
-      for (const p of PREDICATES) for await (const f of streamTriples(driver, p.id)) lookup.add(f);
+      const { index, lookup, names } = await readIndexes(driver);
       timings.extractSeconds = (t() - t0) / 1000;
 
       // 3. align

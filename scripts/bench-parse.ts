@@ -54,7 +54,7 @@ const examples: DependencyExample[] = [];
 const skipped: Record<string, number> = {};
 for (let k = 0; k < planned.length; k += config.data.shardSize) {
   const r = await parseShard(planned.slice(k, k + config.data.shardSize), pool, { annotators: cn.annotators.split(','), batchSize: config.data.batchSize });
-  examples.push(...r.examples.train, ...r.examples.dev, ...r.examples.test);
+  for (const split of ['train', 'dev', 'test'] as const) for (const ex of r.examples[split]) examples.push(ex);
   for (const [why, n] of Object.entries(r.skipped)) skipped[why] = (skipped[why] ?? 0) + n;
 }
 const pipelineSeconds = (performance.now() - t0) / 1000;

@@ -43,7 +43,8 @@ const isCapitalized = (token: string) => /^\p{Lu}/u.test(token);
 export class AliasIndex {
   private readonly map = new Map<string, Candidate[]>();
   readonly types = new Map<string, string[]>();
-  private maxTokens = 1;
+  /** Longest alias (in tokens) starting with each lower-case first token. */
+  private readonly longestFrom = new Map<string, number>();
   aliasesSkipped = 0;
 
   add(entity: KgEntity): void {
@@ -59,7 +60,8 @@ export class AliasIndex {
       const list = this.map.get(key) ?? [];
       if (!list.some((c) => c.id === entity.id && c.alias === tokens.join(' '))) list.push({ id: entity.id, rule, alias: tokens.join(' ') });
       this.map.set(key, list);
-      this.maxTokens = Math.max(this.maxTokens, tokens.length);
+      const first = tokens[0]!.toLowerCase();
+      this.longestFrom.set(first, Math.max(this.longestFrom.get(first) ?? 0, tokens.length));
     }
   }
 
@@ -78,11 +80,12 @@ export class AliasIndex {
   /** Non-overlapping mentions, longest first at each position. */
   match(tokens: string[]): Mention[] {
     const mentions: Mention[] = [];
+    const lower = tokens.map((t) => t.toLowerCase());
     for (let i = 0; i < tokens.length; ) {
       let found: Mention | null = null;
-      for (let n = Math.min(this.maxTokens, tokens.length - i); n >= 1 && !found; n--) {
+      for (let n = Math.min(this.longestFrom.get(lower[i]!) ?? 0, tokens.length - i); n >= 1 && !found; n--) {
         const surface = tokens.slice(i, i + n);
-        const key = surface.join(' ').toLowerCase();
+        const key = lower.slice(i, i + n).join(' ');
         const candidates = this.map.get(key);
         if (!candidates) continue;
         const ids = [...new Set(candidates.filter((c) => this.accepts(c, surface, i === 0)).map((c) => c.id))];

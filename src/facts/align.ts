@@ -5,22 +5,30 @@ import type { KgTriple } from '../data/schemas.ts';
 import type { AliasIndex, Mention } from './alias-index.ts';
 import { predicateRank } from './predicates.ts';
 
-/** Ordered (subject, object) → the preferred predicate between them. */
+/** Ordered (subject, object) → the preferred predicate between them, kept as out-edges per subject. */
 export class FactLookup {
-  private readonly best = new Map<string, string>();
+  private readonly out = new Map<string, Map<string, string>>();
   size = 0;
 
   add(t: Pick<KgTriple, 'subject' | 'predicate' | 'object'>): void {
-    const key = `${t.subject}\u0000${t.object}`;
-    const prev = this.best.get(key);
+    let edges = this.out.get(t.subject);
+    if (!edges) this.out.set(t.subject, (edges = new Map()));
+    const prev = edges.get(t.object);
     if (!prev) this.size++;
-    if (!prev || predicateRank(t.predicate) < predicateRank(prev)) this.best.set(key, t.predicate);
+    if (!prev || predicateRank(t.predicate) < predicateRank(prev)) edges.set(t.object, t.predicate);
   }
 
   get(subject: string, object: string): string | undefined {
-    return this.best.get(`${subject}\u0000${object}`);
+    return this.out.get(subject)?.get(object);
+  }
+
+  /** Objects and predicates of one subject's facts. */
+  from(subject: string): ReadonlyMap<string, string> {
+    return this.out.get(subject) ?? EMPTY;
   }
 }
+
+const EMPTY: ReadonlyMap<string, string> = new Map();
 
 export interface AlignedPair {
   subj: Mention;
@@ -40,25 +48,37 @@ export interface SentenceAlignment {
 
 export function alignMentions(mentions: Mention[], facts: FactLookup): SentenceAlignment {
   const out: SentenceAlignment = { mentions, positives: [], negatives: [], ambiguous: 0 };
-  for (const a of mentions) {
-    for (const b of mentions) {
-      if (a === b) continue;
-      const readings: AlignedPair[] = [];
-      for (const s of a.ids) {
-        for (const o of b.ids) {
-          if (s === o) continue;
-          const relation = facts.get(s, o);
-          if (relation) readings.push({ subj: a, obj: b, subjId: s, objId: o, relation });
+  // Walk each reading's out-edges to the other mentions: the cost follows the facts present, not
+  // the square of the readings (a common word has a dozen senses).
+  const byId = new Map<string, number[]>();
+  mentions.forEach((m, j) => m.ids.forEach((id) => byId.set(id, [...(byId.get(id) ?? []), j])));
+  const readings = new Map<number, AlignedPair[]>();
+  mentions.forEach((a, i) => {
+    for (const s of a.ids) {
+      for (const [o, relation] of facts.from(s)) {
+        for (const j of byId.get(o) ?? []) {
+          if (j === i || s === o) continue;
+          const key = i * mentions.length + j;
+          const list = readings.get(key) ?? [];
+          list.push({ subj: a, obj: mentions[j]!, subjId: s, objId: o, relation });
+          readings.set(key, list);
         }
       }
-      if (readings.length === 1) out.positives.push(readings[0]!);
-      else if (readings.length > 1) out.ambiguous++;
-      else if (a.ids.length === 1 && b.ids.length === 1 && a.ids[0] !== b.ids[0] && a.start < b.start) {
-        // One candidate per unordered pair, and only when neither direction holds a fact.
-        if (!facts.get(b.ids[0]!, a.ids[0]!)) out.negatives.push({ subj: a, obj: b, subjId: a.ids[0]!, objId: b.ids[0]!, relation: 'no_relation' });
-      }
     }
+  });
+  for (const [, list] of [...readings].sort(([x], [y]) => x - y)) {
+    if (list.length === 1) out.positives.push(list[0]!);
+    else out.ambiguous++;
   }
+  // One no_relation candidate per unordered pair of unambiguous mentions with no fact either way.
+  mentions.forEach((a, i) => {
+    mentions.forEach((b, j) => {
+      if (j <= i || a.ids.length !== 1 || b.ids.length !== 1) return;
+      const [s, o] = [a.ids[0]!, b.ids[0]!];
+      if (s === o || readings.has(i * mentions.length + j) || readings.has(j * mentions.length + i)) return;
+      out.negatives.push({ subj: a, obj: b, subjId: s, objId: o, relation: 'no_relation' });
+    });
+  });
   return out;
 }
 

@@ -2,6 +2,9 @@
 // query ever returns the whole graph at once.
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { KgEntity, KgTriple } from '../data/schemas.ts';
+import { AliasIndex } from './alias-index.ts';
+import { FactLookup } from './align.ts';
+import { PREDICATES } from './predicates.ts';
 
 export async function* streamEntities(driver: Driver, pageSize = 10_000): AsyncIterable<KgEntity> {
   let after = '';
@@ -33,4 +36,17 @@ export async function* streamTriples(driver: Driver, predicate: string, pageSize
     for (const r of records) yield { subject: r.get('subject'), predicate, object: r.get('object'), source: r.get('source') ?? '' };
     after = records[records.length - 1]!.get('key') as string;
   }
+}
+
+/** Everything alignment needs from the graph: an alias index over entities, facts by pair, names. */
+export async function readIndexes(driver: Driver): Promise<{ index: AliasIndex; lookup: FactLookup; names: Map<string, string> }> {
+  const index = new AliasIndex();
+  const names = new Map<string, string>();
+  for await (const e of streamEntities(driver)) {
+    index.add(e);
+    names.set(e.id, e.name);
+  }
+  const lookup = new FactLookup();
+  for (const p of PREDICATES) for await (const f of streamTriples(driver, p.id)) lookup.add(f);
+  return { index, lookup, names };
 }

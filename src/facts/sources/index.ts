@@ -39,9 +39,10 @@ export function loadKnowledge(facts: Facts): { batch: KgBatch; skippedBySource: 
   }
   if (has('periodic-table')) parts.push(['periodic-table', loadPeriodicTable({ linkToWordnet: has('wordnet') })]);
   const batch = emptyBatch();
+  // concat, not push(...): a spread of 100k+ arguments overflows the stack.
   for (const [, part] of parts) {
-    batch.entities.push(...part.entities);
-    batch.triples.push(...part.triples);
+    batch.entities = batch.entities.concat(part.entities);
+    batch.triples = batch.triples.concat(part.triples);
   }
   return { batch, skippedBySource: Object.fromEntries(parts.map(([id, part]) => [id, part.skipped])) };
 }

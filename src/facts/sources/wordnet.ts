@@ -12,9 +12,12 @@ const FILES = [['noun', 'n'], ['verb', 'v'], ['adj', 'a'], ['adv', 'r']] as cons
 const POINTERS: Record<string, string> = {
   '@': 'P279', // hypernym: this is a kind of the target
   '@i': 'P31', // instance hypernym: this is an instance of the target
-  '#m': 'P361', '#s': 'P361', '#p': 'P361', // holonyms: this is a member / substance / part of the target
-  '%m': 'P527', '%s': 'P527', '%p': 'P527', // meronyms: the target is part of this
+  '#m': 'P463', // member holonym: this is a member of the target ("dog" of the genus "Canis")
+  '#p': 'P361', '#s': 'P361', // part and substance holonyms: this is part of the target
+  '%p': 'P527', '%m': 'P527', // part and member meronyms: the target is part of this
+  '%s': 'P186', // substance meronym: this is made from the target ("ice" from "water")
   '!': 'P461', // antonym
+  '>': 'P1542', // verb cause: this has the target as effect ("kill" → "die")
 };
 
 /** Noun lexicographer files (lexnames) → OpenEntity types. */
