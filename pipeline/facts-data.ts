@@ -114,7 +114,7 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         for await (const ex of readJsonl<DependencyExample>(path.join(depDir, o.file))) {
           counts.sentences++;
           let sentence: Sentence = { ...ex, split };
-          let mentions = index.match(ex.tokens);
+          let mentions = index.match(ex.tokens, ex.pos);
           const gloss = glossOf.get(ex.id);
           if (gloss && names.has(gloss)) {
             // "<lemma> : <gloss>" — the defined synset becomes a mention at the front.

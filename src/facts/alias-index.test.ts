@@ -37,6 +37,16 @@ describe('AliasIndex', () => {
     expect(found('the bank was closed')).toEqual([['bank', ['wn:n:bank1', 'wn:n:bank2']]]);
   });
 
+  it('keeps only the readings that fit the part of speech', () => {
+    const tagged = new AliasIndex();
+    tagged.add({ id: 'wn:n:yellow', name: 'yellow', aliases: [], types: ['entity'], source: 't' });
+    tagged.add({ id: 'wn:v:yellow', name: 'yellow', aliases: [], types: ['entity'], source: 't' });
+    tagged.add({ id: 'wn:a:yellow', name: 'yellow', aliases: [], types: ['entity'], source: 't' });
+    expect(tagged.match(['a', 'yellow', 'car'], ['DT', 'JJ', 'NN'])[0]!.ids).toEqual(['wn:a:yellow']);
+    expect(tagged.match(['leaves', 'yellow'], ['NNS', 'VBP'])[0]!.ids).toEqual(['wn:v:yellow']);
+    expect(tagged.match(['thereby', 'yellow'], ['RB', 'RB'])).toEqual([]);
+  });
+
   it('never matches function words', () => {
     expect(aliasRule('in')).toBeNull();
     expect(aliasRule('a')).toBeNull();

@@ -40,6 +40,16 @@ export function aliasRule(alias: string): Rule | null {
 
 const isCapitalized = (token: string) => /^\p{Lu}/u.test(token);
 
+/** Penn Treebank tags each kind of entity may carry. */
+export function fitsTag(id: string, tag: string): boolean {
+  if (id.startsWith('wn:n:')) return tag.startsWith('NN');
+  if (id.startsWith('wn:v:')) return tag.startsWith('VB');
+  if (id.startsWith('wn:a:')) return tag.startsWith('JJ') || tag === 'VBN' || tag === 'VBG';
+  if (id.startsWith('wn:r:')) return tag.startsWith('RB');
+  // Places, languages, currencies, elements: names, or adjectives such as "French".
+  return tag.startsWith('NN') || tag.startsWith('JJ');
+}
+
 export class AliasIndex {
   private readonly map = new Map<string, Candidate[]>();
   readonly types = new Map<string, string[]>();
@@ -77,8 +87,12 @@ export class AliasIndex {
     return text === c.alias || (atStart && text.toLowerCase() === c.alias && !surface.slice(1).some(isCapitalized));
   }
 
-  /** Non-overlapping mentions, longest first at each position. */
-  match(tokens: string[]): Mention[] {
+  /**
+   * Non-overlapping mentions, longest first at each position. With part-of-speech tags, a reading
+   * must fit the tag of the mention's last word: a WordNet noun synset a noun, a verb synset a verb,
+   * and so on ("yellow" the colour is not "to yellow").
+   */
+  match(tokens: string[], pos?: string[]): Mention[] {
     const mentions: Mention[] = [];
     const lower = tokens.map((t) => t.toLowerCase());
     for (let i = 0; i < tokens.length; ) {
@@ -88,7 +102,8 @@ export class AliasIndex {
         const key = lower.slice(i, i + n).join(' ');
         const candidates = this.map.get(key);
         if (!candidates) continue;
-        const ids = [...new Set(candidates.filter((c) => this.accepts(c, surface, i === 0)).map((c) => c.id))];
+        const tag = pos?.[i + n - 1];
+        const ids = [...new Set(candidates.filter((c) => this.accepts(c, surface, i === 0) && (tag === undefined || fitsTag(c.id, tag))).map((c) => c.id))];
         if (ids.length > 0) found = { start: i, end: i + n - 1, ids };
       }
       if (found) {

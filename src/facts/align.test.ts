@@ -41,6 +41,15 @@ describe('alignTokens', () => {
     expect(a.negatives.map((n) => [n.subjId, n.relation, n.objId])).toEqual([['country:DEU', 'no_relation', 'continent:europe']]);
   });
 
+  it('does not relate two mentions of the same word', () => {
+    const senses = new AliasIndex();
+    senses.add({ id: 'wn:v:come1', name: 'come', aliases: [], types: ['entity'], source: 't' });
+    senses.add({ id: 'wn:v:come2', name: 'come', aliases: [], types: ['entity'], source: 't' });
+    const lookup = new FactLookup();
+    lookup.add({ subject: 'wn:v:come1', predicate: 'P279', object: 'wn:v:come2' });
+    expect(alignTokens(words('come aboard , come along'), senses, lookup).positives).toEqual([]);
+  });
+
   it('makes no negative when a mention is ambiguous', () => {
     expect(alignTokens(words('Paris and Europe'), index, facts).negatives).toEqual([]);
   });

@@ -57,7 +57,8 @@ export function alignMentions(mentions: Mention[], facts: FactLookup): SentenceA
     for (const s of a.ids) {
       for (const [o, relation] of facts.from(s)) {
         for (const j of byId.get(o) ?? []) {
-          if (j === i || s === o) continue;
+          // The same word twice ("come … come") is two senses of one lemma, not two entities.
+          if (j === i || s === o || mentions[j]!.ids.some((id) => a.ids.includes(id))) continue;
           const key = i * mentions.length + j;
           const list = readings.get(key) ?? [];
           list.push({ subj: a, obj: mentions[j]!, subjId: s, objId: o, relation });
