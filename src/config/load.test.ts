@@ -40,8 +40,10 @@ describe('loadConfig', () => {
         NEO4J_PASSWORD: 'p@ss"word',
         KADAPTER_BACKEND: 'wasm',
         KADAPTER_CACHE_DIR: '/data/kadapter-cache',
+        KADAPTER_BUILD_DIR: '/data/builds',
       }),
     });
+    expect(config.paths.buildDir).toBe(path.join('/data/builds', 'default'));
     expect(config.services.corenlp.urls).toEqual(['http://10.0.0.1:9000', 'http://10.0.0.2:9000/']);
     expect(config.services.neo4j).toMatchObject({ uri: 'neo4j+s://graph.example.org:7687', user: 'reader', password: 'p@ss"word' });
     expect(config.backend).toBe('wasm');

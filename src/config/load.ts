@@ -17,6 +17,7 @@ export const ENV_OVERRIDES = {
   NEO4J_USER: 'services.neo4j.user',
   NEO4J_PASSWORD: 'services.neo4j.password',
   KADAPTER_NEO4J_HOME: 'services.neo4j.home',
+  KADAPTER_BUILD_DIR: 'paths.buildDir',
   KADAPTER_BACKEND: 'backend',
   KADAPTER_CACHE_DIR: 'paths.cacheDir',
   KADAPTER_STATE_DIR: 'paths.stateDir',
@@ -70,6 +71,8 @@ export function loadConfig({ profile: profileName, env = process.env }: LoadOpti
     setPath(draft, key, parseEnvValue(name, raw));
     fromEnv.set(key, name);
   }
+  // KADAPTER_BUILD_DIR names the root; each profile builds in its own folder below it.
+  if (fromEnv.has('paths.buildDir')) setPath(draft, 'paths.buildDir', path.join(env.KADAPTER_BUILD_DIR!, profile));
   // The state folder follows a moved cache unless it is set on its own.
   if (fromEnv.has('paths.cacheDir') && !fromEnv.has('paths.stateDir')) {
     setPath(draft, 'paths.stateDir', path.join(env.KADAPTER_CACHE_DIR!, 'run'));
