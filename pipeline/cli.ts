@@ -104,6 +104,8 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    process.exitCode = fail(err);
+    // Exit now: work that lost the race against a dead service may still hold timers (retries
+    // with backoff) that would keep the process up for minutes. stderr is synchronous here.
+    process.exit(fail(err));
   }
 }

@@ -18,7 +18,7 @@ import { readIndexes } from '../src/facts/extract.ts';
 import { openDriver } from '../src/facts/neo4j-client.ts';
 import { NO_RELATION, PREDICATES } from '../src/facts/predicates.ts';
 import { knowledgeVersions, loadKnowledge } from '../src/facts/sources/index.ts';
-import { ensureSchema, graphCounts, loadEntities, loadTriples } from '../src/facts/store.ts';
+import { ensureSchema, graphCounts, loadEntities, loadTriples, tripleKey } from '../src/facts/store.ts';
 import { withServices } from '../src/services/session.ts';
 import { readJsonl, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
 import { hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
@@ -96,7 +96,8 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
 
       // 2. extract
       t0 = t();
-      const { index, lookup, names } = await readIndexes(driver);
+      const loaded = { entities: new Set(batch.entities.map((e) => e.id)), facts: new Set(batch.triples.map(tripleKey)) };
+      const { index, lookup, names } = await readIndexes(driver, loaded);
       timings.extractSeconds = (t() - t0) / 1000;
 
       // 3. align
@@ -183,8 +184,14 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         adapter: { train: [], dev: [], test: [] },
         downstream: { train: [], dev: [], test: [] },
       };
+      const droppedDownstream: Record<string, number> = {};
       for (const p of positives) {
-        if (!kept.has(p.pair.relation)) continue;
+        if (!kept.has(p.pair.relation)) {
+          if (pairSplit(p.pair.subjId, p.pair.objId, config.facts.downstreamShare).set === 'downstream') {
+            droppedDownstream[p.pair.relation] = (droppedDownstream[p.pair.relation] ?? 0) + 1;
+          }
+          continue;
+        }
         const { set, split } = pairSplit(p.pair.subjId, p.pair.objId, config.facts.downstreamShare);
         buckets[set][split].push(toExample(p));
       }
@@ -196,14 +203,16 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         const { set, split } = pairSplit(n.pair.subjId, n.pair.objId, config.facts.downstreamShare);
         negativesBy[set][split].push(toExample(n));
       }
-      const byHash = (a: RelationExample, b: RelationExample) => (hashOf(a.id) < hashOf(b.id) ? -1 : 1);
+      // Which negatives are kept is decided by a hash of their id, computed once per example.
+      const byHashOf = (rows: RelationExample[]) =>
+        rows.map((r) => [hashOf(r.id), r] as const).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);
       const outputs: WrittenFile[] = [];
       const exampleCounts: Record<string, Record<string, Record<string, number>>> = {};
       for (const set of ['adapter', 'downstream'] as const) {
         for (const split of SPLITS) {
           const pos = buckets[set][split];
           const cap = Math.floor(pos.length * config.facts.noRelationRatio);
-          const neg = negativesBy[set][split].sort(byHash).slice(0, cap);
+          const neg = byHashOf(negativesBy[set][split]).slice(0, cap);
           const rows = [...pos, ...neg].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.relation < b.relation ? -1 : 1));
           const file = set === 'adapter' ? `${split}.jsonl` : `downstream/${split}.jsonl`;
           outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
@@ -211,10 +220,12 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           for (const r of rows) c[r.relation] = (c[r.relation] ?? 0) + 1;
         }
       }
+      let typingDuplicates = 0;
       for (const split of SPLITS) {
         const seen = new Set<string>();
         const rows = typing[split].filter((e) => {
           const k = `${e.sent}\u0000${e.start}\u0000${e.end}`;
+          if (seen.has(k)) typingDuplicates++;
           return seen.has(k) ? false : (seen.add(k), true);
         });
         const file = `entity_typing/${split}.jsonl`;
@@ -234,7 +245,10 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         inputs,
         parameters,
         counts: {
+          /** As stored: may include what earlier runs left in the same database. */
           graph: stored,
+          factsUsed: lookup.size,
+          entitiesUsed: names.size,
           entitiesRead: batch.entities.length,
           factsRead: batch.triples.length,
           aliases: index.size,
@@ -249,6 +263,8 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           load: factLoad.skipped,
           aliasesNotUsable: index.aliasesSkipped,
           relationsDropped: dropped,
+          relationsDroppedDownstream: droppedDownstream,
+          entityTypingDuplicateMentions: typingDuplicates,
         },
         outputs,
         timings: {

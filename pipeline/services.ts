@@ -7,7 +7,7 @@ import { embeddedPassword, neo4jDataDir, startNeo4j } from '../src/facts/neo4j-s
 import { neo4jVersion } from '../src/facts/neo4j-client.ts';
 import { ensureLauncherClasses, ensureServiceJars } from '../src/services/provision.ts';
 import { requireJava } from '../src/services/java.ts';
-import { ServiceProcess, isKadapterService, residentMiB } from '../src/services/process.ts';
+import { ServiceProcess, isKadapterService, residentMiB, startingDetached } from '../src/services/process.ts';
 import { readState, writeState, removeState, stateFile, type KeptServices } from '../src/services/state.ts';
 import path from 'node:path';
 import { formatTable, type Row } from '../src/util/table.ts';
@@ -64,6 +64,9 @@ export async function startServices(config: Config): Promise<void> {
       uri: n4.value.connection.uri, user: n4.value.connection.user, dataDir,
     },
   });
+  // Recorded in the state file now: from here on `services stop` finds them.
+  startingDetached.delete(cn.value.process);
+  startingDetached.delete(n4.value.process);
   log(`started services of profile "${profile}"; stop them with: npm run services:stop -- --profile ${profile}`);
   await printStatus(config);
 }

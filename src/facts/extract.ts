@@ -5,6 +5,7 @@ import type { KgEntity, KgTriple } from '../data/schemas.ts';
 import { AliasIndex } from './alias-index.ts';
 import { FactLookup } from './align.ts';
 import { PREDICATES } from './predicates.ts';
+import { tripleKey } from './store.ts';
 
 export async function* streamEntities(driver: Driver, pageSize = 10_000): AsyncIterable<KgEntity> {
   let after = '';
@@ -38,15 +39,30 @@ export async function* streamTriples(driver: Driver, predicate: string, pageSize
   }
 }
 
-/** Everything alignment needs from the graph: an alias index over entities, facts by pair, names. */
-export async function readIndexes(driver: Driver): Promise<{ index: AliasIndex; lookup: FactLookup; names: Map<string, string> }> {
+export interface Loaded {
+  entities: ReadonlySet<string>;
+  /** Fact keys (subject|predicate|object). */
+  facts: ReadonlySet<string>;
+}
+
+/**
+ * Everything alignment needs from the graph: an alias index over entities, facts by pair, names.
+ * With `only`, what an earlier run left in the same database (another profile, an older mapping)
+ * is passed over.
+ */
+export async function readIndexes(driver: Driver, only?: Loaded): Promise<{ index: AliasIndex; lookup: FactLookup; names: Map<string, string> }> {
   const index = new AliasIndex();
   const names = new Map<string, string>();
   for await (const e of streamEntities(driver)) {
+    if (only && !only.entities.has(e.id)) continue;
     index.add(e);
     names.set(e.id, e.name);
   }
   const lookup = new FactLookup();
-  for (const p of PREDICATES) for await (const f of streamTriples(driver, p.id)) lookup.add(f);
+  for (const p of PREDICATES) {
+    for await (const f of streamTriples(driver, p.id)) {
+      if (!only || only.facts.has(tripleKey(f))) lookup.add(f);
+    }
+  }
   return { index, lookup, names };
 }

@@ -187,8 +187,10 @@ export async function collectSentences(
       while (inFlight.length >= pool.capacity * 2) await inFlight.shift();
     }
     flush();
+    // Finish this source before the next one offers anything: which copy of a duplicate is kept
+    // must follow the source order, never timing.
+    while (inFlight.length > 0) await inFlight.shift();
   }
-  for (const p of inFlight) await p;
 
   const planned = sample.sorted().map((c) => c.sentence);
   for (const s of planned) count(s.source).kept++;

@@ -25,15 +25,21 @@ export async function exportFindHead(shardFiles: string[], outDir: string, split
     if (!out.write(s)) await once(out, 'drain');
   };
   let n = 0;
-  await write('[');
-  for (const shard of shardFiles) {
-    for await (const ex of readJsonl<DependencyExample>(shard)) {
-      await write(`${n === 0 ? '\n' : ',\n'}${JSON.stringify(FindHeadExample.parse(toFindHead(ex)))}`);
-      n++;
+  try {
+    await write('[');
+    for (const shard of shardFiles) {
+      for await (const ex of readJsonl<DependencyExample>(shard)) {
+        await write(`${n === 0 ? '\n' : ',\n'}${JSON.stringify(FindHeadExample.parse(toFindHead(ex)))}`);
+        n++;
+      }
     }
+    await write('\n]\n');
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    out.destroy();
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
-  await write('\n]\n');
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   fs.renameSync(tmp, file);
   return { file, examples: n };
 }

@@ -55,6 +55,10 @@ export async function launchUntilHealthy(opts: LaunchOptions): Promise<Launched>
         proc.logTail(25),
       );
     }
+    const tail = proc.logTail(25);
+    if (attempt >= attempts || !tail.some((line) => PORT_IN_USE.test(line))) {
+      throw new UserError(`${opts.name} exited during start-up (log: ${proc.logFile})`, tail);
+    }
     // Port taken between our check and the JVM's bind: try another one.
   }
 }

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UserError } from '../errors.ts';
 
 export interface ExitInfo {
   code: number | null;
@@ -72,6 +73,12 @@ export function residentMiB(pid: number): number | null {
   }
 }
 
+/**
+ * Detached processes still starting (services start): nothing records them yet, so a signal
+ * handler must stop them or they would run on unseen.
+ */
+export const startingDetached = new Set<ServiceProcess>();
+
 export class ServiceProcess {
   readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | null = null;
@@ -95,13 +102,17 @@ export class ServiceProcess {
         stdio: [spec.detached ? 'ignore' : 'pipe', log, log],
         detached: spec.detached,
       });
+      // A failed spawn also emits 'error' later; without a listener that would crash the process.
+      child.once('error', () => undefined);
       if (child.pid === undefined) {
-        throw new Error(`could not start ${spec.name} (${spec.command})`);
+        throw new UserError(`could not start ${spec.name} (${spec.command}): is it installed, and is there memory left?`);
       }
       // Neither the child nor its stdin pipe may keep this process alive; cleanup stops them.
       child.unref();
       (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-      return new ServiceProcess(spec.name, child.pid, spec.logFile, spec.detached ? null : child);
+      const proc = new ServiceProcess(spec.name, child.pid, spec.logFile, spec.detached ? null : child);
+      if (spec.detached) startingDetached.add(proc);
+      return proc;
     } finally {
       fs.closeSync(log);
     }

@@ -11,7 +11,7 @@ import { UserError } from '../errors.ts';
 import { probeCoreNlp, startCoreNlp } from '../parsing/corenlp-service.ts';
 import { embeddedPassword, neo4jDataDir, startNeo4j } from '../facts/neo4j-service.ts';
 import { neo4jVersion, type Neo4jConnection } from '../facts/neo4j-client.ts';
-import { ServiceProcess, isKadapterService } from './process.ts';
+import { ServiceProcess, isKadapterService, startingDetached } from './process.ts';
 import { logFileFor, readState } from './state.ts';
 
 export type ServiceName = 'corenlp' | 'neo4j';
@@ -37,9 +37,10 @@ function killAllNow(): void {
   for (const session of openSessions) session.killNow();
 }
 
-/** Stops every open session's embedded services; for signal handlers. */
+/** Stops every open session's embedded services, and detached ones still starting; for signal handlers. */
 export async function closeAllSessions(): Promise<void> {
   await Promise.all([...openSessions].map((s) => s.close()));
+  await Promise.all([...startingDetached].map((p) => p.stop()));
 }
 
 /**

@@ -2,6 +2,7 @@ package kadapter;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 
@@ -27,7 +28,14 @@ public final class ServiceMain {
     }
     Class<?> target = Class.forName(args[0]);
     Method main = target.getMethod("main", String[].class);
-    main.invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+    try {
+      main.invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+    } catch (InvocationTargetException e) {
+      // Threads the failed main already started (Neo4j's) would keep the JVM alive; the
+      // supervisor should see an exit with the cause in the log, not wait for a timeout.
+      e.getCause().printStackTrace();
+      System.exit(1);
+    }
   }
 
   private static void exitOnStdinEof() {
