@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AliasIndex } from './alias-index.ts';
-import { FactLookup, alignTokens } from './align.ts';
+import { FactLookup, alignMentions } from './align.ts';
+
+const alignTokens = (tokens: string[], idx: AliasIndex, lookup: FactLookup) => alignMentions(idx.match(tokens), lookup);
 
 const index = new AliasIndex();
 const entity = (id: string, name: string, aliases: string[] = []) => index.add({ id, name, aliases, types: ['location'], source: 't' });
@@ -18,7 +20,7 @@ facts.add({ subject: 'country:DEU', predicate: 'P47', object: 'country:FRA' });
 
 const words = (s: string) => s.split(' ');
 
-describe('alignTokens', () => {
+describe('alignMentions over matched mentions', () => {
   it('labels both directions of a fact, preferring the specific relation', () => {
     const a = alignTokens(words('Paris is the capital of France .'), index, facts);
     expect(a.positives.map((p) => [p.subjId, p.relation, p.objId])).toEqual([

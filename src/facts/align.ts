@@ -2,7 +2,7 @@
 // example of that relation; two mentioned entities with no fact between them, a `no_relation`
 // candidate. Ambiguous mentions count as a fact only when exactly one reading has one.
 import type { KgTriple } from '../data/schemas.ts';
-import type { AliasIndex, Mention } from './alias-index.ts';
+import type { Mention } from './alias-index.ts';
 import { predicateRank } from './predicates.ts';
 
 /** Ordered (subject, object) → the preferred predicate between them, kept as out-edges per subject. */
@@ -81,8 +81,4 @@ export function alignMentions(mentions: Mention[], facts: FactLookup): SentenceA
     });
   });
   return out;
-}
-
-export function alignTokens(tokens: string[], index: AliasIndex, facts: FactLookup): SentenceAlignment {
-  return alignMentions(index.match(tokens), facts);
 }

@@ -45,6 +45,11 @@ export function isKadapterService(pid: number): boolean {
   }
 }
 
+/** Last `n` non-empty lines of a text, right-trimmed. */
+export function lastLines(text: string, n: number): string[] {
+  return text.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0).slice(-n);
+}
+
 /** Last `n` non-empty lines of a log file (reads only its end). */
 export function tailFile(file: string, n = 20, maxBytes = 64 * 1024): string[] {
   let fd: number | undefined;
@@ -54,7 +59,7 @@ export function tailFile(file: string, n = 20, maxBytes = 64 * 1024): string[] {
     const length = Math.min(size, maxBytes);
     const buf = Buffer.alloc(length);
     fs.readSync(fd, buf, 0, length, size - length);
-    return buf.toString('utf8').split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0).slice(-n);
+    return lastLines(buf.toString('utf8'), n);
   } catch {
     return [];
   } finally {

