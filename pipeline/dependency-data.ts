@@ -16,7 +16,7 @@ import { inputFiles } from '../src/parsing/sources/input-files.ts';
 import { loadRegistry, sentenceSources } from '../src/parsing/sources/index.ts';
 import { withServices } from '../src/services/session.ts';
 import { readJsonl, sha256File, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
-import { hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
+import { completeManifest, hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
 import { progress } from '../src/util/progress.ts';
 
 export interface DependencyDataOptions {
@@ -165,10 +165,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     for (const o of shardOutputs) examples[o.file.split('-')[0] as Split] += o.lines;
     const parseSkipped: Record<string, number> = {};
     for (const d of done) for (const [r, n] of Object.entries(d.skipped)) parseSkipped[r] = (parseSkipped[r] ?? 0) + n;
-    const manifest: Manifest = {
-      stage: 'build-data/dependency',
-      profile: config.profile,
-      complete: true,
+    const manifest = completeManifest('build-data/dependency', config.profile, startedAt, {
       inputsHash,
       inputs,
       parameters,
@@ -189,13 +186,9 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
         wallSecondsThisRun: (Date.now() - startedAt.getTime()) / 1000,
       },
       tools: {
-        node: process.version,
         corenlp: { version: corenlp.version, origin: corenlp.origin, servers: corenlp.urls.length, annotators: config.services.corenlp.annotators },
-        backend: 'none (data building runs no model)',
       },
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-    };
+    });
     writeManifest(dir, manifest);
     log(`dependency data: ${examples.train} train, ${examples.dev} dev, ${examples.test} test examples in ${path.relative(process.cwd(), dir)}`);
     return manifest;

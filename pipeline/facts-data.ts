@@ -21,7 +21,7 @@ import { knowledgeVersions, loadKnowledge } from '../src/facts/sources/index.ts'
 import { ensureSchema, graphCounts, loadEntities, loadTriples, tripleKey } from '../src/facts/store.ts';
 import { withServices } from '../src/services/session.ts';
 import { readJsonl, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
-import { hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
+import { completeManifest, hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
 import { dependencyDir } from './dependency-data.ts';
 import { UserError } from '../src/errors.ts';
 
@@ -237,10 +237,7 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       ];
       writeFileAtomic(path.join(dir, 'relations.json'), `${JSON.stringify(relations, null, 2)}\n`);
 
-      const manifest: Manifest = {
-        stage: 'build-data/facts',
-        profile: config.profile,
-        complete: true,
+      const manifest = completeManifest('build-data/facts', config.profile, startedAt, {
         inputsHash,
         inputs,
         parameters,
@@ -272,10 +269,8 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           factsPerSecondLoaded: factLoad.written / Math.max(factLoad.seconds, 1e-9),
           sentencesPerSecondAligned: counts.sentences / Math.max(timings.alignSeconds, 1e-9),
         },
-        tools: { node: process.version, neo4j: { version: session.neo4j!.version, origin: session.neo4j!.origin }, backend: 'none (data building runs no model)' },
-        startedAt: startedAt.toISOString(),
-        finishedAt: new Date().toISOString(),
-      };
+        tools: { neo4j: { version: session.neo4j!.version, origin: session.neo4j!.origin } },
+      });
       writeManifest(dir, manifest);
       log(`facts: ${positives.length} aligned facts, ${kept.size} relations kept (${Object.keys(dropped).length} dropped), written to ${path.relative(process.cwd(), dir)}`);
       return manifest;

@@ -3,14 +3,14 @@
 import type { Config } from '../src/config/schema.ts';
 import { UserError } from '../src/errors.ts';
 import { startCoreNlp, probeCoreNlp } from '../src/parsing/corenlp-service.ts';
-import { embeddedPassword, neo4jDataDir, startNeo4j } from '../src/facts/neo4j-service.ts';
+import { externalConnection, keptConnection, neo4jDataDir, startNeo4j } from '../src/facts/neo4j-service.ts';
 import { neo4jVersion } from '../src/facts/neo4j-client.ts';
 import { ensureLauncherClasses, ensureServiceJars } from '../src/services/provision.ts';
 import { requireJava } from '../src/services/java.ts';
 import { ServiceProcess, isKadapterService, residentMiB, startingDetached } from '../src/services/process.ts';
 import { readState, writeState, removeState, stateFile, type KeptServices } from '../src/services/state.ts';
 import path from 'node:path';
-import { formatTable, type Row } from '../src/util/table.ts';
+import { formatTable } from '../src/util/table.ts';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -96,18 +96,17 @@ async function timedHealth(check: () => Promise<unknown>): Promise<string> {
 export async function printStatus(config: Config): Promise<boolean> {
   const rows: StatusRow[] = [];
   const cn = config.services.corenlp;
-  const n4 = config.services.neo4j;
   for (const url of cn.urls) {
     rows.push({
       service: 'corenlp', origin: 'external (CORENLP_URLS)', version: '-', endpoint: url, pid: '-', rssMiB: '-',
       coldStartS: '-', health: await timedHealth(() => probeCoreNlp(url, config)),
     });
   }
-  if (n4.uri !== null) {
-    const connection = { uri: n4.uri, user: n4.user, password: n4.password ?? '' };
+  const external = externalConnection(config);
+  if (external) {
     let version = '-';
-    const health = await timedHealth(async () => { version = await neo4jVersion(connection); });
-    rows.push({ service: 'neo4j', origin: 'external (NEO4J_URI)', version, endpoint: n4.uri, pid: '-', rssMiB: '-', coldStartS: '-', health });
+    const health = await timedHealth(async () => { version = await neo4jVersion(external); });
+    rows.push({ service: 'neo4j', origin: 'external (NEO4J_URI)', version, endpoint: external.uri, pid: '-', rssMiB: '-', coldStartS: '-', health });
   }
   const state = readState(config.paths.stateDir, config.profile);
   const kept = (pid: number) => ({
@@ -124,7 +123,7 @@ export async function printStatus(config: Config): Promise<boolean> {
   }
   if (state?.neo4j) {
     const s = state.neo4j;
-    const connection = { uri: s.uri, user: s.user, password: embeddedPassword(s.dataDir) };
+    const connection = keptConnection(s);
     rows.push({
       service: 'neo4j', origin: 'kept (services start)', version: s.version ?? '?', endpoint: s.uri, ...kept(s.pid),
       coldStartS: (s.coldStartMs / 1000).toFixed(1),

@@ -47,6 +47,17 @@ export function embeddedPassword(dataDir: string): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/** The connection of an external server (NEO4J_URI), or null when none is configured. */
+export function externalConnection(config: Config): Neo4jConnection | null {
+  const n4 = config.services.neo4j;
+  return n4.uri === null ? null : { uri: n4.uri, user: n4.user, password: n4.password ?? '' };
+}
+
+/** The connection of an embedded server kept by `services start`. */
+export function keptConnection(kept: { uri: string; user: string; dataDir: string }): Neo4jConnection {
+  return { uri: kept.uri, user: kept.user, password: embeddedPassword(kept.dataDir) };
+}
+
 export async function startNeo4j(config: Config, opts: Neo4jStartOptions): Promise<StartedNeo4j> {
   const { java } = requireJava();
   const { cacheDir } = config.paths;

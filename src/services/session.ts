@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { probeCoreNlp, startCoreNlp } from '../parsing/corenlp-service.ts';
-import { embeddedPassword, neo4jDataDir, startNeo4j } from '../facts/neo4j-service.ts';
+import { externalConnection, keptConnection, neo4jDataDir, startNeo4j } from '../facts/neo4j-service.ts';
 import { neo4jVersion, type Neo4jConnection } from '../facts/neo4j-client.ts';
 import { ServiceProcess, isKadapterService, startingDetached } from './process.ts';
 import { logFileFor, readState } from './state.ts';
@@ -151,18 +151,18 @@ export class ServiceSession {
 
   private async openNeo4j(dataDir: string): Promise<void> {
     const { config } = this;
-    const n4 = config.services.neo4j;
-    if (n4.uri !== null) {
-      const connection = { uri: n4.uri, user: n4.user, password: n4.password ?? '' };
+    const external = externalConnection(config);
+    if (external) {
+      const connection = external;
       const version = await neo4jVersion(connection).catch((err: Error) => {
-        throw new UserError(`Neo4j at ${n4.uri} (NEO4J_URI) is not reachable: ${err.message}`);
+        throw new UserError(`Neo4j at ${connection.uri} (NEO4J_URI) is not reachable: ${err.message}`);
       });
       this.neo4j = { origin: 'external', connection, version };
       return;
     }
     const kept = readState(config.paths.stateDir, config.profile)?.neo4j;
     if (kept && kept.dataDir === dataDir && isKadapterService(kept.pid)) {
-      const connection = { uri: kept.uri, user: kept.user, password: embeddedPassword(kept.dataDir) };
+      const connection = keptConnection(kept);
       await neo4jVersion(connection).catch((err: Error) => {
         throw new UserError(`the Neo4j kept by "services start" (pid ${kept.pid}) does not answer: ${err.message}; run npm run services:stop`);
       });

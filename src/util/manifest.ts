@@ -23,6 +23,25 @@ export interface Manifest {
   finishedAt: string;
 }
 
+/** The fields every stage manifest shares; the stage supplies the rest. */
+export function completeManifest(
+  stage: string,
+  profile: string,
+  startedAt: Date,
+  fields: Omit<Manifest, 'stage' | 'profile' | 'complete' | 'startedAt' | 'finishedAt' | 'tools'> & { tools: Record<string, unknown> },
+): Manifest {
+  return {
+    stage,
+    profile,
+    complete: true,
+    ...fields,
+    // Data building runs no model; the backend field is there so every manifest has one.
+    tools: { node: process.version, backend: 'none (data building runs no model)', ...fields.tools },
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+  };
+}
+
 export function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { KgEntity, KgTriple } from '../../data/schemas.ts';
+import type { KgEntity } from '../../data/schemas.ts';
 import { packageDir } from '../../parsing/sources/package-files.ts';
 import { countSkip, emptyBatch, type KgBatch } from './types.ts';
 
