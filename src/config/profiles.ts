@@ -61,6 +61,7 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
   full: {
     ...base,
     services: { ...base.services, neo4j: { ...base.services.neo4j, heapMb: 2048, pageCacheMb: 2048 } },
-    data: { ...base.data, sentences: 1_000_000, shardSize: 10_000 },
+    // The npm sources hold ~420k distinct sentences; GCIDE (a Debian package) supplies the rest.
+    data: { ...base.data, sentences: 1_000_000, shardSize: 10_000, sources: [...base.data.sources, 'gcide'] },
   },
 };

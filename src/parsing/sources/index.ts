@@ -7,6 +7,7 @@ import { SourceEntry } from '../../data/schemas.ts';
 import { repoRoot } from '../../paths.ts';
 import type { SENTENCE_SOURCES } from '../../config/schema.ts';
 import { brown } from './brown.ts';
+import { gcide } from './gcide.ts';
 import { mobyDick, nlpCorpus, sotu } from './text-packages.ts';
 import { wordnet } from './wordnet.ts';
 import type { SentenceSource } from './types.ts';
@@ -23,6 +24,7 @@ const SOURCES: Record<(typeof SENTENCE_SOURCES)[number], SentenceSource> = {
   sotu,
   'moby-dick': mobyDick,
   wordnet,
+  gcide,
 };
 
 export function sentenceSources(ids: readonly (typeof SENTENCE_SOURCES)[number][]): SentenceSource[] {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { brownSplit, splitTagged } from './brown.ts';
 import { glossParts } from './wordnet.ts';
 import { paragraphs } from './package-files.ts';
+import { dictdNumber, entryParagraphs } from './gcide.ts';
 import { loadRegistry } from './index.ts';
 import { KNOWLEDGE_SOURCES, SENTENCE_SOURCES } from '../../config/schema.ts';
 
@@ -48,4 +49,35 @@ it('registers every sentence and knowledge source with a licence', () => {
       expect(entry!.licence).toMatch(/\w{3,}/);
     }
   }
+});
+
+describe('GCIDE', () => {
+  it('reads dictd base64 numbers', () => {
+    expect(dictdNumber('A')).toBe(0);
+    expect(dictdNumber('Kj')).toBe(10 * 64 + 35);
+    expect(() => dictdNumber('K-')).toThrow(/bad dictd number/);
+  });
+
+  it('keeps definitions and quotations, drops headword, etymology, tags and authorities', () => {
+    const entry = [
+      'Graphic \\Graph"ic\\ (gr[a^]f"[i^]k), Graphical \\Graph"ic*al\\',
+      '   (gr[a^]f"[i^]*kal), a. [L. graphicus, Gr. grafiko`s, fr.',
+      '   gra`fein to write; cf. F. graphique. See {Graft}.]',
+      '   1. Of or pertaining to the arts of painting and drawing; as,',
+      '      {graphic} art work.',
+      '      [1913 Webster]',
+      '',
+      '   2. (Zool.) Having the quality of vivid description. [R.]',
+      '      [1913 Webster]',
+      '',
+      '         The whole is so graphic that we seem to see it.',
+      '                                               --Macaulay.',
+      '   [1913 Webster]',
+    ].join('\n');
+    expect(entryParagraphs(entry)).toEqual([
+      'Of or pertaining to the arts of painting and drawing; as, graphic art work.',
+      'Having the quality of vivid description.',
+      'The whole is so graphic that we seem to see it.',
+    ]);
+  });
 });
