@@ -1,0 +1,49 @@
+// A base model from a Hugging Face checkpoint folder: config.json, model.safetensors and the
+// tokenizer files. Everything is checked here, at the edge, with errors that name the file.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.ts';
+import { encoderConfigFrom, maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
+import { countParameters, encoderTensors, loadEncoderWeights, type EncoderWeights } from './encoder-weights.ts';
+import { openSafetensors } from './safetensors.ts';
+import { loadTokenizer, type BaseTokenizer, type TokenizerOptions } from './tokenizer.ts';
+
+export interface BaseModel {
+  dir: string;
+  /** Folder name, or the hub id recorded by model:fetch. */
+  name: string;
+  config: EncoderConfig;
+  weights: EncoderWeights;
+  tokenizer: BaseTokenizer;
+  /** Longest input in tokens, special tokens included. */
+  maxLength: number;
+  parameters: number;
+}
+
+export function loadBaseModel(dir: string, opts: TokenizerOptions = {}): BaseModel {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`base model folder ${dir} does not exist`);
+  for (const f of ['config.json', 'model.safetensors']) {
+    if (!fs.existsSync(path.join(dir, f))) {
+      const bin = f === 'model.safetensors' && fs.existsSync(path.join(dir, 'pytorch_model.bin'));
+      throw new UserError(`${dir}: missing ${f}${bin ? ' (only pytorch_model.bin is there: convert it to safetensors, which needs no Python at run time)' : ''}`);
+    }
+  }
+  const configFile = path.join(dir, 'config.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${configFile}: not JSON (${(e as Error).message})`);
+  }
+  const config = encoderConfigFrom(json, configFile);
+  const tokenizer = loadTokenizer(dir, opts);
+  const weights = loadEncoderWeights(openSafetensors(path.join(dir, 'model.safetensors')), config);
+  const source = path.join(dir, 'kadapter-source.json');
+  const name = fs.existsSync(source) ? (JSON.parse(fs.readFileSync(source, 'utf8')) as { id: string }).id : path.basename(path.resolve(dir));
+  return { dir, name, config, weights, tokenizer, maxLength: maxSequenceLength(config), parameters: countParameters(encoderTensors(weights)) };
+}
+
+export function disposeBaseModel(m: BaseModel): void {
+  tf.dispose(encoderTensors(m.weights));
+}

@@ -1,0 +1,210 @@
+// The safetensors format, read and written directly: an 8-byte little-endian header length, a JSON
+// header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?}, then the raw tensors.
+// Reading maps the header first and checks every claim in it against the file before any tensor
+// is touched, so a lying header is an error, not a wrong weight.
+import fs from 'node:fs';
+import { UserError } from '../errors.ts';
+
+export type SafeDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
+const BYTES: Record<SafeDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
+const KNOWN_UNSUPPORTED = ['F64', 'I8', 'U8', 'I16', 'U16', 'U32', 'U64', 'BOOL', 'F8_E4M3', 'F8_E5M2'];
+
+export interface TensorEntry {
+  dtype: SafeDType;
+  shape: number[];
+  /** Byte range within the data section. */
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsFile {
+  path: string;
+  metadata: Record<string, string>;
+  tensors: Map<string, TensorEntry>;
+  /** Float32 values of a tensor (F16/BF16 widened), read from disk on demand. */
+  read(name: string): Float32Array;
+  /** Integer values of an I32/I64 tensor. */
+  readInt(name: string): Int32Array;
+}
+
+const MAX_HEADER = 100 * 1024 * 1024;
+
+export function openSafetensors(file: string): SafetensorsFile {
+  const fail = (why: string) => new UserError(`${file}: not a valid safetensors file: ${why}`);
+  const fd = fs.openSync(file, 'r');
+  const size = fs.fstatSync(fd).size;
+  let headerLen: number;
+  let header: Record<string, unknown>;
+  try {
+    if (size < 8) throw fail('shorter than its 8-byte header length');
+    const lenBuf = Buffer.alloc(8);
+    fs.readSync(fd, lenBuf, 0, 8, 0);
+    const len = lenBuf.readBigUInt64LE(0);
+    if (len > BigInt(Math.min(MAX_HEADER, size - 8))) throw fail(`header length ${len} exceeds the file (${size} bytes)`);
+    headerLen = Number(len);
+    const headerBuf = Buffer.alloc(headerLen);
+    fs.readSync(fd, headerBuf, 0, headerLen, 8);
+    try {
+      header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw fail(`header is not JSON (${(e as Error).message})`);
+    }
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+  const dataStart = 8 + headerLen;
+  const dataSize = size - dataStart;
+  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  const tensors = new Map<string, TensorEntry>();
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof t.dtype !== 'string' || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets) || t.data_offsets.length !== 2) {
+      throw fail(`tensor "${name}" lacks dtype, shape or data_offsets`);
+    }
+    if (!(t.dtype in BYTES)) {
+      const known = KNOWN_UNSUPPORTED.includes(t.dtype) ? 'is not supported' : 'is unknown';
+      throw new UserError(`${file}: tensor "${name}" has dtype ${t.dtype}, which ${known} (supported: ${Object.keys(BYTES).join(', ')})`);
+    }
+    const dtype = t.dtype as SafeDType;
+    const shape = t.shape as number[];
+    const [begin, end] = t.data_offsets as number[];
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`tensor "${name}" has a bad shape ${JSON.stringify(shape)}`);
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0 || end! < begin! || end! > dataSize) {
+      throw fail(`tensor "${name}" claims bytes [${begin}, ${end}) of a ${dataSize}-byte data section`);
+    }
+    const want = shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
+    if (end! - begin! !== want) throw fail(`tensor "${name}" (${dtype} ${JSON.stringify(shape)}) needs ${want} bytes, header gives ${end! - begin!}`);
+    tensors.set(name, { dtype, shape, begin: begin!, end: end! });
+  }
+
+  const bytesOf = (name: string): { entry: TensorEntry; buf: Buffer } => {
+    const entry = tensors.get(name);
+    if (!entry) throw new UserError(`${file}: no tensor named "${name}"`);
+    const buf = Buffer.alloc(entry.end - entry.begin);
+    // A fresh descriptor per read keeps the file closed between reads (no descriptor to leak).
+    const rfd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(rfd, buf, 0, buf.length, dataStart + entry.begin);
+    } finally {
+      fs.closeSync(rfd);
+    }
+    return { entry, buf };
+  };
+  fs.closeSync(fd);
+
+  return {
+    path: file,
+    metadata,
+    tensors,
+    read(name) {
+      const { entry, buf } = bytesOf(name);
+      return toFloat32(entry.dtype, buf, `${file}: tensor "${name}"`);
+    },
+    readInt(name) {
+      const { entry, buf } = bytesOf(name);
+      if (entry.dtype === 'I32') return new Int32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+      if (entry.dtype === 'I64') {
+        const n = buf.length / 8;
+        const out = new Int32Array(n);
+        for (let i = 0; i < n; i++) out[i] = Number(buf.readBigInt64LE(i * 8));
+        return out;
+      }
+      throw new UserError(`${file}: tensor "${name}" is ${entry.dtype}, not an integer tensor`);
+    },
+  };
+}
+
+function toFloat32(dtype: SafeDType, buf: Buffer, what: string): Float32Array {
+  const n = buf.length / BYTES[dtype];
+  if (dtype === 'F32') return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+  const out = new Float32Array(n);
+  if (dtype === 'BF16') {
+    const u32 = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) u32[i] = buf.readUInt16LE(i * 2) << 16;
+    return out;
+  }
+  if (dtype === 'F16') {
+    for (let i = 0; i < n; i++) out[i] = halfToFloat(buf.readUInt16LE(i * 2));
+    return out;
+  }
+  throw new UserError(`${what} is ${dtype}, not a float tensor`);
+}
+
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+export function floatToHalf(f: number): number {
+  const buf = new DataView(new ArrayBuffer(4));
+  buf.setFloat32(0, f);
+  const x = buf.getUint32(0);
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >> shift;
+    if ((mant >> (shift - 1)) & 1 && (mant & ((1 << (shift - 1)) - 1) || half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >> 13);
+  // Round to nearest even on the dropped 13 bits.
+  if (mant & 0x1000 && (mant & 0xfff || half & 1)) half++;
+  return sign | half;
+}
+
+export interface TensorToWrite {
+  dtype: 'F32' | 'F16';
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Writes tensors in name order (deterministic bytes) through a temp file and a rename. */
+export function writeSafetensors(file: string, tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): void {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  const blobs: Buffer[] = [];
+  for (const name of names) {
+    const t = tensors[name]!;
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new Error(`tensor "${name}": shape ${JSON.stringify(t.shape)} holds ${count} values, got ${t.data.length}`);
+    let blob: Buffer;
+    if (t.dtype === 'F32') blob = Buffer.from(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
+    else {
+      blob = Buffer.alloc(count * 2);
+      for (let i = 0; i < count; i++) blob.writeUInt16LE(floatToHalf(t.data[i]!), i * 2);
+    }
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + blob.length] };
+    offset += blob.length;
+    blobs.push(blob);
+  }
+  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  // Pad the header with spaces so the data section starts 8-byte aligned, as the reference writer does.
+  const pad = (8 - (json.length % 8)) % 8;
+  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    for (const b of [len, json, ...blobs]) fs.writeSync(fd, b);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
