@@ -1,0 +1,16 @@
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/kadapter/backend.ts';
+import { loadBaseModel } from '../src/kadapter/base-model.ts';
+import { encode } from '../src/kadapter/encoder.ts';
+await initBackend('wasm');
+const m = loadBaseModel('/root/.cache/kadapter/models/sentence-transformers__all-MiniLM-L6-v2');
+const B = 8, T = 128;
+const ids = tf.randomUniform([B, T], 1000, 20000, 'int32') as tf.Tensor2D;
+const mask = tf.onesLike(ids) as tf.Tensor2D;
+tf.dispose(encode(m.weights, m.config, { ids, mask }));
+const t0 = performance.now();
+const prof = await tf.profile(() => { const s = encode(m.weights, m.config, { ids, mask }); return s[s.length - 1]!; });
+console.log('wall', performance.now() - t0);
+const by: Record<string, number> = {};
+for (const k of prof.kernels) by[k.name] = (by[k.name] ?? 0) + (k.kernelTimeMs as number);
+console.log(Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('\n'));
