@@ -29,6 +29,8 @@ async function tryBackend(name: Exclude<Backend, 'auto'>): Promise<void> {
     case 'tensorflow-gpu':
     case 'tensorflow': {
       const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      // libtensorflow's informational start-up lines would otherwise land in every command's output.
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
       try {
         await import(pkg);
       } catch (e) {

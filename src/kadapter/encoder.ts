@@ -2,7 +2,8 @@
 // returning every layer's hidden states — index 0 is the embedding output, as in HF's
 // `output_hidden_states`. Dropout is absent: the base only ever runs in inference mode here.
 import * as tf from '@tensorflow/tfjs';
-import type { EncoderConfig } from './encoder-config.ts';
+import { UserError } from '../errors.ts';
+import { maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
 import type { EncoderWeights } from './encoder-weights.ts';
 import { attentionBias, layerNorm, transformerLayer } from './layers.ts';
 
@@ -35,10 +36,15 @@ export function embed(w: EncoderWeights, c: EncoderConfig, batch: EncoderBatch):
 
 /** All hidden states [L + 1] × [B, T, H]; `upTo` stops after that layer (for adapters that read fewer). */
 export function encode(w: EncoderWeights, c: EncoderConfig, batch: EncoderBatch, upTo = c.layers): tf.Tensor3D[] {
-  return tf.tidy(() => {
-    const bias = attentionBias(batch.mask);
-    const states = [embed(w, c, batch)];
-    for (let i = 0; i < upTo; i++) states.push(transformerLayer(states[i]!, w.layers[i]!, c.heads, bias, c.layerNormEps));
-    return states;
-  });
+  const T = batch.ids.shape[1];
+  if (T > maxSequenceLength(c)) {
+    throw new UserError(`a sequence of ${T} tokens is longer than the model's ${maxSequenceLength(c)} positions; encode words with a maxLength to cut them explicitly`);
+  }
+  const bias = attentionBias(batch.mask);
+  const states = [embed(w, c, batch)];
+  // One tidy per layer: a layer's intermediates (scores, FFN activations) are freed before the
+  // next starts, so peak memory is one layer's work plus the kept states, not all layers' work.
+  for (let i = 0; i < upTo; i++) states.push(tf.tidy(() => transformerLayer(states[i]!, w.layers[i]!, c.heads, bias, c.layerNormEps)));
+  bias.dispose();
+  return states;
 }

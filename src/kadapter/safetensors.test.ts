@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { floatToHalf, halfToFloat, openSafetensors, writeSafetensors } from './safetensors.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-st-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A file with the given header object and data bytes. */
+function rawFile(name: string, header: unknown, data: Buffer, lengthOverride?: bigint): string {
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(lengthOverride ?? BigInt(json.length));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, Buffer.concat([len, json, data]));
+  return file;
+}
+
+describe('safetensors', () => {
+  it('round-trips F32 and F16 tensors with metadata, data 8-byte aligned', () => {
+    const file = path.join(dir, 'rt.safetensors');
+    const a = new Float32Array([1.5, -2, 3.25, 0, 1e-3, 65504]);
+    writeSafetensors(file, { 'b.w': { dtype: 'F16', shape: [2, 3], data: a }, 'a.w': { dtype: 'F32', shape: [3, 2], data: a } }, { format: 'pt' });
+    const st = openSafetensors(file);
+    expect(st.metadata).toEqual({ format: 'pt' });
+    expect([...st.tensors.keys()]).toEqual(['a.w', 'b.w']);
+    expect(Array.from(st.read('a.w'))).toEqual(Array.from(a));
+    const half = st.read('b.w');
+    a.forEach((v, i) => expect(half[i]).toBeCloseTo(v, 3));
+    expect(Number(fs.readFileSync(file).readBigUInt64LE(0)) % 8).toBe(0);
+  });
+
+  it('widens BF16 and narrows ints', () => {
+    const data = Buffer.alloc(4 + 16);
+    data.writeUInt16LE(0x3fc0, 0); // 1.5 in bfloat16
+    data.writeUInt16LE(0xc000, 2); // -2
+    data.writeBigInt64LE(7n, 4);
+    data.writeBigInt64LE(-1n, 12);
+    const file = rawFile('bf16.safetensors', { x: { dtype: 'BF16', shape: [2], data_offsets: [0, 4] }, i: { dtype: 'I64', shape: [2], data_offsets: [4, 20] } }, data);
+    const st = openSafetensors(file);
+    expect(Array.from(st.read('x'))).toEqual([1.5, -2]);
+    expect(Array.from(st.readInt('i'))).toEqual([7, -1]);
+  });
+
+  it('converts half floats both ways, subnormals and infinities included', () => {
+    for (const v of [0, 1, -1, 0.5, 65504, 6.1035e-5, 5.96e-8]) expect(halfToFloat(floatToHalf(v))).toBeCloseTo(v, 7);
+    expect(halfToFloat(floatToHalf(1e6))).toBe(Infinity);
+    expect(Number.isNaN(halfToFloat(floatToHalf(NaN)))).toBe(true);
+  });
+
+  it('refuses a header that lies about its own length', () => {
+    const file = rawFile('len.safetensors', {}, Buffer.alloc(0), 1_000_000n);
+    expect(() => openSafetensors(file)).toThrow(/header length 1000000 exceeds the file/);
+  });
+
+  it('refuses a tensor whose byte range runs past the data', () => {
+    const file = rawFile('range.safetensors', { w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, Buffer.alloc(8));
+    expect(() => openSafetensors(file)).toThrow(/claims bytes \[0, 16\) of a 8-byte data section/);
+  });
+
+  it('refuses a tensor whose shape does not match its byte count', () => {
+    const file = rawFile('shape.safetensors', { w: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } }, Buffer.alloc(16));
+    expect(() => openSafetensors(file)).toThrow(/needs 12 bytes, header gives 16/);
+  });
+
+  it('names an unsupported dtype and an unknown one', () => {
+    const f64 = rawFile('f64.safetensors', { w: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } }, Buffer.alloc(8));
+    expect(() => openSafetensors(f64)).toThrow(/dtype F64, which is not supported/);
+    const odd = rawFile('odd.safetensors', { w: { dtype: 'Q4', shape: [1], data_offsets: [0, 1] } }, Buffer.alloc(1));
+    expect(() => openSafetensors(odd)).toThrow(/dtype Q4, which is unknown/);
+  });
+
+  it('refuses a file that is not safetensors at all', () => {
+    const file = path.join(dir, 'junk.safetensors');
+    fs.writeFileSync(file, 'abc');
+    expect(() => openSafetensors(file)).toThrow(/shorter than its 8-byte header length/);
+  });
+});
