@@ -111,3 +111,33 @@ export const EntityTypingExample = z.strictObject({
   labels: z.array(z.string()).min(1),
 });
 export type EntityTypingExample = z.infer<typeof EntityTypingExample>;
+
+/**
+ * A training example as the model sees it (the feature cache stores one per line beside its
+ * hidden states): token ids with the special tokens, and the task's labels in token positions.
+ */
+export const EncodedRelation = z.strictObject({
+  task: z.literal('relation'),
+  id: z.string(),
+  ids: z.array(z.number().int().min(0)).min(2),
+  /** Index into relations.json's order. */
+  label: z.number().int().min(0),
+  /** Positions of the first "@" (subject) and the first "#" (object) marker. */
+  subj: z.number().int().min(1),
+  obj: z.number().int().min(1),
+});
+export type EncodedRelation = z.infer<typeof EncodedRelation>;
+
+export const EncodedDependency = z.strictObject({
+  task: z.literal('dependency'),
+  id: z.string(),
+  ids: z.array(z.number().int().min(0)).min(2),
+  /** Position of each word's first subword (the candidates a head may point to, with 0 = ROOT). */
+  firsts: z.array(z.number().int().min(1)),
+  /** Per word, the position of its head's first subword (0 = ROOT), or -1 when the head was cut. */
+  heads: z.array(z.number().int().min(-1)),
+});
+export type EncodedDependency = z.infer<typeof EncodedDependency>;
+
+export const EncodedExample = z.discriminatedUnion('task', [EncodedRelation, EncodedDependency]);
+export type EncodedExample = z.infer<typeof EncodedExample>;

@@ -141,15 +141,21 @@ export function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
 export function floatToHalf(f: number): number {
-  const buf = new DataView(new ArrayBuffer(4));
-  buf.setFloat32(0, f);
-  const x = buf.getUint32(0);
+  F32[0] = f;
+  return halfFromBits(U32[0]!);
+}
+
+/** IEEE half from the bits of a float32, rounding to nearest even. */
+export function halfFromBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 31) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -160,7 +166,6 @@ export function floatToHalf(f: number): number {
     return sign | half;
   }
   let half = (e << 10) | (mant >> 13);
-  // Round to nearest even on the dropped 13 bits.
   if (mant & 0x1000 && (mant & 0xfff || half & 1)) half++;
   return sign | half;
 }

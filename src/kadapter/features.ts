@@ -1,0 +1,256 @@
+// The feature cache. The base is frozen, so the hidden states an adapter reads are computed once
+// per example and stored; every epoch, every seed and every adapter variant trains from them.
+//
+// Layout of a cache folder:
+//   shard-00000.jsonl   one EncodedExample a line, with `offset` (in values) and `length` (tokens)
+//   shard-00000.bin     per example, per stored layer: length × H values (float16 or float32, LE)
+//   manifest.json       base model, layers, dtype, counts, shard checksums, backend, timings
+// Shards are written whole through temp files; a killed build resumes at the first missing shard.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { EncodedExample } from '../data/schemas.ts';
+import { sha256File, writeFileAtomic } from '../util/jsonl.ts';
+import { progress } from '../util/progress.ts';
+import type { BaseModel } from './base-model.ts';
+import { encode } from './encoder.ts';
+import { halfFromBits } from './safetensors.ts';
+import { padBatch } from './tokenizer.ts';
+
+export type FeatureDType = 'float16' | 'float32';
+
+export interface FeatureCacheSpec {
+  /** Base layers stored (0 = embeddings), ascending. */
+  layers: number[];
+  dtype: FeatureDType;
+  shardSize: number;
+}
+
+export interface FeatureManifest {
+  complete: boolean;
+  key: string;
+  model: string;
+  hidden: number;
+  layers: number[];
+  dtype: FeatureDType;
+  examples: number;
+  tokens: number;
+  shards: { name: string; examples: number; bytes: number; sha256: string }[];
+  backend: string;
+  seconds: number;
+  tokensPerSecond: number;
+}
+
+type CachedExample = EncodedExample & { offset: number; length: number };
+
+// ---- float16 in bulk: the per-value converters in safetensors.ts are too slow for millions.
+
+const HALF_TO_FLOAT = (() => {
+  const table = new Float32Array(65536);
+  const view = new DataView(new ArrayBuffer(4));
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    let v: number;
+    if (exp === 0) v = sign * 2 ** -14 * (frac / 1024);
+    else if (exp === 31) v = frac ? NaN : sign * Infinity;
+    else v = sign * 2 ** (exp - 15) * (1 + frac / 1024);
+    view.setFloat32(0, v);
+    table[h] = view.getFloat32(0);
+  }
+  return table;
+})();
+
+export function halvesToFloats(src: Uint16Array, dst: Float32Array, dstOffset = 0): void {
+  for (let i = 0; i < src.length; i++) dst[dstOffset + i] = HALF_TO_FLOAT[src[i]!]!;
+}
+
+export function floatsToHalves(src: Float32Array): Uint16Array {
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  const out = new Uint16Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = halfFromBits(bits[i]!);
+  return out;
+}
+
+// ---- building
+
+export interface BuildOptions {
+  dir: string;
+  model: BaseModel;
+  examples: EncodedExample[];
+  spec: FeatureCacheSpec;
+  /** Identifies what the cache was built from; a different key rebuilds it. */
+  key: string;
+  backend: string;
+  label: string;
+  /** Tokens per forward batch (padded), the unit of work for the encoder. */
+  batchTokens?: number;
+}
+
+export function featureCacheIsComplete(dir: string, key: string): boolean {
+  const m = readFeatureManifest(dir);
+  return m !== null && m.complete && m.key === key && m.shards.every((s) => fs.existsSync(path.join(dir, `${s.name}.bin`)));
+}
+
+export function readFeatureManifest(dir: string): FeatureManifest | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as FeatureManifest;
+  } catch {
+    return null;
+  }
+}
+
+export async function buildFeatureCache(o: BuildOptions): Promise<FeatureManifest> {
+  const { dir, model, examples, spec } = o;
+  if (featureCacheIsComplete(dir, o.key)) return readFeatureManifest(dir)!;
+  fs.mkdirSync(dir, { recursive: true });
+  // A cache built for other inputs is stale as a whole; shards of this key are kept (resume).
+  const keyFile = path.join(dir, 'key.txt');
+  if (fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8') !== o.key) {
+    for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+  }
+  writeFileAtomic(keyFile, o.key);
+  const H = model.config.hidden;
+  const upTo = Math.max(...spec.layers);
+  const shardCount = Math.ceil(examples.length / spec.shardSize);
+  const totalTokens = examples.reduce((n, e) => n + e.ids.length, 0);
+  const bar = progress(o.label, totalTokens, 'tokens');
+  const started = performance.now();
+  let done = 0;
+  let computed = 0;
+  const shards: FeatureManifest['shards'] = [];
+  for (let s = 0; s < shardCount; s++) {
+    const name = `shard-${String(s).padStart(5, '0')}`;
+    const slice = examples.slice(s * spec.shardSize, (s + 1) * spec.shardSize);
+    const bin = path.join(dir, `${name}.bin`);
+    const index = path.join(dir, `${name}.jsonl`);
+    if (!(fs.existsSync(bin) && fs.existsSync(index))) {
+      const { lines, data } = await computeShard(model, slice, spec, upTo, o.batchTokens ?? 4096);
+      // The index is renamed last: its presence marks a finished shard.
+      writeFileAtomic(bin, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      writeFileAtomic(index, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+      computed += slice.reduce((n, e) => n + e.ids.length, 0);
+    }
+    shards.push({ name, examples: slice.length, bytes: fs.statSync(bin).size, sha256: sha256File(bin) });
+    done += slice.reduce((n, e) => n + e.ids.length, 0);
+    bar.update(done);
+  }
+  bar.stop();
+  const seconds = (performance.now() - started) / 1000;
+  const manifest: FeatureManifest = {
+    complete: true,
+    key: o.key,
+    model: model.name,
+    hidden: H,
+    layers: spec.layers,
+    dtype: spec.dtype,
+    examples: examples.length,
+    tokens: totalTokens,
+    shards,
+    backend: o.backend,
+    seconds,
+    tokensPerSecond: computed / Math.max(seconds, 1e-9),
+  };
+  writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+async function computeShard(model: BaseModel, slice: EncodedExample[], spec: FeatureCacheSpec, upTo: number, batchTokens: number) {
+  const H = model.config.hidden;
+  const L = spec.layers.length;
+  const offsets: number[] = [];
+  let total = 0;
+  for (const e of slice) {
+    offsets.push(total);
+    total += e.ids.length * H * L;
+  }
+  const out = spec.dtype === 'float16' ? new Uint16Array(total) : new Float32Array(total);
+  // Similar lengths share a batch, so little is padded; outputs go back in the original order.
+  const order = slice.map((_, i) => i).sort((a, b) => slice[a]!.ids.length - slice[b]!.ids.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && (end - start + 1) * slice[order[end]!]!.ids.length <= batchTokens) end++;
+    const idx = order.slice(start, end);
+    const { ids, mask, B, T } = padBatch(idx.map((i) => slice[i]!.ids), model.tokenizer.padId);
+    const values = tf.tidy(() => {
+      const states = encode(model.weights, model.config, { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: tf.tensor2d(mask, [B, T], 'int32') }, upTo);
+      return spec.layers.map((l) => states[l]!);
+    });
+    const arrays = await Promise.all(values.map((v) => v.data() as Promise<Float32Array>));
+    tf.dispose(values);
+    idx.forEach((i, b) => {
+      const len = slice[i]!.ids.length;
+      spec.layers.forEach((_, li) => {
+        const src = arrays[li]!.subarray(b * T * H, b * T * H + len * H);
+        const at = offsets[i]! + li * len * H;
+        if (out instanceof Uint16Array) out.set(floatsToHalves(src), at);
+        else out.set(src, at);
+      });
+    });
+    start = end;
+  }
+  const lines: CachedExample[] = slice.map((e, i) => ({ ...e, offset: offsets[i]!, length: e.ids.length }));
+  return { lines, data: out };
+}
+
+// ---- reading
+
+export interface LoadedShard {
+  examples: CachedExample[];
+  data: Uint16Array | Float32Array;
+}
+
+export class FeatureCache {
+  readonly manifest: FeatureManifest;
+  constructor(readonly dir: string) {
+    const m = readFeatureManifest(dir);
+    if (!m || !m.complete) throw new Error(`${dir}: no complete feature cache`);
+    this.manifest = m;
+  }
+
+  get size(): number {
+    return this.manifest.examples;
+  }
+
+  loadShard(i: number): LoadedShard {
+    const s = this.manifest.shards[i]!;
+    const buf = fs.readFileSync(path.join(this.dir, `${s.name}.bin`));
+    if (buf.length !== s.bytes) throw new Error(`${this.dir}/${s.name}.bin: ${buf.length} bytes, manifest says ${s.bytes}`);
+    const copy = new Uint8Array(buf).buffer; // aligned copy
+    const data = this.manifest.dtype === 'float16' ? new Uint16Array(copy) : new Float32Array(copy);
+    const examples = fs
+      .readFileSync(path.join(this.dir, `${s.name}.jsonl`), 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => {
+        const raw = JSON.parse(l) as CachedExample;
+        const { offset, length, ...rest } = raw;
+        return { ...EncodedExample.parse(rest), offset, length };
+      });
+    return { examples, data };
+  }
+
+  /** Stored layers of the chosen examples as padded [B, T, H] tensors (by base layer), and the mask. */
+  batch(shard: LoadedShard, indices: number[]): { states: (tf.Tensor3D | undefined)[]; mask: tf.Tensor2D; examples: CachedExample[] } {
+    const H = this.manifest.hidden;
+    const layers = this.manifest.layers;
+    const exs = indices.map((i) => shard.examples[i]!);
+    const B = exs.length;
+    const T = Math.max(...exs.map((e) => e.length));
+    const states: (tf.Tensor3D | undefined)[] = [];
+    layers.forEach((layer, li) => {
+      const buf = new Float32Array(B * T * H);
+      exs.forEach((e, b) => {
+        const at = e.offset + li * e.length * H;
+        const src = shard.data.subarray(at, at + e.length * H);
+        if (src instanceof Uint16Array) halvesToFloats(src, buf, b * T * H);
+        else buf.set(src, b * T * H);
+      });
+      states[layer] = tf.tensor3d(buf, [B, T, H]);
+    });
+    const mask = new Int32Array(B * T);
+    exs.forEach((e, b) => mask.fill(1, b * T, b * T + e.length));
+    return { states, mask: tf.tensor2d(mask, [B, T], 'int32'), examples: exs };
+  }
+}
