@@ -7,6 +7,7 @@ import { stopServicesOnSignals } from '../src/services/session.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 import { checkModel, fetchModel } from './model.ts';
+import { ADAPTER_NAMES, type AdapterName } from './train.ts';
 
 interface CommonOptions {
   profile: string;
@@ -24,11 +25,11 @@ function partOption(): Option {
   return new Option('--part <part...>', 'which halves of build-data to build').choices(DATA_PARTS).default([...DATA_PARTS]);
 }
 
-async function runStages(stages: Stage[], opts: CommonOptions & { force?: boolean; input?: string[]; part?: DataPart[]; baseModel?: string }): Promise<void> {
+async function runStages(stages: Stage[], opts: CommonOptions & { force?: boolean; input?: string[]; part?: DataPart[]; baseModel?: string; adapter?: AdapterName[] }): Promise<void> {
   const config = loadConfig({ profile: opts.profile, baseModel: opts.baseModel });
   for (const s of stages) {
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
-    await s.run(config, { force: opts.force ?? false, inputs: opts.input ?? [], parts: opts.part ?? [...DATA_PARTS] });
+    await s.run(config, { force: opts.force ?? false, inputs: opts.input ?? [], parts: opts.part ?? [...DATA_PARTS], adapters: opts.adapter });
   }
 }
 
@@ -49,6 +50,9 @@ export function buildProgram(): Command {
       cmd.option('--input <glob...>', INPUT_HELP).addOption(partOption());
     } else {
       cmd.option('--base-model <folder>', BASE_MODEL_HELP);
+    }
+    if (s.name === 'train') {
+      cmd.addOption(new Option('--adapter <name...>', 'which adapters to train').choices(ADAPTER_NAMES).default([...ADAPTER_NAMES]));
     }
     cmd.action((opts) => runStages([s], opts));
   }

@@ -4,6 +4,7 @@ import type { Config } from '../src/config/schema.ts';
 import { NotBuiltError } from '../src/errors.ts';
 import { buildDependencyData } from './dependency-data.ts';
 import { buildFactsData } from './facts-data.ts';
+import { ADAPTER_NAMES, runTrainStage, type AdapterName } from './train.ts';
 
 export const DATA_PARTS = ['dependency', 'facts'] as const;
 export type DataPart = (typeof DATA_PARTS)[number];
@@ -13,6 +14,8 @@ export interface StageOptions {
   inputs: string[];
   /** build-data only: which halves to build. */
   parts: DataPart[];
+  /** train only: which adapters. */
+  adapters?: AdapterName[];
 }
 
 export interface Stage {
@@ -39,7 +42,7 @@ export const STAGES: Stage[] = [
   {
     name: 'train',
     summary: 'train the linguistic and factual adapters on the frozen base model',
-    run: notBuilt('train', 'issues 5 and 6: base encoder, adapters'),
+    run: (config, opts) => runTrainStage(config, { adapters: opts.adapters ?? [...ADAPTER_NAMES], force: opts.force }),
   },
   {
     name: 'evaluate',

@@ -44,6 +44,28 @@ const base: ProfileDefaults = {
     hubId: 'sentence-transformers/all-MiniLM-L6-v2',
     maxLength: 128,
   },
+  // CPU-sized adapters for a 2-core machine; the paper's A = 768 is the full profile's.
+  adapters: {
+    size: 256,
+    layers: 2,
+    readLayers: null,
+    chain: 'sum',
+    initStd: 0.0002,
+    headScoreDim: 128,
+    epochs: 2,
+    batchSize: 32,
+    lr: 5e-4,
+    weightDecay: 0.01,
+    warmupRatio: 0.1,
+    clipNorm: 1.0,
+    logEverySteps: 20,
+    checkpointEverySteps: 200,
+    maxTrainExamples: null,
+    maxDevExamples: null,
+    seeds: [1],
+    featureDtype: 'float16',
+    featureShardSize: 2000,
+  },
 };
 
 export const PROFILES: Record<ProfileName, ProfileDefaults> = {
@@ -60,6 +82,8 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     data: { ...base.data, sentences: 500, sources: ['brown', 'nlp-corpus', 'moby-dick', 'wordnet'], shardSize: 100, batchSize: 25, unreachableBudgetS: 60 },
     // A KG slice: the first 3000 WordNet noun synsets, countries, big cities, US states, elements.
     facts: { ...base.facts, wordnetMaxSynsets: 3000, minCityPopulation: 1_000_000, minExamplesPerRelation: 1 },
+    model: { ...base.model, maxLength: 64 },
+    adapters: { ...base.adapters, size: 64, layers: 1, epochs: 3, batchSize: 16, lr: 1e-3, logEverySteps: 5, checkpointEverySteps: 10, featureShardSize: 200 },
   },
   // What a newcomer runs on a 2-core CPU machine.
   default: base,
@@ -69,5 +93,6 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     services: { ...base.services, neo4j: { ...base.services.neo4j, heapMb: 2048, pageCacheMb: 2048 } },
     // The npm sources hold ~420k distinct sentences; GCIDE (a Debian package) supplies the rest.
     data: { ...base.data, sentences: 1_000_000, shardSize: 10_000, sources: [...base.data.sources, 'gcide'] },
+    adapters: { ...base.adapters, size: 768, epochs: 3, lr: 1e-4, seeds: [1, 2, 3] },
   },
 };

@@ -74,6 +74,36 @@ export const ModelConfig = z.strictObject({
   maxLength: z.number().int().min(8),
 });
 
+export const AdaptersConfig = z.strictObject({
+  /** Adapter width A (the paper: 768); heads A/64, FFN 4A. */
+  size: z.number().int().min(8),
+  /** Transformer layers inside each adapter layer (N; the paper: 2). */
+  layers: z.number().int().min(1),
+  /** Base layers the adapter layers read; null = {0, ⌈L/2⌉−1, L−1}. */
+  readLayers: z.array(z.number().int().min(0)).min(1).nullable(),
+  /** How an adapter layer takes the previous one's output: sum (official code) or concat (paper). */
+  chain: z.enum(['sum', 'concat']),
+  initStd: z.number().positive(),
+  /** Width of the linguistic head's query/key projections. */
+  headScoreDim: z.number().int().min(8),
+  epochs: z.number().int().min(1),
+  batchSize: z.number().int().min(1),
+  lr: z.number().positive(),
+  weightDecay: z.number().min(0),
+  warmupRatio: z.number().min(0).max(1),
+  clipNorm: z.number().min(0),
+  logEverySteps: z.number().int().min(1),
+  checkpointEverySteps: z.number().int().min(1),
+  /** Training examples used per adapter (the first N of the split); null = all. */
+  maxTrainExamples: z.number().int().min(1).nullable(),
+  maxDevExamples: z.number().int().min(1).nullable(),
+  /** Seeds of the adapter pre-training runs. */
+  seeds: z.array(z.number().int().min(0)).min(1),
+  /** Stored hidden states: float16 halves the cache (checked against float32 on the dev metric). */
+  featureDtype: z.enum(['float16', 'float32']),
+  featureShardSize: z.number().int().min(1),
+});
+
 export const Config = z.strictObject({
   profile: ProfileName,
   backend: Backend,
@@ -110,5 +140,6 @@ export const Config = z.strictObject({
   }),
   facts: FactsConfig,
   model: ModelConfig,
+  adapters: AdaptersConfig,
 });
 export type Config = z.infer<typeof Config>;

@@ -38,3 +38,29 @@ export async function* readJsonl<T = unknown>(file: string): AsyncIterable<T> {
 export function sha256File(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
+
+/**
+ * Rows of a JSON Lines file validated against a schema. A line that is not JSON, or not a valid
+ * row, is skipped and counted under its reason in `skips` — never passed on, never fatal.
+ */
+export async function* readJsonLines<T>(file: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, skips: Record<string, number>): AsyncIterable<T> {
+  const count = (reason: string) => (skips[reason] = (skips[reason] ?? 0) + 1);
+  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim().length === 0) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      count('malformed JSON line');
+      continue;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      count(`invalid row: ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+      continue;
+    }
+    yield parsed.data;
+  }
+}

@@ -1,0 +1,258 @@
+// Stage `train`: the factual and linguistic adapters on the frozen base.
+//   inputs   facts/{train,dev}.jsonl + relations.json; dependency/{train,dev}-*.jsonl; the base model
+//   steps    encode examples (counted skips) → feature cache of the base's hidden states (once) →
+//            per adapter and seed: train from the cache, evaluate on dev each epoch → adapter files
+//   outputs  <build>/runs/<adapter>/seed-<s>/{adapter/, metrics.jsonl, predictions-dev.jsonl, summary.json}
+//            <build>/runs/manifest.json
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../src/config/schema.ts';
+import { DependencyExample, RelationExample, type EncodedExample } from '../src/data/schemas.ts';
+import { UserError } from '../src/errors.ts';
+import { saveAdapterFiles } from '../src/kadapter/adapter-files.ts';
+import { defaultReadLayers, type AdapterConfig } from '../src/kadapter/adapter.ts';
+import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
+import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
+import { encodeDependency, encodeRelation, type Skips } from '../src/kadapter/examples.ts';
+import { buildFeatureCache, FeatureCache } from '../src/kadapter/features.ts';
+import type { HeadConfig } from '../src/kadapter/heads.ts';
+import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
+import { evaluate, formatMetrics, trainAdapter, type AdapterRunSpec, type DevMetrics, type TrainConfig } from '../src/kadapter/train.ts';
+import { readJsonLines } from '../src/util/jsonl.ts';
+import { hashOf } from '../src/util/manifest.ts';
+import { formatTable } from '../src/util/table.ts';
+import { relationMicro } from '../src/eval/metrics.ts';
+import { dependencyDir } from './dependency-data.ts';
+import { factsDir } from './facts-data.ts';
+
+export const ADAPTER_NAMES = ['factual', 'linguistic'] as const;
+export type AdapterName = (typeof ADAPTER_NAMES)[number];
+
+const TASK: Record<AdapterName, AdapterRunSpec['task']> = { factual: 'relation', linguistic: 'dependency' };
+
+export function runsDir(config: Config): string {
+  return path.join(config.paths.buildDir, 'runs');
+}
+
+export function featuresDir(config: Config, base: BaseModel): string {
+  return path.join(config.paths.buildDir, 'features', path.basename(base.dir));
+}
+
+export interface TrainStageOptions {
+  adapters: AdapterName[];
+  force: boolean;
+}
+
+interface TaskData {
+  labels?: string[];
+  splits: Record<'train' | 'dev', EncodedExample[]>;
+  skips: Record<string, Skips>;
+  read: Record<string, number>;
+}
+
+/** Examples of one adapter's task, encoded for the base; what could not be encoded is counted. */
+export async function loadTaskData(config: Config, base: BaseModel, name: AdapterName): Promise<TaskData> {
+  const maxLength = Math.min(config.model.maxLength, base.maxLength);
+  const skips: Record<string, Skips> = { train: {}, dev: {} };
+  const read: Record<string, number> = {};
+  const splits = { train: [] as EncodedExample[], dev: [] as EncodedExample[] };
+  const limit = { train: config.adapters.maxTrainExamples, dev: config.adapters.maxDevExamples };
+  let labels: string[] | undefined;
+  if (name === 'factual') {
+    const dir = factsDir(config);
+    const relFile = path.join(dir, 'relations.json');
+    if (!fs.existsSync(relFile)) throw new UserError(`no relation data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`);
+    labels = (JSON.parse(fs.readFileSync(relFile, 'utf8')) as { id: string }[]).map((r) => r.id);
+    if (!labels.includes('no_relation')) labels.push('no_relation');
+    const index = new Map(labels.map((l, i) => [l, i]));
+    for (const split of ['train', 'dev'] as const) {
+      const file = path.join(dir, `${split}.jsonl`);
+      for await (const row of readJsonLines(file, RelationExample, skips[split]!)) {
+        read[split] = (read[split] ?? 0) + 1;
+        const e = encodeRelation(row, base.tokenizer, index, maxLength, skips[split]!);
+        if (e) splits[split].push(e);
+        if (limit[split] !== null && splits[split].length >= limit[split]) break;
+      }
+    }
+  } else {
+    const dir = dependencyDir(config);
+    for (const split of ['train', 'dev'] as const) {
+      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => new RegExp(`^${split}-\\d+\\.jsonl$`).test(f)).sort() : [];
+      if (files.length === 0) throw new UserError(`no dependency data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`);
+      outer: for (const f of files) {
+        for await (const row of readJsonLines(path.join(dir, f), DependencyExample, skips[split]!)) {
+          read[split] = (read[split] ?? 0) + 1;
+          const e = encodeDependency(row, base.tokenizer, maxLength, skips[split]!);
+          if (e) splits[split].push(e);
+          if (limit[split] !== null && splits[split].length >= limit[split]) break outer;
+        }
+      }
+    }
+  }
+  for (const split of ['train', 'dev'] as const) {
+    if (splits[split].length === 0) throw new UserError(`${name}: the ${split} split has no usable example (read ${read[split] ?? 0}; skipped ${JSON.stringify(skips[split])})`);
+  }
+  return { labels, splits, skips, read };
+}
+
+export function adapterConfigFor(config: Config, base: BaseModel): AdapterConfig {
+  const L = base.config.layers;
+  const readLayers = config.adapters.readLayers ?? defaultReadLayers(L);
+  const bad = readLayers.filter((l) => l > L);
+  if (bad.length) throw new UserError(`adapters.readLayers ${JSON.stringify(bad)} exceed the base's ${L} layers`);
+  return {
+    baseHidden: base.config.hidden,
+    readLayers,
+    size: config.adapters.size,
+    layers: config.adapters.layers,
+    chain: config.adapters.chain,
+    initStd: config.adapters.initStd,
+    layerNormEps: base.config.layerNormEps,
+  };
+}
+
+export function trainConfigFor(config: Config): TrainConfig {
+  const a = config.adapters;
+  return {
+    epochs: a.epochs,
+    batchSize: a.batchSize,
+    optim: { lr: a.lr, weightDecay: a.weightDecay, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: a.warmupRatio, clipNorm: a.clipNorm },
+    checkpointEverySteps: a.checkpointEverySteps,
+    logEverySteps: a.logEverySteps,
+  };
+}
+
+/** Caches of one task's train and dev features (built once, reused by every seed and variant). */
+export async function taskFeatures(config: Config, base: BaseModel, name: AdapterName, data: TaskData, layers: number[], backend: string) {
+  const caches: Record<string, FeatureCache> = {};
+  for (const split of ['train', 'dev'] as const) {
+    const dir = path.join(featuresDir(config, base), name, split);
+    const key = hashOf({ base: base.name, hidden: base.config.hidden, layers, dtype: config.adapters.featureDtype, examples: hashOf(data.splits[split]) });
+    await buildFeatureCache({
+      dir,
+      model: base,
+      examples: data.splits[split],
+      spec: { layers, dtype: config.adapters.featureDtype, shardSize: config.adapters.featureShardSize },
+      key,
+      backend,
+      label: `features ${name}/${split}`,
+    });
+    caches[split] = new FeatureCache(dir);
+  }
+  return caches as { train: FeatureCache; dev: FeatureCache };
+}
+
+/** The score a model gets by always predicting the most frequent training label / by chance. */
+export function trivialBaselines(name: AdapterName, data: TaskData): Record<string, DevMetrics> {
+  if (name === 'factual') {
+    const counts = new Map<number, number>();
+    for (const e of data.splits.train) if (e.task === 'relation') counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
+    const majority = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+    const dev = data.splits.dev.filter((e) => e.task === 'relation');
+    const gold = dev.map((e) => data.labels![e.label]!);
+    const majLabel = data.labels![majority]!;
+    // A fixed seeded draw, uniform over the labels, stands for chance.
+    let s = 7;
+    const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const randomPred = gold.map(() => data.labels![Math.floor(rand() * data.labels!.length)]!);
+    const micro = (pred: string[]) => relationMicro(gold, pred).f1;
+    return {
+      majority: { examples: dev.length, loss: NaN, microF1: micro(gold.map(() => majLabel)), accuracy: gold.filter((g) => g === majLabel).length / gold.length },
+      random: { examples: dev.length, loss: NaN, microF1: micro(randomPred), accuracy: randomPred.filter((p, i) => p === gold[i]).length / gold.length },
+    };
+  }
+  // Heads: "attach to the next word" (a strong trivial baseline for English) and uniform random
+  // over the candidate positions.
+  let words = 0;
+  let next = 0;
+  let expectedRandom = 0;
+  for (const e of data.splits.dev) {
+    if (e.task !== 'dependency') continue;
+    e.heads.forEach((h, w) => {
+      if (h < 0) return;
+      words++;
+      if (h === (e.firsts[w + 1] ?? 0)) next++;
+      expectedRandom += 1 / (e.firsts.length + 1);
+    });
+  }
+  return {
+    'next word (last → ROOT)': { examples: data.splits.dev.length, loss: NaN, uas: next / words, words },
+    random: { examples: data.splits.dev.length, loss: NaN, uas: expectedRandom / words, words },
+  };
+}
+
+export async function runTrainStage(config: Config, opts: TrainStageOptions): Promise<void> {
+  const backend = await initBackend(config.backend);
+  process.stderr.write(`kadapter: backend ${describeBackend(backend)}\n`);
+  const base = loadBaseModel(resolveBaseModelDir(config));
+  const adapterCfg = adapterConfigFor(config, base);
+  const L = base.config.layers;
+  const layers = [...new Set([...adapterCfg.readLayers, L])].sort((a, b) => a - b);
+  const trainCfg = trainConfigFor(config);
+  const rows: Record<string, unknown>[] = [];
+  const manifest: Record<string, unknown> = {
+    stage: 'train',
+    profile: config.profile,
+    base: { name: base.name, dir: base.dir, parameters: base.parameters, layers: L, hidden: base.config.hidden },
+    backend: describeBackend(backend),
+    adapter: adapterCfg,
+    training: trainCfg,
+    runs: [] as unknown[],
+    startedAt: new Date().toISOString(),
+  };
+  for (const name of opts.adapters) {
+    const data = await loadTaskData(config, base, name);
+    process.stderr.write(`kadapter: ${name}: ${data.splits.train.length} train / ${data.splits.dev.length} dev examples; skipped ${JSON.stringify(data.skips)}\n`);
+    const caches = await taskFeatures(config, base, name, data, layers, backend.name);
+    const head: HeadConfig =
+      name === 'factual'
+        ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! }
+        : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
+    for (const seed of config.adapters.seeds) {
+      const runDir = path.join(runsDir(config), name, `seed-${seed}`);
+      if (opts.force) fs.rmSync(runDir, { recursive: true, force: true });
+      const spec: AdapterRunSpec = { task: TASK[name], adapter: adapterCfg, head, lastLayer: L, seed };
+      const { model, result } = await trainAdapter({ spec, config: trainCfg, train: caches.train, dev: caches.dev, runDir, label: `train ${name} seed ${seed}` });
+      const { metrics, predictions } = evaluate(model, spec, caches.dev, trainCfg.batchSize * 2, head.labels);
+      fs.writeFileSync(path.join(runDir, 'predictions-dev.jsonl'), predictions.map((p) => `${JSON.stringify(p)}\n`).join(''));
+      const files = saveAdapterFiles(path.join(runDir, 'adapter'), {
+        name,
+        task: TASK[name],
+        model,
+        adapter: adapterCfg,
+        head,
+        base,
+        lastLayer: L,
+        training: { seed, ...trainCfg, steps: result.steps, seconds: result.seconds, dev: metrics },
+      });
+      const summary = {
+        adapter: name,
+        seed,
+        parameters: files.parameters,
+        steps: result.steps,
+        seconds: result.seconds,
+        examplesPerSecond: result.examplesPerSecond,
+        resumedFromStep: result.resumedFromStep,
+        devByEpoch: result.dev,
+        dev: metrics,
+        baselines: trivialBaselines(name, data),
+        data: { train: data.splits.train.length, dev: data.splits.dev.length, read: data.read, skipped: data.skips },
+        features: { train: caches.train.manifest, dev: caches.dev.manifest },
+      };
+      fs.writeFileSync(path.join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      (manifest.runs as unknown[]).push({ adapter: name, seed, dir: path.relative(config.paths.buildDir, runDir), dev: metrics, seconds: result.seconds, parameters: files.parameters });
+      process.stderr.write(`kadapter: ${name} seed ${seed}: dev ${formatMetrics(metrics)} (${result.seconds.toFixed(0)} s)\n`);
+      rows.push({ adapter: name, seed, ...scoreColumns(metrics), seconds: Math.round(result.seconds), 'adapter params': files.parameters.adapter, 'base params': files.parameters.base });
+      for (const [b, m] of Object.entries(summary.baselines)) rows.push({ adapter: `${name}: ${b}`, seed: '', ...scoreColumns(m) });
+    }
+  }
+  manifest.finishedAt = new Date().toISOString();
+  fs.mkdirSync(runsDir(config), { recursive: true });
+  fs.writeFileSync(path.join(runsDir(config), 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  process.stdout.write(`${formatTable(rows as never)}\n`);
+}
+
+function scoreColumns(m: DevMetrics): Record<string, string> {
+  const pct = (x: number | undefined) => (x === undefined ? '' : (100 * x).toFixed(2));
+  return { 'dev micro-F1': pct(m.microF1), 'dev macro-F1': pct(m.macroF1), 'dev UAS': pct(m.uas) };
+}
