@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { DependencyExample, RelationExample, type EncodedExample } from '../src/data/schemas.ts';
+import { DependencyExample, RelationExample, type EncodedDependency, type EncodedExample, type EncodedRelation } from '../src/data/schemas.ts';
+import { evaluateMultitask, saveMultitaskCheckpoint, trainMultitask, type MultitaskData } from '../src/kadapter/multitask.ts';
 import { UserError } from '../src/errors.ts';
 import { saveAdapterFiles } from '../src/kadapter/adapter-files.ts';
 import { defaultReadLayers, type AdapterConfig } from '../src/kadapter/adapter.ts';
@@ -25,10 +26,12 @@ import { relationMicro } from '../src/eval/metrics.ts';
 import { dependencyDir } from './dependency-data.ts';
 import { factsDir } from './facts-data.ts';
 
-export const ADAPTER_NAMES = ['factual', 'linguistic'] as const;
+/** What `train` trains: the two adapters, and the multi-task baseline (the base itself, both tasks). */
+export const ADAPTER_NAMES = ['factual', 'linguistic', 'multitask'] as const;
 export type AdapterName = (typeof ADAPTER_NAMES)[number];
+type KnowledgeAdapter = Exclude<AdapterName, 'multitask'>;
 
-const TASK: Record<AdapterName, AdapterRunSpec['task']> = { factual: 'relation', linguistic: 'dependency' };
+const TASK: Record<KnowledgeAdapter, AdapterRunSpec['task']> = { factual: 'relation', linguistic: 'dependency' };
 
 export function runsDir(config: Config): string {
   return path.join(config.paths.buildDir, 'runs');
@@ -51,7 +54,7 @@ interface TaskData {
 }
 
 /** Examples of one adapter's task, encoded for the base; what could not be encoded is counted. */
-export async function loadTaskData(config: Config, base: BaseModel, name: AdapterName): Promise<TaskData> {
+export async function loadTaskData(config: Config, base: BaseModel, name: KnowledgeAdapter): Promise<TaskData> {
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skips: Record<string, Skips> = { train: {}, dev: {} };
   const read: Record<string, number> = {};
@@ -123,7 +126,7 @@ export function trainConfigFor(config: Config): TrainConfig {
 }
 
 /** Caches of one task's train and dev features (built once, reused by every seed and variant). */
-export async function taskFeatures(config: Config, base: BaseModel, name: AdapterName, data: TaskData, layers: number[], backend: string) {
+export async function taskFeatures(config: Config, base: BaseModel, name: KnowledgeAdapter, data: TaskData, layers: number[], backend: string) {
   const caches: Record<string, FeatureCache> = {};
   for (const split of ['train', 'dev'] as const) {
     const dir = path.join(featuresDir(config, base), name, split);
@@ -143,7 +146,7 @@ export async function taskFeatures(config: Config, base: BaseModel, name: Adapte
 }
 
 /** The score a model gets by always predicting the most frequent training label / by chance. */
-export function trivialBaselines(name: AdapterName, data: TaskData): Record<string, DevMetrics> {
+export function trivialBaselines(name: KnowledgeAdapter, data: TaskData): Record<string, DevMetrics> {
   if (name === 'factual') {
     const counts = new Map<number, number>();
     for (const e of data.splits.train) if (e.task === 'relation') counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
@@ -200,9 +203,21 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
     runs: [] as unknown[],
     startedAt: new Date().toISOString(),
   };
+  const loaded = new Map<KnowledgeAdapter, TaskData>();
+  const dataFor = async (name: KnowledgeAdapter) => {
+    if (!loaded.has(name)) {
+      const data = await loadTaskData(config, base, name);
+      process.stderr.write(`kadapter: ${name}: ${data.splits.train.length} train / ${data.splits.dev.length} dev examples; skipped ${JSON.stringify(data.skips)}\n`);
+      loaded.set(name, data);
+    }
+    return loaded.get(name)!;
+  };
   for (const name of opts.adapters) {
-    const data = await loadTaskData(config, base, name);
-    process.stderr.write(`kadapter: ${name}: ${data.splits.train.length} train / ${data.splits.dev.length} dev examples; skipped ${JSON.stringify(data.skips)}\n`);
+    if (name === 'multitask') {
+      rows.push(...(await runMultitask(config, base, await dataFor('factual'), await dataFor('linguistic'), trainCfg, opts.force, manifest)));
+      continue;
+    }
+    const data = await dataFor(name);
     const caches = await taskFeatures(config, base, name, data, layers, backend.name);
     const head: HeadConfig =
       name === 'factual'
@@ -250,6 +265,29 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
   fs.mkdirSync(runsDir(config), { recursive: true });
   fs.writeFileSync(path.join(runsDir(config), 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   process.stdout.write(`${formatTable(rows as never)}\n`);
+}
+
+/** The multi-task baseline for each seed: trained base + heads; the base saved as a checkpoint. */
+async function runMultitask(config: Config, base: BaseModel, factual: TaskData, linguistic: TaskData, trainCfg: TrainConfig, force: boolean, manifest: Record<string, unknown>) {
+  const rows: Record<string, unknown>[] = [];
+  const data: MultitaskData = {
+    labels: factual.labels!,
+    relation: { train: factual.splits.train as EncodedRelation[], dev: factual.splits.dev as EncodedRelation[] },
+    dependency: { train: linguistic.splits.train as EncodedDependency[], dev: linguistic.splits.dev as EncodedDependency[] },
+  };
+  for (const seed of config.adapters.seeds) {
+    const runDir = path.join(runsDir(config), 'multitask', `seed-${seed}`);
+    if (force) fs.rmSync(runDir, { recursive: true, force: true });
+    const { model, result } = await trainMultitask({ base, data, config: trainCfg, seed, scoreDim: config.adapters.headScoreDim, runDir, label: `train multitask seed ${seed}` });
+    const dev = evaluateMultitask(model, base, data, trainCfg.batchSize * 2);
+    saveMultitaskCheckpoint(path.join(runDir, 'model'), base, model, { seed, steps: result.steps, seconds: result.seconds });
+    const summary = { adapter: 'multitask', seed, steps: result.steps, seconds: result.seconds, examplesPerSecond: result.examplesPerSecond, resumedFromStep: result.resumedFromStep, devByEpoch: result.dev, dev, parameters: { base: base.parameters } };
+    fs.writeFileSync(path.join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    (manifest.runs as unknown[]).push({ adapter: 'multitask', seed, dir: path.relative(config.paths.buildDir, runDir), dev, seconds: result.seconds });
+    process.stderr.write(`kadapter: multitask seed ${seed}: dev ${formatMetrics({ ...dev, uas: undefined })}; UAS ${(100 * dev.uas!).toFixed(2)} (${result.seconds.toFixed(0)} s)\n`);
+    rows.push({ adapter: 'multitask (base trained)', seed, ...scoreColumns(dev), seconds: Math.round(result.seconds), 'base params': base.parameters });
+  }
+  return rows;
 }
 
 function scoreColumns(m: DevMetrics): Record<string, string> {

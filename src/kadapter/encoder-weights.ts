@@ -114,3 +114,49 @@ export function encoderTensors(w: EncoderWeights): tf.Tensor[] {
 export function countParameters(tensors: tf.Tensor[]): number {
   return tensors.reduce((n, t) => n + t.size, 0);
 }
+
+/** Every weight under its Hugging Face name, with whether it is stored transposed here. */
+export function hfNamedTensors(w: EncoderWeights): Record<string, { tensor: tf.Tensor; transposed: boolean }> {
+  const out: Record<string, { tensor: tf.Tensor; transposed: boolean }> = {
+    'embeddings.word_embeddings.weight': { tensor: w.word, transposed: false },
+    'embeddings.position_embeddings.weight': { tensor: w.position, transposed: false },
+    'embeddings.token_type_embeddings.weight': { tensor: w.tokenType, transposed: false },
+    'embeddings.LayerNorm.weight': { tensor: w.embNorm.gamma, transposed: false },
+    'embeddings.LayerNorm.bias': { tensor: w.embNorm.beta, transposed: false },
+  };
+  w.layers.forEach((l, i) => {
+    const n = layerNames(i);
+    for (const key of ['query', 'key', 'value', 'attnOut', 'ffnIn', 'ffnOut'] as const) {
+      out[`${n[key]}.weight`] = { tensor: l[key].w, transposed: true };
+      out[`${n[key]}.bias`] = { tensor: l[key].b, transposed: false };
+    }
+    for (const key of ['attnNorm', 'ffnNorm'] as const) {
+      out[`${n[key]}.weight`] = { tensor: l[key].gamma, transposed: false };
+      out[`${n[key]}.bias`] = { tensor: l[key].beta, transposed: false };
+    }
+  });
+  return out;
+}
+
+/** The same weights as trainable variables (a copy; the originals are untouched). */
+export function trainableCopy(w: EncoderWeights): EncoderWeights {
+  const v = <T extends tf.Tensor>(t: T) => tf.variable(t.clone()) as unknown as T;
+  const lin = (l: Linear): Linear => ({ w: v(l.w), b: v(l.b) });
+  const ln = (n: LayerNorm): LayerNorm => ({ gamma: v(n.gamma), beta: v(n.beta) });
+  return {
+    word: v(w.word),
+    position: v(w.position),
+    tokenType: v(w.tokenType),
+    embNorm: ln(w.embNorm),
+    layers: w.layers.map((l) => ({
+      query: lin(l.query),
+      key: lin(l.key),
+      value: lin(l.value),
+      attnOut: lin(l.attnOut),
+      attnNorm: ln(l.attnNorm),
+      ffnIn: lin(l.ffnIn),
+      ffnOut: lin(l.ffnOut),
+      ffnNorm: ln(l.ffnNorm),
+    })),
+  };
+}

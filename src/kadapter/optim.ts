@@ -29,19 +29,23 @@ export class AdamW {
   readonly m: Map<string, tf.Variable>;
   readonly v: Map<string, tf.Variable>;
 
-  /** `decay(name)` says which parameters decay: not biases and LayerNorm. */
+  /** `decay(name)` says which parameters decay: not biases and LayerNorm (ours or HF-named). */
   constructor(
     readonly cfg: OptimConfig,
     readonly params: Record<string, tf.Variable>,
-    readonly decay: (name: string) => boolean = (n) => !/\.(b|beta|gamma)$/.test(n),
+    readonly decay: (name: string) => boolean = (n) => !/(\.(b|beta|gamma|bias)|LayerNorm\.weight)$/.test(n),
   ) {
     this.m = new Map(Object.entries(params).map(([n, p]) => [n, tf.variable(tf.zerosLike(p), false)]));
     this.v = new Map(Object.entries(params).map(([n, p]) => [n, tf.variable(tf.zerosLike(p), false)]));
   }
 
-  /** One update from gradients by name; returns the gradients' global norm before clipping. */
-  apply(grads: Record<string, tf.Tensor>, lr: number): number {
-    const names = Object.keys(this.params);
+  /**
+   * One update from gradients by name; returns the gradients' global norm before clipping.
+   * A parameter without a gradient this step (a head the batch's task does not use) is left
+   * alone, moments included, as PyTorch does with a None gradient.
+   */
+  apply(grads: Record<string, tf.Tensor | undefined>, lr: number): number {
+    const names = Object.keys(this.params).filter((n) => grads[n] !== undefined);
     const norm = tf.tidy(() => Math.sqrt(tf.addN(names.map((n) => grads[n]!.square().sum())).dataSync()[0]!));
     const scale = this.cfg.clipNorm > 0 && norm > this.cfg.clipNorm ? this.cfg.clipNorm / (norm + 1e-6) : 1;
     this.step++;

@@ -112,18 +112,23 @@ describe('adapter training', () => {
     } else expect(last.accuracy!).toBeGreaterThan(0.5);
   });
 
-  it('resumes after a kill from its last checkpoint to the same weights and log as an uninterrupted run', async () => {
+  // Epochs are 7 steps (shards of 20, 20 and 8 examples in batches of 8); checkpoints every 4 steps
+  // and at each epoch's end. A stop after step 6 resumes from 4; after step 7, from the epoch end.
+  it.each([
+    [6, 4],
+    [7, 7],
+  ])('resumes after a kill at step %i from its checkpoint (step %i) to the same weights and log as an uninterrupted run', async (stopAt, from) => {
     const c = await caches('dependency');
-    const whole = await trainAdapter({ spec: spec('dependency'), config: trainCfg, train: c.train, dev: c.dev, runDir: path.join(scratch, 'whole'), label: 'whole', log: () => {} });
-    const killedDir = path.join(scratch, 'killed');
-    // Stops after step 6: the checkpoint holds step 4, so steps 5 and 6 are done again.
-    await trainAdapter({ spec: spec('dependency'), config: trainCfg, train: c.train, dev: c.dev, runDir: killedDir, label: 'killed', log: () => {}, stopAfterSteps: 6 });
+    const wholeDir = path.join(scratch, 'whole');
+    const whole = await trainAdapter({ spec: spec('dependency'), config: trainCfg, train: c.train, dev: c.dev, runDir: wholeDir, label: 'whole', log: () => {} });
+    const killedDir = path.join(scratch, `killed-${stopAt}`);
+    await trainAdapter({ spec: spec('dependency'), config: trainCfg, train: c.train, dev: c.dev, runDir: killedDir, label: 'killed', log: () => {}, stopAfterSteps: stopAt });
     const resumed = await trainAdapter({ spec: spec('dependency'), config: trainCfg, train: c.train, dev: c.dev, runDir: killedDir, label: 'resumed', log: () => {} });
-    expect(resumed.result.resumedFromStep).toBe(4);
+    expect(resumed.result.resumedFromStep).toBe(from);
     const a = modelTensors(whole.model);
     const b = modelTensors(resumed.model);
     for (const n of Object.keys(a)) expect(Array.from(b[n]!.dataSync())).toEqual(Array.from(a[n]!.dataSync()));
-    expect(fs.readFileSync(path.join(killedDir, 'metrics.jsonl'), 'utf8')).toBe(fs.readFileSync(path.join(scratch, 'whole', 'metrics.jsonl'), 'utf8'));
+    expect(fs.readFileSync(path.join(killedDir, 'metrics.jsonl'), 'utf8')).toBe(fs.readFileSync(path.join(wholeDir, 'metrics.jsonl'), 'utf8'));
   });
 
   it('refuses an empty split', async () => {

@@ -168,6 +168,9 @@ interface CheckpointState {
   step: number;
   dev: DevMetrics[];
   seconds: number;
+  /** The train loss accumulated since the last log line, so a resumed log is the same. */
+  lossAcc: number;
+  lossCount: number;
 }
 
 /** The batches of one epoch, in a seeded order: shards shuffled, examples shuffled within each. */
@@ -201,27 +204,71 @@ export function modelTensors(m: TrainedModel): Record<string, tf.Variable> {
 }
 
 export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedModel; result: TrainResult }> {
-  const { spec, config, train, dev, runDir } = o;
-  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  if (config.checkpointEverySteps % config.logEverySteps !== 0) throw new Error('checkpointEverySteps must be a multiple of logEverySteps');
+  const { spec, config, train, dev } = o;
   if (train.size === 0) throw new Error(`${o.label}: the training split is empty`);
   if (dev.size === 0) throw new Error(`${o.label}: the dev split is empty`);
-  fs.mkdirSync(runDir, { recursive: true });
   const model: TrainedModel = { adapter: initAdapter(spec.adapter, spec.seed), head: initHead(spec.head, spec.seed + 1) };
-  const params = modelTensors(model);
+  let shardCache: { index: number; shard: LoadedShard } | null = null;
+  const shardOf = (i: number) => {
+    if (shardCache?.index !== i) shardCache = { index: i, shard: train.loadShard(i) };
+    return shardCache.shard;
+  };
+  const result = await runTrainingLoop({
+    label: o.label,
+    runDir: o.runDir,
+    config,
+    params: modelTensors(model),
+    configHash: hashOf({ spec, config, train: train.manifest.key, dev: dev.manifest.key }),
+    plan: (epoch) => epochPlan(train, spec.seed, epoch, config.batchSize),
+    loss: (ref) => batchLoss(model, spec, train.batch(shardOf(ref.shard), ref.indices)),
+    evaluate: () => evaluate(model, spec, dev, config.batchSize * 2, spec.head.labels).metrics,
+    log: o.log,
+    stopAfterSteps: o.stopAfterSteps,
+  });
+  return { model, result };
+}
+
+export interface LoopOptions<B> {
+  label: string;
+  runDir: string;
+  config: TrainConfig;
+  /** Every trained tensor, by a stable name (checkpoints use the names). */
+  params: Record<string, tf.Variable>;
+  /** What the run is; a checkpoint of another configuration is not resumed. */
+  configHash: string;
+  /** The batches of an epoch, deterministic for a given epoch. */
+  plan(epoch: number): B[];
+  /** The loss of one batch; tensors made here are freed after the step. */
+  loss(batch: B): tf.Scalar;
+  evaluate(): DevMetrics;
+  log?: (line: string) => void;
+  stopAfterSteps?: number;
+}
+
+/**
+ * The training loop shared by adapters and the multi-task baseline: AdamW with the schedule,
+ * train loss logged every few steps, dev evaluated after each epoch, checkpoints (weights,
+ * optimizer, log position) every few steps, exact resumption from the last one.
+ */
+export async function runTrainingLoop<B>(o: LoopOptions<B>): Promise<TrainResult> {
+  const { config, params, runDir } = o;
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  if (config.checkpointEverySteps % config.logEverySteps !== 0) throw new Error('checkpointEverySteps must be a multiple of logEverySteps');
+  fs.mkdirSync(runDir, { recursive: true });
   const opt = new AdamW(config.optim, params);
-  const stepsPerEpoch = Array.from({ length: config.epochs }, (_, e) => epochPlan(train, spec.seed, e, config.batchSize).length);
-  const total = stepsPerEpoch.reduce((a, b) => a + b, 0);
-  const configHash = hashOf({ spec, config, train: train.manifest.key, dev: dev.manifest.key });
+  const plans = Array.from({ length: config.epochs }, (_, e) => o.plan(e));
+  const total = plans.reduce((n, p) => n + p.length, 0);
   const ckptDir = path.join(runDir, 'checkpoint');
   const metricsFile = path.join(runDir, 'metrics.jsonl');
 
   let step = 0;
-  let dev_: DevMetrics[] = [];
+  let dev: DevMetrics[] = [];
   let secondsBefore = 0;
   let resumedFromStep: number | null = null;
+  let lossAcc = 0;
+  let lossCount = 0;
   const state = readCheckpoint(ckptDir);
-  if (state && state.meta.configHash === configHash) {
+  if (state && state.meta.configHash === o.configHash) {
     for (const [n, p] of Object.entries(params)) {
       const v = state.tensors[`param.${n}`];
       if (!v || v.length !== p.size) throw new Error(`${ckptDir}: checkpoint lacks ${n}`);
@@ -230,9 +277,9 @@ export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedMod
     const optState: Record<string, Float32Array> = {};
     for (const [n, v] of Object.entries(state.tensors)) if (n.startsWith('opt.')) optState[n.slice(4)] = v;
     opt.restore(optState, state.meta.step);
-    step = state.meta.step;
-    dev_ = state.meta.dev;
-    secondsBefore = state.meta.seconds;
+    ({ step, dev, seconds: secondsBefore } = state.meta);
+    lossAcc = state.meta.lossAcc ?? 0;
+    lossCount = state.meta.lossCount ?? 0;
     resumedFromStep = step;
     truncateMetrics(metricsFile, step);
     log(`${o.label}: resumed from step ${step} of ${total}`);
@@ -242,31 +289,22 @@ export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedMod
   }
 
   const started = performance.now();
+  const seconds = () => secondsBefore + (performance.now() - started) / 1000;
   const bar = progress(o.label, total, 'steps');
   bar.update(step);
-  let lossAcc = 0;
-  let lossCount = 0;
-  let shardCache: { index: number; shard: LoadedShard } | null = null;
-  const shardOf = (i: number) => {
-    if (shardCache?.index !== i) shardCache = { index: i, shard: train.loadShard(i) };
-    return shardCache.shard;
-  };
-  const seconds = () => secondsBefore + (performance.now() - started) / 1000;
-  let stopped = false;
-
+  const vars = Object.values(params);
   let epochStart = 0;
-  for (let epoch = 0; epoch < config.epochs && !stopped; epoch++) {
-    const plan = epochPlan(train, spec.seed, epoch, config.batchSize);
+  outer: for (let epoch = 0; epoch < config.epochs; epoch++) {
+    const plan = plans[epoch]!;
     for (let b = Math.max(0, step - epochStart); b < plan.length; b++) {
-      const batch = train.batch(shardOf(plan[b]!.shard), plan[b]!.indices);
       const lr = scheduledLr(config.optim, step, total);
-      const { value, grads } = tf.variableGrads(() => batchLoss(model, spec, batch), Object.values(params));
-      const named: Record<string, tf.Tensor> = {};
-      for (const [n, p] of Object.entries(params)) named[n] = grads[p.name]!;
+      const { value, grads } = tf.variableGrads(() => o.loss(plan[b]!), vars);
+      const named: Record<string, tf.Tensor | undefined> = {};
+      for (const [n, p] of Object.entries(params)) named[n] = grads[p.name];
       const gradNorm = opt.apply(named, lr);
       lossAcc += value.dataSync()[0]!;
       lossCount++;
-      tf.dispose([value, ...Object.values(grads), ...batch.states.filter((t) => t), batch.mask]);
+      tf.dispose([value, ...Object.values(grads)]);
       step++;
       bar.update(step);
       if (step % config.logEverySteps === 0) {
@@ -276,28 +314,22 @@ export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedMod
       }
       const epochEnd = b === plan.length - 1;
       if (epochEnd) {
-        const { metrics } = evaluate(model, spec, dev, config.batchSize * 2, spec.head.labels);
-        dev_.push(metrics);
+        const metrics = o.evaluate();
+        dev.push(metrics);
         appendMetrics(metricsFile, { step, epoch, split: 'dev', ...metrics });
         log(`${o.label}: epoch ${epoch + 1}/${config.epochs} dev ${formatMetrics(metrics)}`);
       }
       if (step % config.checkpointEverySteps === 0 || epochEnd) {
-        writeCheckpoint(ckptDir, params, opt, { configHash, step, dev: dev_, seconds: seconds() });
+        writeCheckpoint(ckptDir, params, opt, { configHash: o.configHash, step, dev, seconds: seconds(), lossAcc, lossCount });
       }
-      if (o.stopAfterSteps !== undefined && step >= o.stopAfterSteps) {
-        stopped = true;
-        break;
-      }
+      if (o.stopAfterSteps !== undefined && step >= o.stopAfterSteps) break outer;
     }
     epochStart += plan.length;
   }
   bar.stop();
   opt.dispose();
   const secs = seconds();
-  return {
-    model,
-    result: { steps: step, epochs: config.epochs, seconds: secs, examplesPerSecond: (step * config.batchSize) / Math.max(secs, 1e-9), dev: dev_, resumedFromStep },
-  };
+  return { steps: step, epochs: config.epochs, seconds: secs, examplesPerSecond: (step * config.batchSize) / Math.max(secs, 1e-9), dev, resumedFromStep };
 }
 
 export function formatMetrics(m: DevMetrics): string {
@@ -312,10 +344,18 @@ function appendMetrics(file: string, row: Record<string, unknown>): void {
 /** Drops log lines written after the checkpoint a run resumes from (they will be written again). */
 function truncateMetrics(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
+  // A kill mid-append can leave a partial last line: it goes with the rest past the checkpoint.
+  const stepOf = (l: string) => {
+    try {
+      return (JSON.parse(l) as { step: number }).step;
+    } catch {
+      return Infinity;
+    }
+  };
   const keep = fs
     .readFileSync(file, 'utf8')
     .split('\n')
-    .filter((l) => l.length > 0 && (JSON.parse(l) as { step: number }).step <= step);
+    .filter((l) => l.length > 0 && stepOf(l) <= step);
   writeFileAtomic(file, keep.map((l) => `${l}\n`).join(''));
 }
 

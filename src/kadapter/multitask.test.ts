@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { EncodedDependency, EncodedRelation } from '../data/schemas.ts';
+import { RELATIONS, TINY_BERT, encodeAll } from '../../test/fixtures/kadapter/tiny-task.ts';
+import { initBackend } from './backend.ts';
+import { loadBaseModel } from './base-model.ts';
+import { encode } from './encoder.ts';
+import { multitaskPlan, saveMultitaskCheckpoint, trainMultitask, type MultitaskData } from './multitask.ts';
+import { padBatch } from './tokenizer.ts';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-mt-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+const data: MultitaskData = {
+  labels: RELATIONS,
+  relation: { train: encodeAll('relation', 24) as EncodedRelation[], dev: encodeAll('relation', 6, 300) as EncodedRelation[] },
+  dependency: { train: encodeAll('dependency', 40) as EncodedDependency[], dev: encodeAll('dependency', 6, 300) as EncodedDependency[] },
+};
+
+it('interleaves both tasks, as many steps as the two adapters take', () => {
+  const plan = multitaskPlan(data, 1, 0, 8);
+  expect(plan.filter((b) => b.task === 'relation')).toHaveLength(3);
+  expect(plan.filter((b) => b.task === 'dependency')).toHaveLength(5);
+  expect(plan.slice(0, 2).map((b) => b.task).sort()).toEqual(['dependency', 'relation']);
+});
+
+it('trains the base itself on both tasks, the loss falls, and the saved checkpoint loads as a base', async () => {
+  const base = loadBaseModel(TINY_BERT);
+  const runDir = path.join(scratch, 'run');
+  const config = { epochs: 6, batchSize: 8, optim: { lr: 2e-3, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: 0.1, clipNorm: 1 }, checkpointEverySteps: 8, logEverySteps: 4 };
+  const { model, result } = await trainMultitask({ base, data, config, seed: 1, scoreDim: 16, runDir, label: 'mt', log: () => {} });
+  expect(result.steps).toBe(48);
+  const losses = fs
+    .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.split === 'train')
+    .map((r) => r.loss as number);
+  expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
+  const dir = path.join(scratch, 'checkpoint');
+  saveMultitaskCheckpoint(dir, base, model, { seed: 1 });
+  const reloaded = loadBaseModel(dir);
+  expect(reloaded.name).toBe('bert-tiny+multitask');
+  const { ids, mask, B, T } = padBatch(data.dependency.dev.map((e) => e.ids), 0);
+  const batch = { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: tf.tensor2d(mask, [B, T], 'int32') };
+  const last = (w: typeof base.weights) => encode(w, base.config, batch)[base.config.layers]!;
+  expect(tf.max(tf.abs(last(reloaded.weights).sub(last(model.weights)))).dataSync()[0]).toBeLessThan(1e-6);
+  // Training changed the base.
+  expect(tf.max(tf.abs(last(base.weights).sub(last(model.weights)))).dataSync()[0]).toBeGreaterThan(1e-3);
+});
