@@ -84,7 +84,7 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     // A KG slice: the first 3000 WordNet noun synsets, countries, big cities, US states, elements.
     facts: { ...base.facts, wordnetMaxSynsets: 3000, minCityPopulation: 1_000_000, minExamplesPerRelation: 1 },
     model: { ...base.model, maxLength: 64 },
-    adapters: { ...base.adapters, size: 64, layers: 1, epochs: 3, batchSize: 16, lr: 1e-3, logEverySteps: 5, checkpointEverySteps: 10, featureShardSize: 200 },
+    adapters: { ...base.adapters, size: 64, layers: 1, epochs: 3, batchSize: 16, lr: 1e-3, logEverySteps: 1, checkpointEverySteps: 10, featureShardSize: 200, maxTrainExamples: null, maxDevExamples: null },
   },
   // What a newcomer runs on a 2-core CPU machine.
   default: base,

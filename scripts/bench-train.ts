@@ -1,0 +1,101 @@
+// npm run bench:train — adapter-training throughput with the feature cache against recomputing the
+// frozen base for every batch: the same examples, the same batches, the same adapter, in one run
+// (each side in its own process, so its peak memory is its own). Prints the table and the ratio
+// and writes reports/bench/train.json.
+//   npm run bench:train -- [--profile default] [--steps 30] [--adapter linguistic|factual]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/load.ts';
+import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
+import { loadBaseModel } from '../src/kadapter/base-model.ts';
+import { buildFeatureCache, FeatureCache } from '../src/kadapter/features.ts';
+import type { HeadConfig } from '../src/kadapter/heads.ts';
+import { liveBatch } from '../src/kadapter/adapter-outputs.ts';
+import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
+import { batchLoss, epochPlan, runTrainingLoop, modelTensors, type AdapterRunSpec, type TrainedModel } from '../src/kadapter/train.ts';
+import { initAdapter } from '../src/kadapter/adapter.ts';
+import { initHead } from '../src/kadapter/heads.ts';
+import { adapterConfigFor, loadTaskData, trainConfigFor } from '../pipeline/train.ts';
+import { repoRoot } from '../src/paths.ts';
+import { formatTable } from '../src/util/table.ts';
+
+const { values } = parseArgs({
+  options: {
+    profile: { type: 'string', default: 'default' },
+    steps: { type: 'string', default: '30' },
+    adapter: { type: 'string', default: 'linguistic' },
+    worker: { type: 'string' },
+    cache: { type: 'string' },
+  },
+});
+const config = loadConfig({ profile: values.profile });
+const steps = Number(values.steps);
+const name = values.adapter as 'linguistic' | 'factual';
+const backend = await initBackend(config.backend);
+const base = loadBaseModel(resolveBaseModelDir(config));
+const adapter = adapterConfigFor(config, base);
+const L = base.config.layers;
+const trainCfg = { ...trainConfigFor(config), epochs: 1, logEverySteps: steps, checkpointEverySteps: steps * 1000 };
+const bs = trainCfg.batchSize;
+
+if (values.worker) {
+  const cache = new FeatureCache(values.cache!);
+  const data = JSON.parse(fs.readFileSync(path.join(values.cache!, 'bench-head.json'), 'utf8')) as HeadConfig;
+  const spec: AdapterRunSpec = { task: name === 'factual' ? 'relation' : 'dependency', adapter, head: data, lastLayer: L, seed: 1 };
+  const model: TrainedModel = { adapter: initAdapter(adapter, 1), head: initHead(data, 2) };
+  const plan = epochPlan(cache, 1, 0, bs).slice(0, steps);
+  const shards = new Map<number, ReturnType<FeatureCache['loadShard']>>();
+  const shardOf = (i: number) => (shards.has(i) ? shards.get(i)! : (shards.set(i, cache.loadShard(i)), shards.get(i)!));
+  let peak = process.memoryUsage().rss;
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-bench-train-run-'));
+  const result = await runTrainingLoop({
+    label: `bench ${values.worker}`,
+    runDir,
+    config: trainCfg,
+    params: modelTensors(model),
+    configHash: values.worker,
+    plan: () => plan,
+    loss: (ref) => {
+      const cached = cache.batch(shardOf(ref.shard), ref.indices);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      if (values.worker === 'cached') return batchLoss(model, spec, cached);
+      // The same examples, their hidden states recomputed by the frozen base.
+      const live = liveBatch(base, cached.examples);
+      return batchLoss(model, spec, live);
+    },
+    evaluate: () => ({ examples: 0, loss: 0 }),
+    log: () => {},
+  });
+  fs.rmSync(runDir, { recursive: true, force: true });
+  process.stdout.write(`${JSON.stringify({ steps: result.steps, seconds: result.seconds, examplesPerSecond: (result.steps * bs) / result.seconds, peakRssMb: peak / 2 ** 20 })}\n`);
+  process.exit(0);
+}
+
+// The examples: the first steps × batch of the task's training split, cached once in a scratch folder.
+const data = await loadTaskData({ ...config, adapters: { ...config.adapters, maxTrainExamples: steps * bs, maxDevExamples: 1 } }, base, name);
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-bench-train-'));
+const layers = [...new Set([...adapter.readLayers, L])].sort((a, b) => a - b);
+await buildFeatureCache({ dir: scratch, model: base, examples: data.splits.train, spec: { layers, dtype: config.adapters.featureDtype, shardSize: config.adapters.featureShardSize }, key: 'bench', backend: backend.name, label: 'bench features' });
+const head: HeadConfig = name === 'factual' ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! } : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
+fs.writeFileSync(path.join(scratch, 'bench-head.json'), JSON.stringify(head));
+
+const results: Record<string, { steps: number; seconds: number; examplesPerSecond: number; peakRssMb: number }> = {};
+for (const side of ['cached', 'recomputed']) {
+  const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--worker', side, '--cache', scratch, '--profile', values.profile!, '--steps', String(steps), '--adapter', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+  results[side] = JSON.parse(out.toString().trim().split('\n').pop()!);
+}
+const ratio = results.cached!.examplesPerSecond / results.recomputed!.examplesPerSecond;
+const rows = Object.entries(results).map(([side, r]) => ({
+  side: side === 'cached' ? 'feature cache' : 'base recomputed',
+  steps: r.steps,
+  'examples/s': r.examplesPerSecond.toFixed(1),
+  'peak RSS MiB': Math.round(r.peakRssMb),
+}));
+process.stdout.write(`adapter training, ${name}, ${steps} steps × ${bs}, adapter A=${adapter.size} N=${adapter.layers}, ${describeBackend(backend).split(';')[0]}\n${formatTable(rows)}\ncache speed-up: ${ratio.toFixed(2)}×\n`);
+const outDir = path.join(repoRoot, 'reports', 'bench');
+fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(path.join(outDir, 'train.json'), `${JSON.stringify({ profile: values.profile, adapter: name, steps, batchSize: bs, adapterConfig: adapter, backend: backend.name, results, ratio }, null, 2)}\n`);
+fs.rmSync(scratch, { recursive: true, force: true });
