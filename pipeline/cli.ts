@@ -7,6 +7,7 @@ import { stopServicesOnSignals } from '../src/services/session.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 import { checkModel, fetchModel } from './model.ts';
+import { scoreRun } from './score-run.ts';
 import { ADAPTER_NAMES, type AdapterName } from './train.ts';
 
 interface CommonOptions {
@@ -51,10 +52,22 @@ export function buildProgram(): Command {
     } else {
       cmd.option('--base-model <folder>', BASE_MODEL_HELP);
     }
+    if (s.name === 'evaluate') {
+      cmd
+        .option('--run <dir>', 'score one trained row (reports/<profile>/runs/<task>/<row>/seed-N) on --test instead of running the matrix')
+        .addOption(new Option('--task <task>', 'the task of --run').choices(['entity-typing', 'relation']))
+        .option('--test <file>', 'a test file in the standard format (OpenEntity/FIGER or TACRED JSON)');
+    }
     if (s.name === 'train') {
       cmd.addOption(new Option('--adapter <name...>', 'which adapters to train').choices(ADAPTER_NAMES).default([...ADAPTER_NAMES]));
     }
-    cmd.action((opts) => runStages([s], opts));
+    cmd.action((opts) => {
+      if (s.name === 'evaluate' && (opts.run || opts.test || opts.task)) {
+        if (!opts.run || !opts.test || !opts.task) throw new UsageError('--run, --task and --test go together');
+        return scoreRun(loadConfig({ profile: opts.profile, baseModel: opts.baseModel }), { run: opts.run, task: opts.task, test: opts.test });
+      }
+      return runStages([s], opts);
+    });
   }
 
   withProfile(program.command('pipeline'))

@@ -5,6 +5,7 @@ import { NotBuiltError } from '../src/errors.ts';
 import { buildDependencyData } from './dependency-data.ts';
 import { buildFactsData } from './facts-data.ts';
 import { ADAPTER_NAMES, runTrainStage, type AdapterName } from './train.ts';
+import { runEvaluateStage } from './evaluate.ts';
 
 export const DATA_PARTS = ['dependency', 'facts'] as const;
 export type DataPart = (typeof DATA_PARTS)[number];
@@ -47,7 +48,7 @@ export const STAGES: Stage[] = [
   {
     name: 'evaluate',
     summary: 'evaluate adapters and baselines on entity typing and relation classification',
-    run: notBuilt('evaluate', 'issue 7: evaluation'),
+    run: (config, opts) => runEvaluateStage(config, { force: opts.force }),
   },
   {
     name: 'ablate',

@@ -67,6 +67,21 @@ const base: ProfileDefaults = {
     featureDtype: 'float16',
     featureShardSize: 2000,
   },
+  eval: {
+    tasks: ['entity-typing', 'relation', 'pos'],
+    dataDirs: { 'entity-typing': null, relation: null },
+    seeds: [1, 2, 3],
+    combines: ['concat', 'sum'],
+    epochs: 8,
+    batchSize: 64,
+    lr: 1e-3,
+    weightDecay: 0.01,
+    maxTrain: 10_000,
+    maxDev: 2_000,
+    maxTest: null,
+    perRelation: [10, 50],
+    bootstrapSamples: 1000,
+  },
 };
 
 export const PROFILES: Record<ProfileName, ProfileDefaults> = {
@@ -84,6 +99,8 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     // A KG slice: the first 3000 WordNet noun synsets, countries, big cities, US states, elements.
     facts: { ...base.facts, wordnetMaxSynsets: 3000, minCityPopulation: 1_000_000, minExamplesPerRelation: 1 },
     model: { ...base.model, maxLength: 64 },
+    // The smoke KG slice holds out no relation pairs for downstream: the TACRED-format fixture stands in.
+    eval: { ...base.eval, dataDirs: { 'entity-typing': null, relation: 'test/fixtures/eval/tacred' }, epochs: 20, maxTrain: 300, maxDev: 100, maxTest: 100, perRelation: [2, 5], bootstrapSamples: 200 },
     adapters: { ...base.adapters, size: 64, layers: 1, epochs: 3, batchSize: 16, lr: 1e-3, logEverySteps: 1, checkpointEverySteps: 10, featureShardSize: 200, maxTrainExamples: null, maxDevExamples: null },
   },
   // What a newcomer runs on a 2-core CPU machine.

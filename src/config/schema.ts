@@ -104,6 +104,28 @@ export const AdaptersConfig = z.strictObject({
   featureShardSize: z.number().int().min(1),
 });
 
+export const EVAL_TASKS = ['entity-typing', 'relation', 'pos'] as const;
+
+export const EvalConfig = z.strictObject({
+  tasks: z.array(z.enum(EVAL_TASKS)).min(1),
+  /** Folders with train/dev/test files in the standard formats, by task; null = the built data. */
+  dataDirs: z.strictObject({ 'entity-typing': z.string().nullable(), relation: z.string().nullable() }),
+  /** Seeds of every row (≥ 3 for mean ± std). */
+  seeds: z.array(z.number().int().min(0)).min(1),
+  combines: z.array(z.enum(['concat', 'sum'])).min(1),
+  epochs: z.number().int().min(1),
+  batchSize: z.number().int().min(1),
+  lr: z.number().positive(),
+  weightDecay: z.number().min(0),
+  /** Examples used per split (the first N); null = all. */
+  maxTrain: z.number().int().min(1).nullable(),
+  maxDev: z.number().int().min(1).nullable(),
+  maxTest: z.number().int().min(1).nullable(),
+  /** Training examples per relation for the data-efficiency curve (all is always added). */
+  perRelation: z.array(z.number().int().min(1)),
+  bootstrapSamples: z.number().int().min(100),
+});
+
 export const Config = z.strictObject({
   profile: ProfileName,
   backend: Backend,
@@ -141,5 +163,6 @@ export const Config = z.strictObject({
   facts: FactsConfig,
   model: ModelConfig,
   adapters: AdaptersConfig,
+  eval: EvalConfig,
 });
 export type Config = z.infer<typeof Config>;

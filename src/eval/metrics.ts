@@ -52,3 +52,85 @@ export function accuracy(gold: unknown[], pred: unknown[]): number {
   if (gold.length === 0) return 0;
   return gold.filter((g, i) => g === pred[i]).length / gold.length;
 }
+
+// ---- entity typing (Ling & Weld 2012 definitions, as OpenEntity and FIGER report them)
+
+/** Labels predicted from logits: OpenEntity takes logit > 0; FIGER adds the argmax, so none is empty. */
+export function typingPredictions(logits: number[][], labels: string[], withArgmax: boolean): string[][] {
+  return logits.map((row) => {
+    const set = new Set(row.flatMap((v, i) => (v > 0 ? [labels[i]!] : [])));
+    if (withArgmax) set.add(labels[row.indexOf(Math.max(...row))]!);
+    return [...set];
+  });
+}
+
+/** Loose micro: overlaps summed over examples, then P = Σ|p∩g|/Σ|p|, R = Σ|p∩g|/Σ|g|. */
+export function looseMicro(gold: string[][], pred: string[][]): PRF {
+  let overlap = 0;
+  let predicted = 0;
+  let actual = 0;
+  gold.forEach((g, i) => {
+    const p = pred[i]!;
+    const gs = new Set(g);
+    overlap += p.filter((x) => gs.has(x)).length;
+    predicted += p.length;
+    actual += g.length;
+  });
+  const precision = predicted ? overlap / predicted : 0;
+  const recall = actual ? overlap / actual : 0;
+  return { precision, recall, f1: f1Of(precision, recall) };
+}
+
+/** Loose macro: P and R averaged per example (P over examples with a prediction), then F1. */
+export function looseMacro(gold: string[][], pred: string[][]): PRF {
+  let pSum = 0;
+  let pN = 0;
+  let rSum = 0;
+  gold.forEach((g, i) => {
+    const p = pred[i]!;
+    const gs = new Set(g);
+    const overlap = p.filter((x) => gs.has(x)).length;
+    if (p.length) {
+      pSum += overlap / p.length;
+      pN++;
+    }
+    rSum += g.length ? overlap / g.length : 0;
+  });
+  const precision = pN ? pSum / pN : 0;
+  const recall = gold.length ? rSum / gold.length : 0;
+  return { precision, recall, f1: f1Of(precision, recall) };
+}
+
+/** Strict accuracy: the predicted set equals the gold set. */
+export function strictAccuracy(gold: string[][], pred: string[][]): number {
+  if (gold.length === 0) return 0;
+  const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+  return gold.filter((g, i) => same(new Set(g), new Set(pred[i]!))).length / gold.length;
+}
+
+// ---- confidence
+
+/**
+ * Paired bootstrap over test examples: the difference `metric(b) − metric(a)` on the same resampled
+ * examples, `samples` times; the 2.5th and 97.5th percentiles bound a 95% interval.
+ */
+export function pairedBootstrap(n: number, metric: (idx: number[], side: 'a' | 'b') => number, samples = 1000, seed = 1): { diff: number; low: number; high: number; pBelowZero: number } {
+  let s = seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const all = Array.from({ length: n }, (_, i) => i);
+  const diff = metric(all, 'b') - metric(all, 'a');
+  const diffs: number[] = [];
+  for (let k = 0; k < samples; k++) {
+    const idx = Array.from({ length: n }, () => Math.floor(rand() * n));
+    diffs.push(metric(idx, 'b') - metric(idx, 'a'));
+  }
+  diffs.sort((x, y) => x - y);
+  const q = (p: number) => diffs[Math.min(diffs.length - 1, Math.max(0, Math.round(p * (diffs.length - 1))))]!;
+  return { diff, low: q(0.025), high: q(0.975), pBelowZero: diffs.filter((d) => d <= 0).length / diffs.length };
+}
+
+export function meanStd(xs: number[]): { mean: number; std: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, std };
+}

@@ -14,8 +14,11 @@ function skip(skips: Skips, reason: string): null {
   return null;
 }
 
+/** The fields of a TACRED / T-REx-rc row that relation encoding reads. */
+export type RelationSpans = Pick<RelationExample, 'id' | 'token' | 'subj_start' | 'subj_end' | 'obj_start' | 'obj_end' | 'relation'>;
+
 /** Words with "@" around the subject span and "#" around the object span (TACRED spans, inclusive). */
-export function markRelation(ex: RelationExample): { words: string[]; subjWord: number; objWord: number } {
+export function markRelation(ex: RelationSpans): { words: string[]; subjWord: number; objWord: number } {
   const words: string[] = [];
   let subjWord = -1;
   let objWord = -1;
@@ -35,7 +38,7 @@ export function markRelation(ex: RelationExample): { words: string[]; subjWord: 
   return { words, subjWord, objWord };
 }
 
-export function encodeRelation(ex: RelationExample, tok: BaseTokenizer, labels: Map<string, number>, maxLength: number, skips: Skips): EncodedRelation | null {
+export function encodeRelation(ex: RelationSpans, tok: BaseTokenizer, labels: Map<string, number>, maxLength: number, skips: Skips): EncodedRelation | null {
   const n = ex.token.length;
   if (!(ex.subj_start <= ex.subj_end && ex.subj_end < n && ex.obj_start <= ex.obj_end && ex.obj_end < n)) return skip(skips, 'span out of range');
   if (ex.subj_start <= ex.obj_end && ex.obj_start <= ex.subj_end) return skip(skips, 'subject and object overlap');

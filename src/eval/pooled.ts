@@ -1,0 +1,70 @@
+// Frozen-protocol features. Base and adapters are frozen, and the task layers only read the
+// vectors at the pooled positions, so each example's vectors — h_L of the base and each adapter's
+// output there — are computed once and every row, seed and data size trains on them.
+// (Position-wise combination commutes with pooling: combining after pooling is exact.)
+import * as tf from '@tensorflow/tfjs';
+import { adapterForward, type AdapterConfig, type AdapterWeights } from '../kadapter/adapter.ts';
+import type { BaseModel } from '../kadapter/base-model.ts';
+import { encode } from '../kadapter/encoder.ts';
+import { padBatch } from '../kadapter/tokenizer.ts';
+import { progress } from '../util/progress.ts';
+import type { TaskExample } from './tasks.ts';
+
+export interface FrozenAdapter {
+  name: string;
+  config: AdapterConfig;
+  weights: AdapterWeights;
+}
+
+/** Per component (`base`, then each adapter by name), the pooled vectors [positions, H] in example order. */
+export interface PooledSet {
+  hidden: number;
+  /** Start of each example's positions in the flat arrays. */
+  offsets: number[];
+  components: Record<string, Float32Array>;
+}
+
+export async function poolFeatures(base: BaseModel, adapters: FrozenAdapter[], examples: TaskExample[], label: string, batchTokens = 4096): Promise<PooledSet> {
+  const H = base.config.hidden;
+  const L = base.config.layers;
+  const offsets: number[] = [];
+  let total = 0;
+  for (const e of examples) {
+    offsets.push(total);
+    total += e.positions.length;
+  }
+  const components: Record<string, Float32Array> = { base: new Float32Array(total * H) };
+  for (const a of adapters) components[a.name] = new Float32Array(total * H);
+  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
+  const bar = progress(label, examples.length, 'examples');
+  let done = 0;
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && (end - start + 1) * examples[order[end]!]!.ids.length <= batchTokens) end++;
+    const idx = order.slice(start, end);
+    const { ids, mask, B, T } = padBatch(idx.map((i) => examples[i]!.ids), base.tokenizer.padId);
+    const flat: number[] = [];
+    idx.forEach((i, b) => examples[i]!.positions.forEach((p) => flat.push(b * T + p)));
+    const outs = tf.tidy(() => {
+      const maskT = tf.tensor2d(mask, [B, T], 'int32');
+      const states = encode(base.weights, base.config, { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: maskT });
+      const at = tf.tensor1d(flat, 'int32');
+      const pick = (x: tf.Tensor3D) => tf.gather(x.reshape([B * T, H]), at);
+      return [pick(states[L]!), ...adapters.map((a) => pick(adapterForward(a.weights, a.config, states, maskT)))];
+    });
+    const values = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose(outs);
+    const names = ['base', ...adapters.map((a) => a.name)];
+    let row = 0;
+    for (const i of idx) {
+      const n = examples[i]!.positions.length;
+      names.forEach((name, c) => components[name]!.set(values[c]!.subarray(row * H, (row + n) * H), offsets[i]! * H));
+      row += n;
+    }
+    done += idx.length;
+    bar.update(done);
+    start = end;
+  }
+  bar.stop();
+  return { hidden: H, offsets, components };
+}
