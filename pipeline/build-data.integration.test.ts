@@ -10,8 +10,9 @@ import { DependencyExample, RelationExample } from '../src/data/schemas.ts';
 import { testServiceEnv } from '../test/service-config.ts';
 
 const buildRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-cli-build-'));
+const reportsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-cli-reports-'));
 const kadapter = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [path.join(repoRoot, 'bin/kadapter.js'), ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', KADAPTER_BUILD_DIR: buildRoot, ...env } });
+  spawnSync(process.execPath, [path.join(repoRoot, 'bin/kadapter.js'), ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', KADAPTER_BUILD_DIR: buildRoot, KADAPTER_REPORTS_DIR: reportsRoot, ...env } });
 
 it('builds the smoke data end to end from the command line', () => {
   const neo4j = inject('neo4j');
@@ -71,4 +72,33 @@ it('trains the smoke adapters and the multi-task baseline from the command line,
   const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'manifest.json'), 'utf8'));
   expect(manifest.backend).toMatch(/^(tensorflow|wasm|cpu)/);
   expect(manifest.runs).toHaveLength(3);
+});
+
+// Needs both runs above: the smoke adapters and multi-task base are what evaluation compares.
+it('runs the smoke evaluation matrix from the command line and scores a trained row on a standard file', () => {
+  const run = kadapter(['evaluate', '--profile', 'smoke']);
+  expect(run.status, run.stderr).toBe(0);
+  const reports = path.join(reportsRoot, 'smoke');
+  const results = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8'));
+  for (const task of ['entity-typing', 'relation', 'pos']) {
+    const rows = results.tasks[task].rows as { row: string; combine: string; perSeed: unknown[] }[];
+    // base, random ×2, multi-task, F ×2, L ×2, F+L ×2
+    expect(rows.map((r) => `${r.row}/${r.combine}`)).toHaveLength(10);
+    for (const r of rows) expect(r.perSeed).toHaveLength(3);
+    expect(fs.existsSync(path.join(reports, `${task}.png`))).toBe(true);
+  }
+  expect(results.tasks.relation.efficiency.length).toBeGreaterThan(0);
+  expect(fs.readFileSync(path.join(reports, 'report.md'), 'utf8')).toMatch(/paper’s direction/);
+  const rowRun = path.join(reports, 'runs', 'relation', 'FL-concat', 'seed-1');
+  const predictions = fs.readFileSync(path.join(rowRun, 'predictions-test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(Object.keys(predictions[0]).sort()).toEqual(['gold', 'id', 'predicted']);
+  const scored = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
+  expect(scored.status, scored.stderr).toBe(0);
+  const out = JSON.parse(scored.stdout);
+  // The same test file the matrix scored: the same micro-F1 as the row's own metrics.
+  const own = JSON.parse(fs.readFileSync(path.join(rowRun, 'metrics.json'), 'utf8'));
+  expect(out.metrics.microF1).toBeCloseTo(own.test.microF1, 6);
+  const wrongTask = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'entity-typing', '--test', path.join(repoRoot, 'test/fixtures/eval/openentity/test.json')]);
+  expect(wrongTask.status).toBe(1);
+  expect(wrongTask.stderr).toMatch(/was trained for relation, not entity-typing/);
 });

@@ -38,7 +38,7 @@ const SPLITS = ['train', 'dev', 'test'] as const;
 type SplitName = (typeof SPLITS)[number];
 
 export function reportsDir(config: Config): string {
-  return path.join(repoRoot, 'reports', config.profile);
+  return config.paths.reportsDir;
 }
 
 /** A row of the paper's table: which base, which adapters. */

@@ -22,6 +22,7 @@ export const ENV_OVERRIDES = {
   KADAPTER_CACHE_DIR: 'paths.cacheDir',
   KADAPTER_STATE_DIR: 'paths.stateDir',
   KADAPTER_BASE_MODEL: 'model.base',
+  KADAPTER_REPORTS_DIR: 'paths.reportsDir',
 } as const;
 type EnvName = keyof typeof ENV_OVERRIDES;
 
@@ -64,6 +65,7 @@ export function loadConfig({ profile: profileName, env = process.env, baseModel 
       cacheDir,
       stateDir: path.join(cacheDir, 'run'),
       buildDir: path.join(repoRoot, 'datasets', 'build', profile),
+      reportsDir: path.join(repoRoot, 'reports', profile),
     },
   });
 
@@ -76,6 +78,7 @@ export function loadConfig({ profile: profileName, env = process.env, baseModel 
   }
   // KADAPTER_BUILD_DIR names the root; each profile builds in its own folder below it.
   if (fromEnv.has('paths.buildDir')) setPath(draft, 'paths.buildDir', path.join(env.KADAPTER_BUILD_DIR!, profile));
+  if (fromEnv.has('paths.reportsDir')) setPath(draft, 'paths.reportsDir', path.join(env.KADAPTER_REPORTS_DIR!, profile));
   // The state folder follows a moved cache unless it is set on its own.
   if (fromEnv.has('paths.cacheDir') && !fromEnv.has('paths.stateDir')) {
     setPath(draft, 'paths.stateDir', path.join(env.KADAPTER_CACHE_DIR!, 'run'));

@@ -136,6 +136,8 @@ export const Config = z.strictObject({
     stateDir: z.string().min(1),
     /** Build output of this profile: datasets/build/<profile>. */
     buildDir: z.string().min(1),
+    /** Evaluation report of this profile: reports/<profile>. */
+    reportsDir: z.string().min(1),
   }),
   services: z.strictObject({
     /** Longest wait for an embedded service to become healthy. */
