@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 // The command line as a user meets it: a real process, its exit code and its words.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -44,9 +46,16 @@ describe('kadapter CLI', () => {
   });
 
   it('refuses stages that are not built yet instead of faking success', () => {
-    const { code, err } = kadapter(['train', '--profile', 'smoke']);
+    const { code, err } = kadapter(['ablate', '--profile', 'smoke']);
     expect(code).toBe(1);
-    expect(err).toMatch(/stage "train" is not built yet/);
+    expect(err).toMatch(/stage "ablate" is not built yet/);
+  });
+
+  it('says what to run first when train finds no data', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-empty-build-'));
+    const { code, err } = kadapter(['train', '--profile', 'smoke'], { KADAPTER_BUILD_DIR: empty });
+    expect(code).toBe(1);
+    expect(err).toMatch(/run `npm run pipeline:build-data -- --profile smoke` first|no base model yet: run `npm run model:fetch`/);
   });
 
   it('prints the resolved configuration with the password hidden', () => {
