@@ -29,6 +29,10 @@ function partOption(): Option {
 async function runStages(stages: Stage[], opts: CommonOptions & { force?: boolean; input?: string[]; part?: DataPart[]; baseModel?: string; adapter?: AdapterName[] }): Promise<void> {
   const config = loadConfig({ profile: opts.profile, baseModel: opts.baseModel });
   for (const s of stages) {
+    if (stages.length > 1 && s.notBuilt) {
+      process.stderr.write(`kadapter: stage ${s.name} passed over: not built yet (${s.notBuilt})\n`);
+      continue;
+    }
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
     await s.run(config, { force: opts.force ?? false, inputs: opts.input ?? [], parts: opts.part ?? [...DATA_PARTS], adapters: opts.adapter });
   }
