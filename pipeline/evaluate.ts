@@ -100,7 +100,7 @@ export async function loadEvalTask(config: Config, base: BaseModel, task: TaskNa
   const skipped: Record<string, Skips> = { train: {}, dev: {}, test: {} };
   const splits = { train: [], dev: [], test: [] } as Record<SplitName, TaskExample[]>;
   const dropped: Record<string, number> = {};
-  const caps: Record<SplitName, number | null> = { train: config.eval.maxTrain, dev: config.eval.maxDev, test: config.eval.maxTest };
+  const caps: Record<SplitName, number | null> = { train: config.eval.maxTrain[task], dev: config.eval.maxDev, test: config.eval.maxTest };
   let source: string;
   const keep = (split: SplitName, key: string) => {
     if (split !== 'train' && seen.has(key)) {

@@ -76,7 +76,8 @@ const base: ProfileDefaults = {
     batchSize: 64,
     lr: 1e-3,
     weightDecay: 0.01,
-    maxTrain: 10_000,
+    // Pooled features live in memory: 10k mentions, every relation pair, 3k POS sentences (~60k words).
+    maxTrain: { 'entity-typing': 10_000, relation: null, pos: 3_000 },
     maxDev: 2_000,
     maxTest: null,
     perRelation: [10, 50],
@@ -100,7 +101,7 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     facts: { ...base.facts, wordnetMaxSynsets: 3000, minCityPopulation: 1_000_000, minExamplesPerRelation: 1 },
     model: { ...base.model, maxLength: 64 },
     // The smoke KG slice holds out no relation pairs for downstream: the TACRED-format fixture stands in.
-    eval: { ...base.eval, dataDirs: { 'entity-typing': null, relation: 'test/fixtures/eval/tacred' }, epochs: 20, maxTrain: 300, maxDev: 100, maxTest: 100, perRelation: [2, 5], bootstrapSamples: 200 },
+    eval: { ...base.eval, dataDirs: { 'entity-typing': null, relation: 'test/fixtures/eval/tacred' }, epochs: 20, maxTrain: { 'entity-typing': 300, relation: 300, pos: 300 }, maxDev: 100, maxTest: 100, perRelation: [2, 5], bootstrapSamples: 200 },
     adapters: { ...base.adapters, size: 64, layers: 1, epochs: 3, batchSize: 16, lr: 1e-3, logEverySteps: 1, checkpointEverySteps: 10, featureShardSize: 200, maxTrainExamples: null, maxDevExamples: null },
   },
   // What a newcomer runs on a 2-core CPU machine.

@@ -117,8 +117,8 @@ export const EvalConfig = z.strictObject({
   batchSize: z.number().int().min(1),
   lr: z.number().positive(),
   weightDecay: z.number().min(0),
-  /** Examples used per split (the first N); null = all. */
-  maxTrain: z.number().int().min(1).nullable(),
+  /** Training examples used per task (the first N); null = all. POS counts sentences. */
+  maxTrain: z.strictObject({ 'entity-typing': z.number().int().min(1).nullable(), relation: z.number().int().min(1).nullable(), pos: z.number().int().min(1).nullable() }),
   maxDev: z.number().int().min(1).nullable(),
   maxTest: z.number().int().min(1).nullable(),
   /** Training examples per relation for the data-efficiency curve (all is always added). */
