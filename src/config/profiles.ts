@@ -79,7 +79,7 @@ const base: ProfileDefaults = {
     // Pooled features live in memory: 10k mentions, every relation pair, 3k POS sentences (~60k words).
     maxTrain: { 'entity-typing': 10_000, relation: null, pos: 3_000 },
     maxDev: 2_000,
-    maxTest: null,
+    maxTest: 3_000,
     perRelation: [10, 50],
     bootstrapSamples: 1000,
   },
