@@ -1,5 +1,5 @@
 // npm run parity:check — the encoder against Hugging Face transformers on a real checkpoint:
-// token ids and max |Δ| of every layer's hidden states, on the cpu and wasm backends.
+// token ids and max |Δ| of every layer's hidden states, on every backend that starts here.
 // The reference comes from scripts/parity/reference.py (Python dev tooling: torch, transformers);
 // pass --python to a Python that has them, or --reference to a file made elsewhere.
 //   npm run parity:check -- [--base-model DIR] [--python PY] [--reference FILE]
@@ -28,8 +28,13 @@ if (!values.reference) {
 const sentences = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'parity', 'sentences.json'), 'utf8')) as string[];
 const results: Record<string, unknown> = {};
 const rows = [];
-for (const backend of ['cpu', 'wasm'] as const) {
-  await initBackend(backend);
+for (const backend of ['cpu', 'wasm', 'tensorflow'] as const) {
+  try {
+    await initBackend(backend);
+  } catch (e) {
+    process.stderr.write(`parity:check: ${backend} skipped: ${(e as Error).message}\n`);
+    continue;
+  }
   const model = loadBaseModel(dir);
   const r = compareWithReference(model, sentences, reference);
   disposeBaseModel(model);
