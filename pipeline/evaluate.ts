@@ -29,6 +29,7 @@ import { MAIN_METRIC, scoreTask, type Scores } from '../src/eval/score.ts';
 import { encodePos, encodeRelationRow, encodeTyping, type TaskExample, type TaskName } from '../src/eval/tasks.ts';
 import { writeReport, type Results, type RowResult } from '../src/eval/report.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
+import { offsetsOf } from '../src/util/offsets.ts';
 import { repoRoot } from '../src/paths.ts';
 import { dependencyDir } from './dependency-data.ts';
 import { factsDir } from './facts-data.ts';
@@ -171,12 +172,7 @@ export function perRelationSubset(examples: TaskExample[], k: number, seed: numb
 function subsetSplit(d: SplitData, idx: number[]): SplitData {
   const H = d.pooled.hidden;
   const examples = idx.map((i) => d.examples[i]!);
-  const offsets: number[] = [];
-  let total = 0;
-  for (const e of examples) {
-    offsets.push(total);
-    total += e.positions.length;
-  }
+  const { offsets, total } = offsetsOf(examples.map((e) => e.positions.length));
   const components: Record<string, Float32Array> = {};
   for (const [name, src] of Object.entries(d.pooled.components)) {
     const out = new Float32Array(total * H);

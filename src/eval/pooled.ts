@@ -7,6 +7,7 @@ import { adapterForward, type AdapterConfig, type AdapterWeights } from '../kada
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { encode } from '../kadapter/encoder.ts';
 import { padBatch } from '../kadapter/tokenizer.ts';
+import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
 import type { TaskExample } from './tasks.ts';
 
@@ -27,12 +28,7 @@ export interface PooledSet {
 export async function poolFeatures(base: BaseModel, adapters: FrozenAdapter[], examples: TaskExample[], label: string, batchTokens = 4096): Promise<PooledSet> {
   const H = base.config.hidden;
   const L = base.config.layers;
-  const offsets: number[] = [];
-  let total = 0;
-  for (const e of examples) {
-    offsets.push(total);
-    total += e.positions.length;
-  }
+  const { offsets, total } = offsetsOf(examples.map((e) => e.positions.length));
   const components: Record<string, Float32Array> = { base: new Float32Array(total * H) };
   for (const a of adapters) components[a.name] = new Float32Array(total * H);
   const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EncodedExample } from '../data/schemas.ts';
 import { sha256File, writeFileAtomic } from '../util/jsonl.ts';
+import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
 import type { BaseModel } from './base-model.ts';
 import { encode } from './encoder.ts';
@@ -159,12 +160,7 @@ export async function buildFeatureCache(o: BuildOptions): Promise<FeatureManifes
 async function computeShard(model: BaseModel, slice: EncodedExample[], spec: FeatureCacheSpec, upTo: number, batchTokens: number) {
   const H = model.config.hidden;
   const L = spec.layers.length;
-  const offsets: number[] = [];
-  let total = 0;
-  for (const e of slice) {
-    offsets.push(total);
-    total += e.ids.length * H * L;
-  }
+  const { offsets, total } = offsetsOf(slice.map((e) => e.ids.length * H * L));
   const out = spec.dtype === 'float16' ? new Uint16Array(total) : new Float32Array(total);
   // Similar lengths share a batch, so little is padded; outputs go back in the original order.
   const order = slice.map((_, i) => i).sort((a, b) => slice[a]!.ids.length - slice[b]!.ids.length);
