@@ -37,5 +37,9 @@ describe('the report says plainly whether the paper’s direction holds', () => 
   it('does not hold when the interval reaches zero or random adapters do as well', () => {
     expect(direction(task(0.56, -0.01)).at(-1)).toMatch(/not distinguishable from zero/);
     expect(direction(task(0.51, 0.001)).at(-1)).toMatch(/do not beat the random-adapter control/);
+    // A gap smaller than the seeds' spread is noise.
+    const noisy = task(0.53, 0.001);
+    noisy.rows[1]!.test.f1!.std = 0.02;
+    expect(direction(noisy).at(-1)).toMatch(/beyond seed noise/);
   });
 });
