@@ -91,10 +91,6 @@ interface TaskData {
   droppedAsSeenInPretraining: Record<string, number>;
 }
 
-function limit<T>(rows: T[], n: number | null): T[] {
-  return n === null ? rows : rows.slice(0, n);
-}
-
 /** A task's three splits, encoded for the base. */
 export async function loadEvalTask(config: Config, base: BaseModel, task: TaskName, seen: Set<string>): Promise<TaskData> {
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
@@ -134,7 +130,7 @@ export async function loadEvalTask(config: Config, base: BaseModel, task: TaskNa
       if (task === 'relation') {
         const { rows, skipped: s } = loadTacred(file);
         Object.assign(skipped[split]!, s);
-        for (const r of limit(rows, null)) {
+        for (const r of rows) {
           if (!keep(split, sentenceKey(r.token.join('')))) continue;
           const e = encodeRelationRow(r, base.tokenizer, maxLength, skipped[split]!);
           if (e) splits[split].push(e);
