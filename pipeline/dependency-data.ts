@@ -45,6 +45,14 @@ export function dependencyDir(config: Config): string {
   return path.join(config.paths.buildDir, 'dependency');
 }
 
+/** The example shards of one split, in order, as paths (none when nothing is built). */
+export function dependencySplitFiles(config: Config, split: string): string[] {
+  const dir = dependencyDir(config);
+  if (!fs.existsSync(dir)) return [];
+  const name = new RegExp(`^${split}-\\d+\\.jsonl$`);
+  return fs.readdirSync(dir).filter((f) => name.test(f)).sort().map((f) => path.join(dir, f));
+}
+
 function readJson<T>(file: string): T | null {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;

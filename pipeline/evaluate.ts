@@ -20,18 +20,17 @@ import type { Skips } from '../src/kadapter/examples.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { mulberry32, shuffled } from '../src/kadapter/rng.ts';
 import { writeSafetensors } from '../src/kadapter/safetensors.ts';
-import { loadTacred, loadTyping } from '../src/eval/formats.ts';
 import { meanStd, pairedBootstrap } from '../src/eval/metrics.ts';
 import { barChart, curveChart, renderPlot } from '../src/eval/plots.ts';
 import { poolFeatures, type FrozenAdapter, type PooledSet } from '../src/eval/pooled.ts';
 import { trainProbe, type Combine, type ProbeRun, type ProbeSpec, type SplitData } from '../src/eval/probe.ts';
 import { MAIN_METRIC, scoreTask, type Scores } from '../src/eval/score.ts';
-import { encodePos, encodeRelationRow, encodeTyping, type TaskExample, type TaskName } from '../src/eval/tasks.ts';
+import { encodePos, encodeTaskFile, unseenLabels, type TaskExample, type TaskName } from '../src/eval/tasks.ts';
 import { writeReport, type Results, type RowResult } from '../src/eval/report.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 import { offsetsOf } from '../src/util/offsets.ts';
 import { repoRoot } from '../src/paths.ts';
-import { dependencyDir } from './dependency-data.ts';
+import { dependencyDir, dependencySplitFiles } from './dependency-data.ts';
 import { factsDir } from './facts-data.ts';
 import { runsDir } from './train.ts';
 
@@ -72,11 +71,8 @@ async function pretrainingSentences(config: Config): Promise<Set<string>> {
     const file = path.join(factsDir(config), `${split}.jsonl`);
     if (fs.existsSync(file)) for await (const r of readJsonl<RelationExample>(file)) keys.add(sentenceKey(r.token.join('')));
   }
-  const dep = dependencyDir(config);
-  if (fs.existsSync(dep)) {
-    for (const f of fs.readdirSync(dep).filter((x) => /^train-\d+\.jsonl$/.test(x))) {
-      for await (const r of readJsonl<DependencyExample>(path.join(dep, f))) keys.add(sentenceKey(r.tokens.join('')));
-    }
+  for (const f of dependencySplitFiles(config, 'train')) {
+    for await (const r of readJsonl<DependencyExample>(f)) keys.add(sentenceKey(r.tokens.join('')));
   }
   return keys;
 }
@@ -110,9 +106,8 @@ export async function loadEvalTask(config: Config, base: BaseModel, task: TaskNa
     const dir = dependencyDir(config);
     source = `${path.relative(repoRoot, dir)} (Brown, gold tags; test = held-out sections)`;
     for (const split of SPLITS) {
-      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => new RegExp(`^${split}-\\d+\\.jsonl$`).test(f)).sort() : [];
-      outer: for (const f of files) {
-        for await (const r of readJsonl<DependencyExample>(path.join(dir, f))) {
+      outer: for (const f of dependencySplitFiles(config, split)) {
+        for await (const r of readJsonl<DependencyExample>(f)) {
           if (r.source !== 'brown') continue;
           const e = encodePos(DependencyExample.parse(r), base.tokenizer, maxLength, skipped[split]!);
           if (e) splits[split].push(e);
@@ -127,33 +122,13 @@ export async function loadEvalTask(config: Config, base: BaseModel, task: TaskNa
     for (const split of SPLITS) {
       const file = ['json', 'jsonl'].map((ext) => path.join(dir, `${split}.${ext}`)).find((f) => fs.existsSync(f));
       if (!file) throw new UserError(`${task}: no ${split}.json or ${split}.jsonl in ${dir}`);
-      if (task === 'relation') {
-        const { rows, skipped: s } = loadTacred(file);
-        Object.assign(skipped[split]!, s);
-        for (const r of rows) {
-          if (!keep(split, sentenceKey(r.token.join('')))) continue;
-          const e = encodeRelationRow(r, base.tokenizer, maxLength, skipped[split]!);
-          if (e) splits[split].push(e);
-          if (caps[split] !== null && splits[split].length >= caps[split]) break;
-        }
-      } else {
-        const { rows, skipped: s } = loadTyping(file);
-        Object.assign(skipped[split]!, s);
-        rows.forEach((r, i) => {
-          if (caps[split] !== null && splits[split].length >= caps[split]) return;
-          if (!keep(split, sentenceKey(r.sent))) return;
-          const e = encodeTyping(r, i, base.tokenizer, maxLength, skipped[split]!);
-          if (e) splits[split].push(e);
-        });
-      }
+      splits[split] = encodeTaskFile(task, file, base.tokenizer, maxLength, skipped[split]!, { keep: (sentence) => keep(split, sentenceKey(sentence)), cap: caps[split] });
     }
   }
   for (const split of SPLITS) if (splits[split].length === 0) throw new UserError(`${task}: the ${split} split has no usable example (${JSON.stringify(skipped[split])})`);
   const labels = [...new Set(splits.train.flatMap((e) => e.gold))].sort();
-  const known = new Set(labels);
-  const unseen: Record<string, number> = {};
-  for (const e of splits.test) for (const g of e.gold) if (!known.has(g)) unseen[g] = (unseen[g] ?? 0) + 1;
-  if (task === 'relation' && !known.has('no_relation')) labels.push('no_relation');
+  const unseen = unseenLabels(splits.test, labels);
+  if (task === 'relation' && !labels.includes('no_relation')) labels.push('no_relation');
   return { task, labels, splits, skipped, source, unseenTestLabels: unseen, droppedAsSeenInPretraining: dropped };
 }
 

@@ -10,14 +10,13 @@ import { initAdapter } from '../src/kadapter/adapter.ts';
 import { initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { openSafetensors } from '../src/kadapter/safetensors.ts';
-import { loadTacred, loadTyping } from '../src/eval/formats.ts';
 import { poolFeatures, type FrozenAdapter } from '../src/eval/pooled.ts';
 import { predictWithWeights } from '../src/eval/probe.ts';
 import { scoreTask } from '../src/eval/score.ts';
-import { encodeRelationRow, encodeTyping, type TaskExample, type TaskName } from '../src/eval/tasks.ts';
+import { encodeTaskFile, unseenLabels, type TaskName } from '../src/eval/tasks.ts';
 import { PROBE_FORMAT, type ProbeFile } from './evaluate.ts';
 
-export async function scoreRun(config: Config, o: { run: string; task: TaskName; test: string }): Promise<void> {
+export async function scoreRun(config: Config, o: { run: string; task: Exclude<TaskName, 'pos'>; test: string }): Promise<void> {
   const probeDir = fs.existsSync(path.join(o.run, 'probe')) ? path.join(o.run, 'probe') : o.run;
   const file = path.join(probeDir, 'probe_config.json');
   if (!fs.existsSync(file)) throw new UserError(`${o.run}: not a row run (no probe/probe_config.json); runs are under reports/<profile>/runs/<task>/<row>/seed-N`);
@@ -35,26 +34,9 @@ export async function scoreRun(config: Config, o: { run: string; task: TaskName;
   );
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skipped: Record<string, number> = {};
-  const examples: TaskExample[] = [];
-  if (o.task === 'relation') {
-    const loaded = loadTacred(o.test);
-    Object.assign(skipped, loaded.skipped);
-    for (const r of loaded.rows) {
-      const e = encodeRelationRow(r, base.tokenizer, maxLength, skipped);
-      if (e) examples.push(e);
-    }
-  } else {
-    const loaded = loadTyping(o.test);
-    Object.assign(skipped, loaded.skipped);
-    loaded.rows.forEach((r, i) => {
-      const e = encodeTyping(r, i, base.tokenizer, maxLength, skipped);
-      if (e) examples.push(e);
-    });
-  }
+  const examples = encodeTaskFile(o.task, o.test, base.tokenizer, maxLength, skipped);
   if (examples.length === 0) throw new UserError(`${o.test}: no example could be encoded (${JSON.stringify(skipped)})`);
-  const known = new Set(pf.spec.labels);
-  const unseen: Record<string, number> = {};
-  for (const e of examples) for (const g of e.gold) if (!known.has(g)) unseen[g] = (unseen[g] ?? 0) + 1;
+  const unseen = unseenLabels(examples, pf.spec.labels);
   const pooled = await poolFeatures(base, adapters, examples, 'features');
   const st = openSafetensors(path.join(probeDir, 'probe.safetensors'));
   const weights = Object.fromEntries([...st.tensors.keys()].map((n) => [n, st.read(n)]));

@@ -23,7 +23,7 @@ import { readJsonLines } from '../src/util/jsonl.ts';
 import { hashOf } from '../src/util/manifest.ts';
 import { formatTable } from '../src/util/table.ts';
 import { relationMicro } from '../src/eval/metrics.ts';
-import { dependencyDir } from './dependency-data.ts';
+import { dependencyDir, dependencySplitFiles } from './dependency-data.ts';
 import { factsDir } from './facts-data.ts';
 
 /** What `train` trains: the two adapters, and the multi-task baseline (the base itself, both tasks). */
@@ -80,10 +80,10 @@ export async function loadTaskData(config: Config, base: BaseModel, name: Knowle
   } else {
     const dir = dependencyDir(config);
     for (const split of ['train', 'dev'] as const) {
-      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => new RegExp(`^${split}-\\d+\\.jsonl$`).test(f)).sort() : [];
+      const files = dependencySplitFiles(config, split);
       if (files.length === 0) throw new UserError(`no dependency data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`);
       outer: for (const f of files) {
-        for await (const row of readJsonLines(path.join(dir, f), DependencyExample, skips[split]!)) {
+        for await (const row of readJsonLines(f, DependencyExample, skips[split]!)) {
           read[split] = (read[split] ?? 0) + 1;
           const e = encodeDependency(row, base.tokenizer, maxLength, skips[split]!);
           if (e) splits[split].push(e);

@@ -48,6 +48,12 @@ export function relationMacroF1(gold: string[], pred: string[], negative = 'no_r
   return f1s.reduce((a, b) => a + b, 0) / f1s.length;
 }
 
+/** What relation training reports on dev: TACRED micro P/R/F1, macro-F1 and accuracy. */
+export function relationDevScores(gold: string[], pred: string[]) {
+  const micro = relationMicro(gold, pred);
+  return { microP: micro.precision, microR: micro.recall, microF1: micro.f1, macroF1: relationMacroF1(gold, pred), accuracy: accuracy(gold, pred) };
+}
+
 export function accuracy(gold: unknown[], pred: unknown[]): number {
   if (gold.length === 0) return 0;
   return gold.filter((g, i) => g === pred[i]).length / gold.length;

@@ -16,6 +16,11 @@ export async function renderPlot(spec: TopLevelSpec, pngFile: string): Promise<v
   fs.writeFileSync(pngFile, png);
 }
 
+/** The parts every plot shares: schema, title, size and its data rows. */
+function frame(title: string, width: number, values: object[]) {
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width, height: 260, data: { values } };
+}
+
 export interface BarPoint {
   row: string;
   combine: string;
@@ -27,11 +32,7 @@ export interface BarPoint {
 export function barChart(title: string, metric: string, points: BarPoint[]): TopLevelSpec {
   const data = points.map((p) => ({ ...p, label: p.combine === '—' ? p.row : `${p.row} (${p.combine})`, low: p.mean - p.std, high: p.mean + p.std }));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 520,
-    height: 260,
-    data: { values: data },
+    ...frame(title, 520, data),
     encoding: { y: { field: 'label', type: 'nominal', sort: null, title: null } },
     layer: [
       { mark: { type: 'bar', color: '#4c78a8' }, encoding: { x: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false } } } },
@@ -52,11 +53,7 @@ export interface CurvePoint {
 export function curveChart(title: string, points: CurvePoint[], order: string[]): TopLevelSpec {
   const data = points.map((p) => ({ ...p, low: p.mean - p.std, high: p.mean + p.std }));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 420,
-    height: 260,
-    data: { values: data },
+    ...frame(title, 420, data),
     encoding: {
       x: { field: 'perRelation', type: 'ordinal', sort: order, title: 'training examples per relation' },
       color: { field: 'row', type: 'nominal', title: 'row' },

@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { adapterForward, type AdapterConfig, type AdapterWeights } from '../kadapter/adapter.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
-import { encode } from '../kadapter/encoder.ts';
-import { padBatch } from '../kadapter/tokenizer.ts';
+import { encodeSequences } from '../kadapter/encoder.ts';
+import { lengthBatches } from '../kadapter/tokenizer.ts';
 import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
 import type { TaskExample } from './tasks.ts';
@@ -31,22 +31,16 @@ export async function poolFeatures(base: BaseModel, adapters: FrozenAdapter[], e
   const { offsets, total } = offsetsOf(examples.map((e) => e.positions.length));
   const components: Record<string, Float32Array> = { base: new Float32Array(total * H) };
   for (const a of adapters) components[a.name] = new Float32Array(total * H);
-  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
   const bar = progress(label, examples.length, 'examples');
   let done = 0;
-  for (let start = 0; start < order.length; ) {
-    let end = start + 1;
-    while (end < order.length && (end - start + 1) * examples[order[end]!]!.ids.length <= batchTokens) end++;
-    const idx = order.slice(start, end);
-    const { ids, mask, B, T } = padBatch(idx.map((i) => examples[i]!.ids), base.tokenizer.padId);
-    const flat: number[] = [];
-    idx.forEach((i, b) => examples[i]!.positions.forEach((p) => flat.push(b * T + p)));
+  for (const idx of lengthBatches(examples.map((e) => e.ids.length), batchTokens)) {
     const outs = tf.tidy(() => {
-      const maskT = tf.tensor2d(mask, [B, T], 'int32');
-      const states = encode(base.weights, base.config, { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: maskT });
+      const { states, mask, T } = encodeSequences(base.weights, base.config, idx.map((i) => examples[i]!.ids), base.tokenizer.padId);
+      const flat: number[] = [];
+      idx.forEach((i, b) => examples[i]!.positions.forEach((p) => flat.push(b * T + p)));
       const at = tf.tensor1d(flat, 'int32');
-      const pick = (x: tf.Tensor3D) => tf.gather(x.reshape([B * T, H]), at);
-      return [pick(states[L]!), ...adapters.map((a) => pick(adapterForward(a.weights, a.config, states, maskT)))];
+      const pick = (x: tf.Tensor3D) => tf.gather(x.reshape([-1, H]), at);
+      return [pick(states[L]!), ...adapters.map((a) => pick(adapterForward(a.weights, a.config, states, mask)))];
     });
     const values = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
     tf.dispose(outs);
@@ -59,7 +53,6 @@ export async function poolFeatures(base: BaseModel, adapters: FrozenAdapter[], e
     }
     done += idx.length;
     bar.update(done);
-    start = end;
   }
   bar.stop();
   return { hidden: H, offsets, components };

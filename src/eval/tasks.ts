@@ -5,7 +5,7 @@
 import type { DependencyExample } from '../data/schemas.ts';
 import { encodeRelation, SUBJ_MARKER, type RelationSpans, type Skips } from '../kadapter/examples.ts';
 import type { BaseTokenizer } from '../kadapter/tokenizer.ts';
-import type { TypingRow } from './formats.ts';
+import { loadTacred, loadTyping, type TypingRow } from './formats.ts';
 
 export type TaskName = 'entity-typing' | 'relation' | 'pos';
 
@@ -45,4 +45,45 @@ export function encodePos(ex: DependencyExample, tok: BaseTokenizer, maxLength: 
   if (kept < ex.tokens.length) count(skips, 'sentences cut by maxLength');
   if (kept === 0) return null;
   return { id: ex.id, ids: enc.ids, positions: enc.firstSubword.slice(0, kept), gold: ex.gold_pos.slice(0, kept) };
+}
+
+export interface FileEncoding {
+  /** A row whose sentence this returns false for is left out (the caller counts why). */
+  keep?: (sentence: string) => boolean;
+  /** Stop once this many examples are encoded; null = the whole file. */
+  cap?: number | null;
+}
+
+/** A file in the standard format of an entity-typing or relation task, encoded; skips counted. */
+export function encodeTaskFile(task: 'entity-typing' | 'relation', file: string, tok: BaseTokenizer, maxLength: number, skips: Skips, o: FileEncoding = {}): TaskExample[] {
+  const out: TaskExample[] = [];
+  const full = () => o.cap !== undefined && o.cap !== null && out.length >= o.cap;
+  if (task === 'relation') {
+    const { rows, skipped } = loadTacred(file);
+    Object.assign(skips, skipped);
+    for (const r of rows) {
+      if (full()) break;
+      if (o.keep && !o.keep(r.token.join(' '))) continue;
+      const e = encodeRelationRow(r, tok, maxLength, skips);
+      if (e) out.push(e);
+    }
+  } else {
+    const { rows, skipped } = loadTyping(file);
+    Object.assign(skips, skipped);
+    for (const [i, r] of rows.entries()) {
+      if (full()) break;
+      if (o.keep && !o.keep(r.sent)) continue;
+      const e = encodeTyping(r, i, tok, maxLength, skips);
+      if (e) out.push(e);
+    }
+  }
+  return out;
+}
+
+/** Gold labels of examples that are not among the labels a model was trained on, with counts. */
+export function unseenLabels(examples: TaskExample[], labels: string[]): Record<string, number> {
+  const known = new Set(labels);
+  const unseen: Record<string, number> = {};
+  for (const e of examples) for (const g of e.gold) if (!known.has(g)) unseen[g] = (unseen[g] ?? 0) + 1;
+  return unseen;
 }

@@ -4,16 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedExample } from '../data/schemas.ts';
 import type { LoadedAdapter } from './adapter-files.ts';
 import type { BaseModel } from './base-model.ts';
-import { encode } from './encoder.ts';
-import { padBatch } from './tokenizer.ts';
+import { encodeSequences } from './encoder.ts';
 import { forwardBatch, type AdapterRunSpec } from './train.ts';
 
 /** Base hidden states of examples as a batch the adapter and head read. */
-export function liveBatch(base: BaseModel, examples: EncodedExample[]) {
-  const { ids, mask, B, T } = padBatch(examples.map((e) => e.ids), base.tokenizer.padId);
-  const maskT = tf.tensor2d(mask, [B, T], 'int32');
-  const states = encode(base.weights, base.config, { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: maskT });
-  return { states: states as (tf.Tensor3D | undefined)[], mask: maskT, examples: examples.map((e) => ({ ...e, offset: 0, length: e.ids.length })) };
+export function liveBatch(base: BaseModel, examples: EncodedExample[], weights = base.weights) {
+  const { states, mask } = encodeSequences(weights, base.config, examples.map((e) => e.ids), base.tokenizer.padId);
+  return { states: states as (tf.Tensor3D | undefined)[], mask, examples: examples.map((e) => ({ ...e, offset: 0, length: e.ids.length })) };
 }
 
 export function adapterOutputsOn(base: BaseModel, a: LoadedAdapter, examples: EncodedExample[]): tf.Tensor {

@@ -6,6 +6,7 @@ import { UserError } from '../errors.ts';
 import { maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
 import type { EncoderWeights } from './encoder-weights.ts';
 import { attentionBias, layerNorm, transformerLayer } from './layers.ts';
+import { padBatch } from './tokenizer.ts';
 
 export interface EncoderBatch {
   ids: tf.Tensor2D; // [B, T] int32
@@ -32,6 +33,16 @@ export function embed(w: EncoderWeights, c: EncoderConfig, batch: EncoderBatch):
     const x = tf.gather(w.word, batch.ids).add(tf.gather(w.position, positionIds(batch.ids, c))).add(tf.gather(w.tokenType, types));
     return layerNorm(x, w.embNorm, c.layerNormEps) as tf.Tensor3D;
   });
+}
+
+/** Id sequences padded into one batch and encoded: the hidden states and the [B, T] mask. */
+export function encodeSequences(w: EncoderWeights, c: EncoderConfig, seqs: number[][], padId: number, upTo = c.layers): { states: tf.Tensor3D[]; mask: tf.Tensor2D; T: number } {
+  const { ids, mask, B, T } = padBatch(seqs, padId);
+  const maskT = tf.tensor2d(mask, [B, T], 'int32');
+  const idsT = tf.tensor2d(ids, [B, T], 'int32');
+  const states = encode(w, c, { ids: idsT, mask: maskT }, upTo);
+  idsT.dispose();
+  return { states, mask: maskT, T };
 }
 
 /** All hidden states [L + 1] × [B, T, H]; `upTo` stops after that layer (for adapters that read fewer). */

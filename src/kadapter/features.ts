@@ -14,9 +14,9 @@ import { sha256File, writeFileAtomic } from '../util/jsonl.ts';
 import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
 import type { BaseModel } from './base-model.ts';
-import { encode } from './encoder.ts';
-import { halfFromBits } from './safetensors.ts';
-import { padBatch } from './tokenizer.ts';
+import { encodeSequences } from './encoder.ts';
+import { halfFromBits, halfToFloat } from './safetensors.ts';
+import { lengthBatches } from './tokenizer.ts';
 
 export type FeatureDType = 'float16' | 'float32';
 
@@ -44,22 +44,11 @@ export interface FeatureManifest {
 
 type CachedExample = EncodedExample & { offset: number; length: number };
 
-// ---- float16 in bulk: the per-value converters in safetensors.ts are too slow for millions.
+// ---- float16 in bulk: a lookup table one way, the bit routine of safetensors.ts the other.
 
 const HALF_TO_FLOAT = (() => {
   const table = new Float32Array(65536);
-  const view = new DataView(new ArrayBuffer(4));
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    let v: number;
-    if (exp === 0) v = sign * 2 ** -14 * (frac / 1024);
-    else if (exp === 31) v = frac ? NaN : sign * Infinity;
-    else v = sign * 2 ** (exp - 15) * (1 + frac / 1024);
-    view.setFloat32(0, v);
-    table[h] = view.getFloat32(0);
-  }
+  for (let h = 0; h < 65536; h++) table[h] = halfToFloat(h);
   return table;
 })();
 
@@ -162,16 +151,13 @@ async function computeShard(model: BaseModel, slice: EncodedExample[], spec: Fea
   const L = spec.layers.length;
   const { offsets, total } = offsetsOf(slice.map((e) => e.ids.length * H * L));
   const out = spec.dtype === 'float16' ? new Uint16Array(total) : new Float32Array(total);
-  // Similar lengths share a batch, so little is padded; outputs go back in the original order.
-  const order = slice.map((_, i) => i).sort((a, b) => slice[a]!.ids.length - slice[b]!.ids.length);
-  for (let start = 0; start < order.length; ) {
-    let end = start + 1;
-    while (end < order.length && (end - start + 1) * slice[order[end]!]!.ids.length <= batchTokens) end++;
-    const idx = order.slice(start, end);
-    const { ids, mask, B, T } = padBatch(idx.map((i) => slice[i]!.ids), model.tokenizer.padId);
+  // Similar lengths share a batch; outputs go back in the original order.
+  for (const idx of lengthBatches(slice.map((e) => e.ids.length), batchTokens)) {
+    let T = 0;
     const values = tf.tidy(() => {
-      const states = encode(model.weights, model.config, { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: tf.tensor2d(mask, [B, T], 'int32') }, upTo);
-      return spec.layers.map((l) => states[l]!);
+      const enc = encodeSequences(model.weights, model.config, idx.map((i) => slice[i]!.ids), model.tokenizer.padId, upTo);
+      T = enc.T;
+      return spec.layers.map((l) => enc.states[l]!);
     });
     const arrays = await Promise.all(values.map((v) => v.data() as Promise<Float32Array>));
     tf.dispose(values);
@@ -184,7 +170,6 @@ async function computeShard(model: BaseModel, slice: EncodedExample[], spec: Fea
         else out.set(src, at);
       });
     });
-    start = end;
   }
   const lines: CachedExample[] = slice.map((e, i) => ({ ...e, offset: offsets[i]!, length: e.ids.length }));
   return { lines, data: out };

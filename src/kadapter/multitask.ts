@@ -5,17 +5,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedDependency, EncodedExample, EncodedRelation } from '../data/schemas.ts';
-import { accuracy, relationMacroF1, relationMicro } from '../eval/metrics.ts';
+import { relationDevScores } from '../eval/metrics.ts';
 import { hashOf } from '../util/manifest.ts';
 import type { BaseModel } from './base-model.ts';
-import { encode } from './encoder.ts';
 import { hfNamedTensors, trainableCopy, type EncoderWeights } from './encoder-weights.ts';
-import { dependencyScores, headFeatures, initHead, namedHeadTensors, relationLogits, type HeadWeights } from './heads.ts';
+import { headFeatures, initHead, namedHeadTensors, type HeadWeights } from './heads.ts';
 import { mulberry32, shuffled } from './rng.ts';
 import { SOURCE_FILE } from './model-fetch.ts';
 import { writeSafetensors } from './safetensors.ts';
-import { padBatch } from './tokenizer.ts';
-import { candidateMask, lossFromLogits, runTrainingLoop, type AdapterRunSpec, type DevMetrics, type TrainConfig, type TrainResult } from './train.ts';
+import { liveBatch } from './adapter-outputs.ts';
+import { headLogits, lossFromLogits, runTrainingLoop, type AdapterRunSpec, type DevMetrics, type TrainConfig, type TrainResult } from './train.ts';
 
 export interface MultitaskData {
   labels: string[];
@@ -48,15 +47,10 @@ export function multitaskPlan(data: MultitaskData, seed: number, epoch: number, 
 }
 
 function logitsOf(m: MultitaskModel, base: BaseModel, task: BatchRef['task'], exs: EncodedExample[]) {
-  const { ids, mask, B, T } = padBatch(exs.map((e) => e.ids), base.tokenizer.padId);
-  const states = encode(m.weights, base.config, { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: tf.tensor2d(mask, [B, T], 'int32') });
+  // The base's own (trained) weights, not the frozen ones.
+  const batch = liveBatch(base, exs, m.weights);
   const head = task === 'relation' ? m.relation : m.dependency;
-  const f = headFeatures(head, states[base.config.layers]!);
-  const batch = { states, mask: tf.tensor2d(mask, [B, T], 'int32'), examples: exs.map((e) => ({ ...e, offset: 0, length: e.ids.length })) };
-  const logits =
-    task === 'relation'
-      ? relationLogits(head, f, tf.tensor1d((exs as EncodedRelation[]).map((e) => e.subj), 'int32'), tf.tensor1d((exs as EncodedRelation[]).map((e) => e.obj), 'int32'))
-      : dependencyScores(head, f, candidateMask(exs as EncodedDependency[], T));
+  const logits = headLogits(head, task, headFeatures(head, batch.states[base.config.layers]!), exs);
   return { logits, batch };
 }
 
@@ -94,8 +88,7 @@ export function evaluateMultitask(m: MultitaskModel, base: BaseModel, data: Mult
       });
     }
   }
-  const micro = relationMicro(gold, pred);
-  return { examples: n, loss: lossSum / Math.max(n, 1), microP: micro.precision, microR: micro.recall, microF1: micro.f1, macroF1: relationMacroF1(gold, pred), accuracy: accuracy(gold, pred), uas: words ? correct / words : 0, words };
+  return { examples: n, loss: lossSum / Math.max(n, 1), ...relationDevScores(gold, pred), uas: words ? correct / words : 0, words };
 }
 
 export async function trainMultitask(o: {

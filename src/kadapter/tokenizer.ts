@@ -213,6 +213,22 @@ export function byteLevelBpeJson(vocab: Record<string, number>, mergesTxt: strin
   };
 }
 
+/**
+ * Indices of items grouped into batches of similar length, shortest first, each at most
+ * `batchTokens` padded tokens (a longer item goes alone): little padding, few calls.
+ */
+export function lengthBatches(lengths: number[], batchTokens: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]!);
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && (end - start + 1) * lengths[order[end]!]! <= batchTokens) end++;
+    batches.push(order.slice(start, end));
+    start = end;
+  }
+  return batches;
+}
+
 /** Pads id sequences to one length: ids, mask and the length T. */
 export function padBatch(seqs: number[][], padId: number): { ids: Int32Array; mask: Int32Array; B: number; T: number } {
   const B = seqs.length;

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, relationMacroF1, relationMicro } from '../eval/metrics.ts';
+import { relationDevScores } from '../eval/metrics.ts';
 import { hashOf } from '../util/manifest.ts';
 import { writeFileAtomic } from '../util/jsonl.ts';
 import { progress } from '../util/progress.ts';
@@ -44,12 +44,16 @@ export type CachedBatch = ReturnType<FeatureCache['batch']>;
 /** Logits for a batch: relation [B, R], or dependency [B, T, T]. */
 export function forwardBatch(m: TrainedModel, spec: AdapterRunSpec, batch: CachedBatch): tf.Tensor {
   const a = adapterForward(m.adapter, spec.adapter, batch.states, batch.mask);
-  const f = headFeatures(m.head, batch.states[spec.lastLayer]!, a);
-  if (spec.task === 'relation') {
-    const exs = batch.examples as unknown as EncodedRelation[];
-    return relationLogits(m.head, f, tf.tensor1d(exs.map((e) => e.subj), 'int32'), tf.tensor1d(exs.map((e) => e.obj), 'int32'));
+  return headLogits(m.head, spec.task, headFeatures(m.head, batch.states[spec.lastLayer]!, a), batch.examples);
+}
+
+/** A knowledge head's logits on features f [B, T, H] of the batch's examples. */
+export function headLogits(head: HeadWeights, task: AdapterRunSpec['task'], f: tf.Tensor3D, examples: EncodedExample[]): tf.Tensor {
+  if (task === 'relation') {
+    const exs = examples as EncodedRelation[];
+    return relationLogits(head, f, tf.tensor1d(exs.map((e) => e.subj), 'int32'), tf.tensor1d(exs.map((e) => e.obj), 'int32'));
   }
-  return dependencyScores(m.head, f, candidateMask(batch.examples as unknown as EncodedDependency[], f.shape[1]));
+  return dependencyScores(head, f, candidateMask(examples as EncodedDependency[], f.shape[1]));
 }
 
 /** [B, T]: 1 at ROOT (position 0) and at every word's first subword. */
@@ -144,8 +148,7 @@ export function evaluate(m: TrainedModel, spec: AdapterRunSpec, cache: FeatureCa
   if (spec.task === 'relation') {
     const gold = predictions.map((p) => p.gold as string);
     const pred = predictions.map((p) => p.predicted as string);
-    const micro = relationMicro(gold, pred);
-    Object.assign(metrics, { microP: micro.precision, microR: micro.recall, microF1: micro.f1, macroF1: relationMacroF1(gold, pred), accuracy: accuracy(gold, pred) });
+    Object.assign(metrics, relationDevScores(gold, pred));
   } else {
     Object.assign(metrics, { uas: words ? correctHeads / words : 0, words });
   }
