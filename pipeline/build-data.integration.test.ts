@@ -102,3 +102,49 @@ it('runs the smoke evaluation matrix from the command line and scores a trained 
   expect(wrongTask.status).toBe(1);
   expect(wrongTask.stderr).toMatch(/was trained for relation, not entity-typing/);
 });
+
+// Needs the training above: the ablations vary the trained smoke adapters.
+it('runs the smoke ablations: every variant, task and seed, set against F+L', () => {
+  const run = kadapter(['ablate', '--profile', 'smoke']);
+  expect(run.status, run.stderr).toBe(0);
+  const dir = path.join(reportsRoot, 'smoke', 'ablation');
+  const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+  expect(results.readLayers).toHaveLength(3);
+  for (const task of ['entity-typing', 'relation', 'pos']) {
+    const rows = results.tasks[task].rows as { key: string; family: string; perSeed: unknown[] }[];
+    // base, F+L ×2, F, L, F + random L, random F + L, random F + random L, F+L without each of 3 layers
+    expect(rows.map((r) => r.key)).toEqual([
+      'base', 'FL-concat', 'FL-sum', 'F-concat', 'L-concat', 'F-randL-concat', 'randF-L-concat', 'randF-randL-concat',
+      'FL-without-0-concat', 'FL-without-1-concat', 'FL-without-2-concat',
+    ]);
+    for (const r of rows) expect(r.perSeed).toHaveLength(3);
+    expect(fs.existsSync(path.join(dir, `${task}.png`))).toBe(true);
+  }
+  expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toMatch(/\| which adapter layers \| F\+L without adapter layer 1 \(reads base layer 0\) \| concat \|/);
+  // A knocked-out run scores again from its saved files, knock-out included.
+  const rowRun = path.join(dir, 'runs', 'relation', 'FL-without-2-concat', 'seed-2');
+  const scored = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
+  expect(scored.status, scored.stderr).toBe(0);
+  const own = JSON.parse(fs.readFileSync(path.join(rowRun, 'metrics.json'), 'utf8'));
+  expect(JSON.parse(scored.stdout).metrics.microF1).toBeCloseTo(own.test.microF1, 6);
+}, 600_000);
+
+// Needs the training above: under finetune the base trains with the task layers, adapters frozen.
+it('runs the smoke matrix under the finetune protocol, and a tuned row scores again from its saved base', () => {
+  const run = kadapter(['evaluate', '--profile', 'smoke', '--protocol', 'finetune']);
+  expect(run.status, run.stderr).toBe(0);
+  const reports = path.join(reportsRoot, 'smoke', 'finetune');
+  const results = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8'));
+  expect(results.protocol).toBe('finetune');
+  for (const task of ['entity-typing', 'relation', 'pos']) expect(results.tasks[task].rows).toHaveLength(10);
+  expect(fs.readFileSync(path.join(reports, 'report.md'), 'utf8')).toMatch(/Protocol: \*\*finetune\*\*/);
+  // The frozen report beside it is untouched.
+  expect(JSON.parse(fs.readFileSync(path.join(reportsRoot, 'smoke', 'results.json'), 'utf8')).protocol).toBe('frozen');
+  const rowRun = path.join(reports, 'runs', 'relation', 'FL-sum', 'seed-3');
+  const probe = JSON.parse(fs.readFileSync(path.join(rowRun, 'probe', 'probe_config.json'), 'utf8'));
+  expect(probe.base.dir).toBe(path.join(rowRun, 'base'));
+  const scored = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
+  expect(scored.status, scored.stderr).toBe(0);
+  const own = JSON.parse(fs.readFileSync(path.join(rowRun, 'metrics.json'), 'utf8'));
+  expect(JSON.parse(scored.stdout).metrics.microF1).toBeCloseTo(own.test.microF1, 6);
+}, 600_000);

@@ -45,10 +45,17 @@ describe('kadapter CLI', () => {
     expect(kadapter(['frobnicate']).code).toBe(2);
   });
 
-  it('refuses stages that are not built yet instead of faking success', () => {
-    const { code, err } = kadapter(['ablate', '--profile', 'smoke']);
-    expect(code).toBe(1);
-    expect(err).toMatch(/stage "ablate" is not built yet/);
+  it('says what to run first when evaluate or ablate finds no trained adapters', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-empty-build-'));
+    for (const stage of ['evaluate', 'ablate']) {
+      const { code, err } = kadapter([stage, '--profile', 'smoke'], { KADAPTER_BUILD_DIR: empty, KADAPTER_REPORTS_DIR: empty });
+      expect(code).toBe(1);
+      expect(err).toMatch(/no trained factual adapter in .*: run `npm run pipeline:train -- --profile smoke` first|no base model yet: run `npm run model:fetch`/);
+    }
+  });
+
+  it('refuses an unknown protocol as a usage error', () => {
+    expect(kadapter(['evaluate', '--profile', 'smoke', '--protocol', 'thaw']).code).toBe(2);
   });
 
   it('says what to run first when train finds no data', () => {

@@ -22,17 +22,20 @@ function withProfile(cmd: Command): Command {
   return cmd.addOption(profileOption());
 }
 
+function protocolOption(): Option {
+  return new Option('--protocol <name>', 'frozen: task layers on frozen features; finetune: the base trained too, adapters frozen (the paper\'s; a GPU job beyond smoke)').choices(['frozen', 'finetune']);
+}
+
 function partOption(): Option {
   return new Option('--part <part...>', 'which halves of build-data to build').choices(DATA_PARTS).default([...DATA_PARTS]);
 }
 
-async function runStages(stages: Stage[], opts: CommonOptions & { force?: boolean; input?: string[]; part?: DataPart[]; baseModel?: string; adapter?: AdapterName[] }): Promise<void> {
-  const config = loadConfig({ profile: opts.profile, baseModel: opts.baseModel });
+async function runStages(
+  stages: Stage[],
+  opts: CommonOptions & { force?: boolean; input?: string[]; part?: DataPart[]; baseModel?: string; adapter?: AdapterName[]; protocol?: string },
+): Promise<void> {
+  const config = loadConfig({ profile: opts.profile, baseModel: opts.baseModel, protocol: opts.protocol });
   for (const s of stages) {
-    if (stages.length > 1 && s.notBuilt) {
-      process.stderr.write(`kadapter: stage ${s.name} passed over: not built yet (${s.notBuilt})\n`);
-      continue;
-    }
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
     await s.run(config, { force: opts.force ?? false, inputs: opts.input ?? [], parts: opts.part ?? [...DATA_PARTS], adapters: opts.adapter });
   }
@@ -60,7 +63,8 @@ export function buildProgram(): Command {
       cmd
         .option('--run <dir>', 'score one trained row (reports/<profile>/runs/<task>/<row>/seed-N) on --test instead of running the matrix')
         .addOption(new Option('--task <task>', 'the task of --run').choices(['entity-typing', 'relation']))
-        .option('--test <file>', 'a test file in the standard format (OpenEntity/FIGER or TACRED JSON)');
+        .option('--test <file>', 'a test file in the standard format (OpenEntity/FIGER or TACRED JSON)')
+        .addOption(protocolOption());
     }
     if (s.name === 'train') {
       cmd.addOption(new Option('--adapter <name...>', 'which adapters to train').choices(ADAPTER_NAMES).default([...ADAPTER_NAMES]));
@@ -80,6 +84,7 @@ export function buildProgram(): Command {
     .option('--input <glob...>', INPUT_HELP)
     .option('--base-model <folder>', BASE_MODEL_HELP)
     .addOption(partOption())
+    .addOption(protocolOption())
     .action((opts) => runStages(STAGES, opts));
 
   const services = program.command('services').description('CoreNLP and Neo4j kept running across commands');

@@ -1,44 +1,49 @@
-// Stage `evaluate`: do the knowledge adapters help downstream? (protocol `frozen`)
+// Stage `evaluate`: do the knowledge adapters help downstream?
 //   inputs   the base; runs/{factual,linguistic}/seed-N/adapter (the first adapter seed);
 //            runs/multitask/seed-N/model when trained; downstream data per task (built, or --data-dir)
 //   steps    per task: encode train/dev/test (counted skips; dev/test sentences seen in adapter
-//            pre-training dropped) → pooled features of the base, each adapter, random adapters and
-//            the multi-task base → per row × combination × seed: task layers, best dev epoch, test
-//            → relation data-efficiency curve → paired bootstrap F+L − base → report
-//   outputs  reports/<profile>/{results.json, report.md, *.png, *.svg}
-//            reports/<profile>/runs/<task>/<row>/seed-N/{predictions-test.jsonl, metrics.json, probe/}
+//            pre-training dropped) → the rows' vectors: under `frozen` pooled once from the base,
+//            each adapter, random adapters and the multi-task base; under `finetune` live, through
+//            a fresh trainable copy of the base per run → per row × combination × seed: task
+//            layers (and the base, finetune), best dev epoch, test → relation data-efficiency
+//            curve → paired bootstrap F+L − base → report
+//   outputs  reports/<profile>/{results.json, report.md, *.png, *.svg}            (frozen)
+//            reports/<profile>/finetune/…                                         (finetune)
+//            …/runs/<task>/<row>/seed-N/{predictions-test.jsonl, metrics.json, probe/[, base/]}
 import fs from 'node:fs';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../src/config/schema.ts';
 import { DependencyExample, RelationExample } from '../src/data/schemas.ts';
 import { UserError } from '../src/errors.ts';
-import { loadAdapterFiles } from '../src/kadapter/adapter-files.ts';
+import { loadAdapterFiles, type LoadedAdapter } from '../src/kadapter/adapter-files.ts';
 import { initAdapter, type AdapterConfig } from '../src/kadapter/adapter.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
-import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
+import { loadBaseModel, saveEncoderCheckpoint, type BaseModel } from '../src/kadapter/base-model.ts';
+import { encoderTensors, hfNamedTensors, trainableCopy } from '../src/kadapter/encoder-weights.ts';
 import type { Skips } from '../src/kadapter/examples.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { mulberry32, shuffled } from '../src/kadapter/rng.ts';
 import { writeSafetensors } from '../src/kadapter/safetensors.ts';
 import { meanStd, pairedBootstrap } from '../src/eval/metrics.ts';
 import { barChart, curveChart, renderPlot } from '../src/eval/plots.ts';
-import { poolFeatures, type FrozenAdapter, type PooledSet } from '../src/eval/pooled.ts';
-import { trainProbe, type Combine, type ProbeRun, type ProbeSpec, type SplitData } from '../src/eval/probe.ts';
+import { liveSource, poolFeatures, type FrozenAdapter } from '../src/eval/pooled.ts';
+import { pooledSource, subsetSource, trainProbe, type Combine, type ProbeRun, type ProbeSpec, type RowSource } from '../src/eval/probe.ts';
 import { MAIN_METRIC, scoreTask, type Scores } from '../src/eval/score.ts';
 import { encodePos, encodeTaskFile, unseenLabels, type TaskExample, type TaskName } from '../src/eval/tasks.ts';
 import { writeReport, type Results, type RowResult } from '../src/eval/report.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
-import { offsetsOf } from '../src/util/offsets.ts';
 import { repoRoot } from '../src/paths.ts';
 import { dependencyDir, dependencySplitFiles } from './dependency-data.ts';
 import { factsDir } from './facts-data.ts';
 import { runsDir } from './train.ts';
 
-const SPLITS = ['train', 'dev', 'test'] as const;
-type SplitName = (typeof SPLITS)[number];
+export const SPLITS = ['train', 'dev', 'test'] as const;
+export type SplitName = (typeof SPLITS)[number];
 
-export function reportsDir(config: Config): string {
-  return config.paths.reportsDir;
+/** Where a protocol's report goes: the profile's reports folder, finetune in its own subfolder. */
+export function reportsDir(config: Config, protocol = config.eval.protocol): string {
+  return protocol === 'frozen' ? config.paths.reportsDir : path.join(config.paths.reportsDir, protocol);
 }
 
 /** A row of the paper's table: which base, which adapters. */
@@ -65,7 +70,7 @@ export const RANDOM_SEEDS: Record<string, number> = { 'random-factual': 1001, 'r
 const sentenceKey = (s: string) => s.replace(/\s+/g, '');
 
 /** Sentences the adapters were pre-trained on: factual train/dev examples and dependency train. */
-async function pretrainingSentences(config: Config): Promise<Set<string>> {
+export async function pretrainingSentences(config: Config): Promise<Set<string>> {
   const keys = new Set<string>();
   for (const split of ['train', 'dev']) {
     const file = path.join(factsDir(config), `${split}.jsonl`);
@@ -77,7 +82,7 @@ async function pretrainingSentences(config: Config): Promise<Set<string>> {
   return keys;
 }
 
-interface TaskData {
+export interface TaskData {
   task: TaskName;
   labels: string[];
   splits: Record<SplitName, TaskExample[]>;
@@ -140,55 +145,160 @@ export function perRelationSubset(examples: TaskExample[], k: number, seed: numb
   return [...by.keys()].sort().flatMap((rel) => shuffled(by.get(rel)!, rand).slice(0, k)).sort((a, b) => a - b);
 }
 
-function subsetSplit(d: SplitData, idx: number[]): SplitData {
-  const H = d.pooled.hidden;
-  const examples = idx.map((i) => d.examples[i]!);
-  const { offsets, total } = offsetsOf(examples.map((e) => e.positions.length));
-  const components: Record<string, Float32Array> = {};
-  for (const [name, src] of Object.entries(d.pooled.components)) {
-    const out = new Float32Array(total * H);
-    idx.forEach((i, k) => out.set(src.subarray(d.pooled.offsets[i]! * H, (d.pooled.offsets[i]! + examples[k]!.positions.length) * H), offsets[k]! * H));
-    components[name] = out;
+/** The trained adapters of the first pre-training seed, and the random control beside them. */
+export function loadKnowledgeAdapters(config: Config, base: BaseModel): { adapters: FrozenAdapter[]; dirs: Record<string, string>; loaded: Record<string, LoadedAdapter['config']> } {
+  const seed0 = config.adapters.seeds[0]!;
+  const dirs: Record<string, string> = {};
+  const loaded: Record<string, LoadedAdapter['config']> = {};
+  const adapters: FrozenAdapter[] = [];
+  for (const name of ['factual', 'linguistic']) {
+    dirs[name] = path.join(runsDir(config), name, `seed-${seed0}`, 'adapter');
+    if (!fs.existsSync(path.join(dirs[name], 'adapter_config.json'))) {
+      throw new UserError(`no trained ${name} adapter in ${dirs[name]}: run \`npm run pipeline:train -- --profile ${config.profile}\` first`);
+    }
+    const a = loadAdapterFiles(dirs[name], base);
+    loaded[name] = a.config;
+    adapters.push({ name, config: a.config.adapter, weights: a.model.adapter });
   }
-  return { examples, pooled: { hidden: H, offsets, components } };
+  // The control: the same architecture, never trained.
+  for (const name of ['factual', 'linguistic']) {
+    const random = `random-${name}`;
+    adapters.push({ name: random, config: loaded[name]!.adapter, weights: initAdapter(loaded[name]!.adapter, RANDOM_SEEDS[random]!) });
+  }
+  return { adapters, dirs, loaded };
+}
+
+/** Where a run's adapter comes from, recorded beside its task layers. */
+export function adapterSources(adapters: FrozenAdapter[], names: string[], dirs: Record<string, string>): AdapterSource[] {
+  return names.map((n) => {
+    const a = adapters.find((x) => x.name === n)!;
+    const trained = n.replace(/^random-/, '').replace(/-without-\d+$/, '');
+    if (n.startsWith('random-')) return { name: n, randomSeed: RANDOM_SEEDS[n]!, config: a.config };
+    return { name: n, dir: dirs[trained]!, ...(a.knockout !== undefined ? { knockout: a.knockout } : {}) };
+  });
+}
+
+/** One seed of one row: its task layers' run, and (finetune) a way to save the tuned base. */
+export interface SeedRun {
+  run: ProbeRun;
+  saveBase?: (dir: string) => void;
+  dispose(): void;
+}
+
+/** Trains a row's task layers for a seed, on all training examples or the chosen ones. */
+export type RowTrainer = (spec: ProbeSpec, base: RowSpec['base'], seed: number, o: { trainIdx?: number[]; epochs: number }) => SeedRun;
+
+type Score = (split: 'dev' | 'test', out: ProbeRun['test'], idx?: number[]) => Scores;
+
+/** `frozen`: task layers on vectors pooled once per base. */
+export function frozenTrainer(config: Config, sources: Record<RowSpec['base'], Record<SplitName, RowSource> | null>, score: Score, main: string): RowTrainer {
+  return (spec, base, seed, o) => {
+    const s = sources[base];
+    if (!s) throw new Error(`no features of the ${base} base`);
+    const train = o.trainIdx ? subsetSource(s.train, o.trainIdx) : s.train;
+    const run = trainProbe(spec, { epochs: o.epochs, batchSize: config.eval.batchSize, lr: config.eval.lr, weightDecay: config.eval.weightDecay, seed }, train, s.dev, s.test, (_, out) => score('dev', out)[main]!);
+    return { run, dispose: () => {} };
+  };
+}
+
+/**
+ * `finetune` (the paper's): every run trains a fresh copy of the base with its task layers; the
+ * adapters stay frozen and read the tuned base's states, so the gradient flows through them.
+ */
+function finetuneTrainer(config: Config, models: Record<RowSpec['base'], BaseModel | null>, adapters: FrozenAdapter[], data: TaskData, score: Score, main: string): RowTrainer {
+  return (spec, which, seed, o) => {
+    const model = models[which];
+    if (!model) throw new Error(`no ${which} base`);
+    const weights = trainableCopy(model.weights);
+    const src = (split: SplitName) => liveSource(model, adapters, data.splits[split], weights);
+    const train = o.trainIdx ? subsetSource(src('train'), o.trainIdx) : src('train');
+    const named = Object.fromEntries(Object.entries(hfNamedTensors(weights)).map(([n, t]) => [n, t.tensor as tf.Variable]));
+    const cfg = { epochs: o.epochs, batchSize: config.eval.batchSize, lr: config.eval.lr, weightDecay: config.eval.weightDecay, seed };
+    const run = trainProbe(spec, cfg, train, src('dev'), src('test'), (_, out) => score('dev', out)[main]!, { params: named, lr: config.eval.finetune.baseLr });
+    // The base of the best dev epoch is the one that scored the test set.
+    for (const [n, v] of Object.entries(named)) v.assign(tf.tensor(run.alsoWeights![n]!.data, v.shape));
+    run.alsoWeights = undefined;
+    return {
+      run,
+      saveBase: (dir) => saveEncoderCheckpoint(dir, model, weights, 'finetuned', { seed, task: spec.task, adapters: spec.adapters, combine: spec.combine }),
+      dispose: () => tf.dispose(encoderTensors(weights)),
+    };
+  };
+}
+
+/** A configuration of the matrix: a row (or an ablation variant) with one combination. */
+export interface MatrixEntry {
+  key: string;
+  row: RowSpec;
+  combine: Combine | null;
+}
+
+/** Every seed of each entry: task layers, test scores, saved runs; mean ± std per entry. */
+export function runEntries(
+  o: { config: Config; task: TaskName; data: TaskData; trainer: RowTrainer; score: Score; out: string; epochs: number; describe: (e: MatrixEntry) => { base: BaseModel; adapters: AdapterSource[] } },
+  entries: MatrixEntry[],
+): { rows: RowResult[]; testOutputs: Map<string, ProbeRun['test'][]> } {
+  const main = MAIN_METRIC[o.task];
+  const rows: RowResult[] = [];
+  const testOutputs = new Map<string, ProbeRun['test'][]>();
+  for (const entry of entries) {
+    const { row, combine, key } = entry;
+    const perSeed: RowResult['perSeed'] = [];
+    const outputs: ProbeRun['test'][] = [];
+    for (const seed of o.config.eval.seeds) {
+      const spec: ProbeSpec = { task: o.task, labels: o.data.labels, adapters: row.adapters, combine: combine ?? 'sum' };
+      const r = o.trainer(spec, row.base, seed, { epochs: o.epochs });
+      const test = o.score('test', r.run.test);
+      perSeed.push({ seed, test, dev: o.score('dev', r.run.dev), bestEpoch: r.run.bestEpoch, seconds: r.run.seconds });
+      outputs.push(r.run.test);
+      const dir = path.join(o.out, 'runs', o.task, key, `seed-${seed}`);
+      const d = o.describe(entry);
+      let baseDir = d.base.dir;
+      if (r.saveBase) {
+        baseDir = path.join(dir, 'base');
+        r.saveBase(baseDir);
+      }
+      saveRowRun(dir, { spec, run: r.run, test, data: o.data, base: d.base, baseDir, adapters: d.adapters, row, combine });
+      r.dispose();
+    }
+    testOutputs.set(key, outputs);
+    const agg = Object.fromEntries(Object.keys(perSeed[0]!.test).map((m) => [m, meanStd(perSeed.map((s) => s.test[m]!))]));
+    rows.push({ key, row: row.id, label: row.label, combine: combine ?? '—', test: agg, perSeed, seconds: perSeed.reduce((a, s) => a + s.seconds, 0) });
+    process.stderr.write(`kadapter: ${o.task} ${row.label}${combine ? ` (${combine})` : ''}: test ${main} ${(100 * agg[main]!.mean).toFixed(2)} ± ${(100 * agg[main]!.std).toFixed(2)}\n`);
+  }
+  return { rows, testOutputs };
+}
+
+/** The vectors of a base (and the adapters it is read with) pooled per split. */
+export async function pooledSplits(model: BaseModel, adapters: FrozenAdapter[], data: TaskData, label: string): Promise<Record<SplitName, RowSource>> {
+  const out = {} as Record<SplitName, RowSource>;
+  for (const split of SPLITS) out[split] = pooledSource(data.splits[split], await poolFeatures(model, adapters, data.splits[split], `${label} ${split}`));
+  return out;
 }
 
 export async function runEvaluateStage(config: Config, opts: { force: boolean }): Promise<void> {
   const started = Date.now();
+  const protocol = config.eval.protocol;
   const backend = await initBackend(config.backend);
-  process.stderr.write(`kadapter: backend ${describeBackend(backend)}\n`);
+  process.stderr.write(`kadapter: backend ${describeBackend(backend)}; protocol ${protocol}\n`);
   const base = loadBaseModel(resolveBaseModelDir(config));
-  const seed0 = config.adapters.seeds[0]!;
-  const runs = runsDir(config);
-  const adapterDir = (name: string) => path.join(runs, name, `seed-${seed0}`, 'adapter');
-  for (const name of ['factual', 'linguistic']) {
-    if (!fs.existsSync(path.join(adapterDir(name), 'adapter_config.json'))) {
-      throw new UserError(`no trained ${name} adapter in ${adapterDir(name)}: run \`npm run pipeline:train -- --profile ${config.profile}\` first`);
-    }
-  }
-  const factual = loadAdapterFiles(adapterDir('factual'), base);
-  const linguistic = loadAdapterFiles(adapterDir('linguistic'), base);
-  const adapters: FrozenAdapter[] = [
-    { name: 'factual', config: factual.config.adapter, weights: factual.model.adapter },
-    { name: 'linguistic', config: linguistic.config.adapter, weights: linguistic.model.adapter },
-    // The control: the same architecture, never trained.
-    { name: 'random-factual', config: factual.config.adapter, weights: initAdapter(factual.config.adapter, RANDOM_SEEDS['random-factual']!) },
-    { name: 'random-linguistic', config: linguistic.config.adapter, weights: initAdapter(linguistic.config.adapter, RANDOM_SEEDS['random-linguistic']!) },
-  ];
-  const mtDir = path.join(runs, 'multitask', `seed-${seed0}`, 'model');
+  const { adapters, dirs, loaded } = loadKnowledgeAdapters(config, base);
+  const mtDir = path.join(runsDir(config), 'multitask', `seed-${config.adapters.seeds[0]!}`, 'model');
   const multitask = fs.existsSync(path.join(mtDir, 'model.safetensors')) ? loadBaseModel(mtDir) : null;
   if (!multitask) process.stderr.write(`kadapter: no multi-task baseline in ${mtDir}: its row is left out (train it with --adapter multitask)\n`);
+  const models = { base, multitask };
 
   const seen = await pretrainingSentences(config);
   const out = reportsDir(config);
   if (opts.force) fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
+  const epochs = protocol === 'frozen' ? config.eval.epochs : config.eval.finetune.epochs;
   const results: Results = {
     profile: config.profile,
-    protocol: 'frozen',
+    protocol,
     base: { name: base.name, parameters: base.parameters, layers: base.config.layers, hidden: base.config.hidden },
     backend: describeBackend(backend),
-    adapters: { factual: factual.config, linguistic: linguistic.config },
+    adapters: loaded,
     seeds: config.eval.seeds,
     tasks: {},
     startedAt: new Date(started).toISOString(),
@@ -202,46 +312,21 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       `kadapter: ${task}: ${data.splits.train.length}/${data.splits.dev.length}/${data.splits.test.length} examples from ${data.source}; ${data.labels.length} labels; ` +
         `dropped as seen in adapter pre-training ${JSON.stringify(data.droppedAsSeenInPretraining)}; unseen test labels ${JSON.stringify(data.unseenTestLabels)}\n`,
     );
-    const pooled: Record<'base' | 'multitask', Record<SplitName, SplitData> | null> = { base: null, multitask: null };
-    const poolStarted = Date.now();
-    for (const which of ['base', 'multitask'] as const) {
-      const model = which === 'base' ? base : multitask;
-      if (!model) continue;
-      const bySplit = {} as Record<SplitName, SplitData>;
-      for (const split of SPLITS) {
-        const p: PooledSet = await poolFeatures(model, which === 'base' ? adapters : [], data.splits[split], `${task} ${which} ${split}`);
-        bySplit[split] = { examples: data.splits[split], pooled: p };
-      }
-      pooled[which] = bySplit;
-    }
-    const poolSeconds = (Date.now() - poolStarted) / 1000;
     const main = MAIN_METRIC[task];
-    const score = (split: 'dev' | 'test', o: ProbeRun['test'], idx?: number[]) => scoreTask(task, data.labels, data.splits[split], o, idx);
-    const rows: RowResult[] = [];
-    const testOutputs = new Map<string, ProbeRun['test'][]>();
-    for (const row of ROWS) {
-      const splits = pooled[row.base];
-      if (!splits) continue;
-      for (const combine of row.adapters.length ? config.eval.combines : ([null] as const)) {
-        const key = combine ? `${row.id}-${combine}` : row.id;
-        const perSeed: { seed: number; test: Scores; dev: Scores; bestEpoch: number; seconds: number }[] = [];
-        const outputs: ProbeRun['test'][] = [];
-        for (const seed of config.eval.seeds) {
-          const spec: ProbeSpec = { task, labels: data.labels, adapters: row.adapters, combine: (combine ?? 'sum') as Combine };
-          const run = trainProbe(spec, { epochs: config.eval.epochs, batchSize: config.eval.batchSize, lr: config.eval.lr, weightDecay: config.eval.weightDecay, seed }, splits.train, splits.dev, splits.test, (_, o) => score('dev', o)[main]!);
-          const test = score('test', run.test);
-          perSeed.push({ seed, test, dev: score('dev', run.dev), bestEpoch: run.bestEpoch, seconds: run.seconds });
-          outputs.push(run.test);
-          const used = row.adapters.map((a) => adapters.find((x) => x.name === a)!);
-          const sources = used.map((a) => (a.name.startsWith('random') ? { name: a.name, randomSeed: RANDOM_SEEDS[a.name]!, config: a.config } : { name: a.name, dir: adapterDir(a.name) }));
-          saveRowRun(path.join(out, 'runs', task, key, `seed-${seed}`), { spec, run, test, data, base: row.base === 'base' ? base : multitask!, adapters: sources, row, combine });
-        }
-        testOutputs.set(key, outputs);
-        const agg = Object.fromEntries(Object.keys(perSeed[0]!.test).map((m) => [m, meanStd(perSeed.map((s) => s.test[m]!))]));
-        rows.push({ key, row: row.id, label: row.label, combine: combine ?? '—', test: agg, perSeed, seconds: perSeed.reduce((a, s) => a + s.seconds, 0) });
-        process.stderr.write(`kadapter: ${task} ${row.label}${combine ? ` (${combine})` : ''}: test ${main} ${(100 * agg[main]!.mean).toFixed(2)} ± ${(100 * agg[main]!.std).toFixed(2)}\n`);
-      }
-    }
+    const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
+    const poolStarted = Date.now();
+    let trainer: RowTrainer;
+    if (protocol === 'frozen') {
+      const sources: Record<RowSpec['base'], Record<SplitName, RowSource> | null> = { base: await pooledSplits(base, adapters, data, `${task} base`), multitask: null };
+      if (multitask) sources.multitask = await pooledSplits(multitask, [], data, `${task} multitask`);
+      trainer = frozenTrainer(config, sources, score, main);
+    } else trainer = finetuneTrainer(config, models, adapters, data, score, main);
+    const poolSeconds = (Date.now() - poolStarted) / 1000;
+    const entries = ROWS.filter((row) => models[row.base]).flatMap((row): MatrixEntry[] =>
+      row.adapters.length ? config.eval.combines.map((c) => ({ key: `${row.id}-${c}`, row, combine: c })) : [{ key: row.id, row, combine: null }],
+    );
+    const describe = (e: MatrixEntry) => ({ base: models[e.row.base]!, adapters: adapterSources(adapters, e.row.adapters, dirs) });
+    const { rows, testOutputs } = runEntries({ config, task, data, trainer, score, out, epochs, describe }, entries);
     // Paired bootstrap of F+L minus base on the test examples, averaging each side over seeds.
     const bootstrap: Record<string, unknown> = {};
     for (const combine of config.eval.combines) {
@@ -253,19 +338,19 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     }
     // Data efficiency: relations with k training examples per relation.
     const efficiency: { row: string; perRelation: string; mean: number; std: number }[] = [];
-    if (task === 'relation' && pooled.base) {
-      const effRows = ROWS.filter((r) => r.base === 'base');
+    if (task === 'relation') {
       for (const k of [...config.eval.perRelation, 'all' as const]) {
-        for (const row of effRows) {
+        for (const row of ROWS.filter((r) => r.base === 'base')) {
           const scores: number[] = [];
           for (const seed of config.eval.seeds) {
-            const idx = k === 'all' ? data.splits.train.map((_, i) => i) : perRelationSubset(data.splits.train, k, seed);
-            const train = subsetSplit(pooled.base.train, idx);
-            const spec: ProbeSpec = { task, labels: data.labels, adapters: row.adapters, combine: (config.eval.combines[0] ?? 'concat') as Combine };
+            const idx = k === 'all' ? undefined : perRelationSubset(data.splits.train, k, seed);
+            const spec: ProbeSpec = { task, labels: data.labels, adapters: row.adapters, combine: config.eval.combines[0]! };
             // Few examples, few steps: more epochs so that every size sees a similar number of updates.
-            const epochs = k === 'all' ? config.eval.epochs : Math.max(config.eval.epochs, Math.ceil((config.eval.epochs * data.splits.train.length) / Math.max(idx.length, 1) / 4));
-            const run = trainProbe(spec, { epochs: Math.min(epochs, 60), batchSize: config.eval.batchSize, lr: config.eval.lr, weightDecay: config.eval.weightDecay, seed }, train, pooled.base.dev, pooled.base.test, (_, o) => score('dev', o)[main]!);
-            scores.push(score('test', run.test)[main]!);
+            const n = idx?.length ?? data.splits.train.length;
+            const ep = Math.min(60, k === 'all' ? epochs : Math.max(epochs, Math.ceil((epochs * data.splits.train.length) / Math.max(n, 1) / 4)));
+            const r = trainer(spec, row.base, seed, { trainIdx: idx, epochs: ep });
+            scores.push(score('test', r.run.test)[main]!);
+            r.dispose();
           }
           const { mean, std } = meanStd(scores);
           efficiency.push({ row: row.label, perRelation: String(k), mean, std });
@@ -294,21 +379,22 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
 
 export const PROBE_FORMAT = 'kadapter-probe/1';
 
-/** Where a run's adapter comes from: a trained folder, or the random control's seed and shape. */
-export type AdapterSource = { name: string; dir: string } | { name: string; randomSeed: number; config: AdapterConfig };
+/** Where a run's adapter comes from: a trained folder (perhaps with a layer knocked out), or the random control's seed and shape. */
+export type AdapterSource = { name: string; dir: string; knockout?: number } | { name: string; randomSeed: number; config: AdapterConfig };
 
 export interface ProbeFile {
   format: typeof PROBE_FORMAT;
   spec: ProbeSpec;
   row: RowSpec;
   combine: string | null;
+  /** The base the vectors came from: the model's folder, or under `finetune` the run's tuned base. */
   base: { dir: string; name: string; hidden: number };
   adapters: AdapterSource[];
 }
 
 function saveRowRun(
   dir: string,
-  o: { spec: ProbeSpec; run: ProbeRun; test: Scores; data: TaskData; base: BaseModel; adapters: AdapterSource[]; row: RowSpec; combine: string | null },
+  o: { spec: ProbeSpec; run: ProbeRun; test: Scores; data: TaskData; base: BaseModel; baseDir: string; adapters: AdapterSource[]; row: RowSpec; combine: string | null },
 ): void {
   fs.mkdirSync(path.join(dir, 'probe'), { recursive: true });
   const preds = o.data.splits.test.map((e, i) => ({
@@ -324,6 +410,6 @@ function saveRowRun(
   writeSafetensors(path.join(dir, 'probe', 'probe.safetensors'), tensors);
   fs.writeFileSync(
     path.join(dir, 'probe', 'probe_config.json'),
-    `${JSON.stringify({ format: PROBE_FORMAT, spec: o.spec, row: o.row, combine: o.combine, base: { dir: o.base.dir, name: o.base.name, hidden: o.base.config.hidden }, adapters: o.adapters } satisfies ProbeFile, null, 2)}\n`,
+    `${JSON.stringify({ format: PROBE_FORMAT, spec: o.spec, row: o.row, combine: o.combine, base: { dir: o.baseDir, name: o.base.name, hidden: o.base.config.hidden }, adapters: o.adapters } satisfies ProbeFile, null, 2)}\n`,
   );
 }

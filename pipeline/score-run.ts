@@ -11,7 +11,7 @@ import { initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { openSafetensors } from '../src/kadapter/safetensors.ts';
 import { poolFeatures, type FrozenAdapter } from '../src/eval/pooled.ts';
-import { predictWithWeights } from '../src/eval/probe.ts';
+import { pooledSource, predictWithWeights } from '../src/eval/probe.ts';
 import { scoreTask } from '../src/eval/score.ts';
 import { encodeTaskFile, unseenLabels, type TaskName } from '../src/eval/tasks.ts';
 import { PROBE_FORMAT, type ProbeFile } from './evaluate.ts';
@@ -30,7 +30,9 @@ export async function scoreRun(config: Config, o: { run: string; task: Exclude<T
     throw new UserError(`${o.run} was trained on ${pf.base.name} (hidden ${pf.base.hidden}); the base model ${base.name} has hidden ${base.config.hidden}`);
   }
   const adapters: FrozenAdapter[] = pf.adapters.map((a) =>
-    'dir' in a ? { name: a.name, ...(({ config, model }) => ({ config: config.adapter, weights: model.adapter }))(loadAdapterFiles(a.dir, base)) } : { name: a.name, config: a.config, weights: initAdapter(a.config, a.randomSeed) },
+    'dir' in a
+      ? { name: a.name, knockout: a.knockout, ...(({ config, model }) => ({ config: config.adapter, weights: model.adapter }))(loadAdapterFiles(a.dir, base)) }
+      : { name: a.name, config: a.config, weights: initAdapter(a.config, a.randomSeed) },
   );
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skipped: Record<string, number> = {};
@@ -40,7 +42,7 @@ export async function scoreRun(config: Config, o: { run: string; task: Exclude<T
   const pooled = await poolFeatures(base, adapters, examples, 'features');
   const st = openSafetensors(path.join(probeDir, 'probe.safetensors'));
   const weights = Object.fromEntries([...st.tensors.keys()].map((n) => [n, st.read(n)]));
-  const out = predictWithWeights(pf.spec, weights, base.config.hidden, { examples, pooled });
+  const out = predictWithWeights(pf.spec, weights, base.config.hidden, pooledSource(examples, pooled));
   const metrics = scoreTask(o.task, pf.spec.labels, examples, out);
   process.stdout.write(`${JSON.stringify({ run: o.run, task: o.task, test: o.test, row: pf.row.label, combine: pf.combine, base: base.name, examples: examples.length, skipped, unseenLabels: unseen, metrics }, null, 2)}\n`);
 }

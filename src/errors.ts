@@ -16,8 +16,3 @@ export class UserError extends Error {
 export class ConfigError extends UserError {
   override name = 'ConfigError';
 }
-
-/** A stage whose issue has not landed yet: refuses rather than pretending to succeed. */
-export class NotBuiltError extends UserError {
-  override name = 'NotBuiltError';
-}

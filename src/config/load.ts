@@ -45,6 +45,8 @@ export interface LoadOptions {
   env?: Env;
   /** A base model folder from the command line (--base-model); wins over KADAPTER_BASE_MODEL. */
   baseModel?: string;
+  /** The downstream protocol from the command line (--protocol). */
+  protocol?: string;
 }
 
 export function parseProfile(name: string | undefined): ProfileName {
@@ -55,7 +57,7 @@ export function parseProfile(name: string | undefined): ProfileName {
   return parsed.data;
 }
 
-export function loadConfig({ profile: profileName, env = process.env, baseModel }: LoadOptions = {}): Config {
+export function loadConfig({ profile: profileName, env = process.env, baseModel, protocol }: LoadOptions = {}): Config {
   const profile = parseProfile(profileName);
   const cacheDir = path.join(os.homedir(), '.cache', 'kadapter');
   const draft: Record<string, unknown> = structuredClone({
@@ -86,6 +88,8 @@ export function loadConfig({ profile: profileName, env = process.env, baseModel 
 
   if (baseModel !== undefined) setPath(draft, 'model.base', path.resolve(baseModel));
   else if (fromEnv.has('model.base')) setPath(draft, 'model.base', path.resolve(env.KADAPTER_BASE_MODEL!));
+
+  if (protocol !== undefined) setPath(draft, 'eval.protocol', protocol);
 
   const result = Config.safeParse(draft);
   if (!result.success) throw configError(result.error, fromEnv);

@@ -124,6 +124,12 @@ export const EvalConfig = z.strictObject({
   /** Training examples per relation for the data-efficiency curve (all is always added). */
   perRelation: z.array(z.number().int().min(1)),
   bootstrapSamples: z.number().int().min(100),
+  /** `frozen`: task layers on cached features; `finetune` (the paper's): the base trained too, adapters frozen. */
+  protocol: z.enum(['frozen', 'finetune']),
+  /** The finetune protocol's own schedule: the base trains at a far smaller rate than the task layers. */
+  finetune: z.strictObject({ epochs: z.number().int().min(1), baseLr: z.number().positive() }),
+  /** `ablate`: which tasks (variants other than F+L use the first of `combines`). */
+  ablate: z.strictObject({ tasks: z.array(z.enum(EVAL_TASKS)).min(1) }),
 });
 
 export const Config = z.strictObject({

@@ -9,6 +9,8 @@
 //   relation logits = W [f@ ; f#]       (softmax)
 //   pos      logits = W f_word          (softmax, every word)
 // The epoch with the best dev score gives the test predictions.
+// The vectors come from a RowSource: pooled features for `frozen`, a live forward pass through a
+// trainable base for `finetune`; the task layers and the loop are the same for both.
 import * as tf from '@tensorflow/tfjs';
 import { Initializer } from '../kadapter/adapter.ts';
 import type { Linear } from '../kadapter/encoder-weights.ts';
@@ -43,9 +45,18 @@ interface ProbeWeights {
   head: Linear;
 }
 
-export interface SplitData {
+/** Where a batch's vectors come from. */
+export interface RowSource {
   examples: TaskExample[];
-  pooled: PooledSet;
+  hidden: number;
+  /** [P, H] per component (`base` and the named adapters) for the chosen examples, and positions per example. */
+  rows(idx: number[], names: string[]): { rows: Record<string, tf.Tensor2D>; perExample: number[] };
+}
+
+/** Extra variables trained with the task layers (the base, under `finetune`), at their own rate. */
+export interface AlsoTrained {
+  params: Record<string, tf.Variable>;
+  lr: number;
 }
 
 export interface ProbeRun {
@@ -58,6 +69,8 @@ export interface ProbeRun {
   seconds: number;
   /** The task layers at the best dev epoch, by name. */
   weights: Record<string, { shape: number[]; data: Float32Array }>;
+  /** The extra trained variables at the best dev epoch (finetune: the base). */
+  alsoWeights?: Record<string, { shape: number[]; data: Float32Array }>;
 }
 
 function initProbe(spec: ProbeSpec, H: number, seed: number): ProbeWeights {
@@ -79,25 +92,36 @@ function params(w: ProbeWeights): Record<string, tf.Variable> {
   return out as Record<string, tf.Variable>;
 }
 
-/** Rows of the chosen examples' positions for every component: [P, H] each. */
-function gatherRows(d: SplitData, idx: number[], names: string[]): { rows: Record<string, tf.Tensor2D>; perExample: number[] } {
-  const H = d.pooled.hidden;
-  const perExample = idx.map((i) => d.examples[i]!.positions.length);
-  const P = perExample.reduce((a, b) => a + b, 0);
-  const rows: Record<string, tf.Tensor2D> = {};
-  for (const name of names) {
-    const src = d.pooled.components[name];
-    if (!src) throw new Error(`pooled features lack the component "${name}"`);
-    const buf = new Float32Array(P * H);
-    let at = 0;
-    idx.forEach((i, k) => {
-      const o = d.pooled.offsets[i]! * H;
-      buf.set(src.subarray(o, o + perExample[k]! * H), at);
-      at += perExample[k]! * H;
-    });
-    rows[name] = tf.tensor2d(buf, [P, H]);
-  }
-  return { rows, perExample };
+/** Pooled features as a row source: the chosen examples' rows of every component, copied out. */
+export function pooledSource(examples: TaskExample[], pooled: PooledSet): RowSource {
+  const H = pooled.hidden;
+  return {
+    examples,
+    hidden: H,
+    rows(idx, names) {
+      const perExample = idx.map((i) => examples[i]!.positions.length);
+      const P = perExample.reduce((a, b) => a + b, 0);
+      const rows: Record<string, tf.Tensor2D> = {};
+      for (const name of names) {
+        const src = pooled.components[name];
+        if (!src) throw new Error(`pooled features lack the component "${name}"`);
+        const buf = new Float32Array(P * H);
+        let at = 0;
+        idx.forEach((i, k) => {
+          const o = pooled.offsets[i]! * H;
+          buf.set(src.subarray(o, o + perExample[k]! * H), at);
+          at += perExample[k]! * H;
+        });
+        rows[name] = tf.tensor2d(buf, [P, H]);
+      }
+      return { rows, perExample };
+    },
+  };
+}
+
+/** A source restricted to some of its examples (a smaller training set). */
+export function subsetSource(src: RowSource, idx: number[]): RowSource {
+  return { examples: idx.map((i) => src.examples[i]!), hidden: src.hidden, rows: (chosen, names) => src.rows(chosen.map((k) => idx[k]!), names) };
 }
 
 function logitsOf(w: ProbeWeights, spec: ProbeSpec, rows: Record<string, tf.Tensor2D>): tf.Tensor2D {
@@ -114,7 +138,7 @@ function logitsOf(w: ProbeWeights, spec: ProbeSpec, rows: Record<string, tf.Tens
   return linear(f, w.head) as tf.Tensor2D;
 }
 
-function targets(spec: ProbeSpec, d: SplitData, idx: number[], index: Map<string, number>): tf.Tensor {
+function targets(spec: ProbeSpec, d: RowSource, idx: number[], index: Map<string, number>): tf.Tensor {
   if (spec.task === 'entity-typing') {
     const C = spec.labels.length;
     const y = new Float32Array(idx.length * C);
@@ -131,16 +155,16 @@ function lossOf(spec: ProbeSpec, logits: tf.Tensor2D, y: tf.Tensor): tf.Scalar {
   return crossEntropy(logits, y as tf.Tensor1D);
 }
 
-function predict(w: ProbeWeights, spec: ProbeSpec, d: SplitData, batchSize: number): { logits?: number[][]; predicted?: string[][] } {
+function predict(w: ProbeWeights, spec: ProbeSpec, d: RowSource, batchSize: number): { logits?: number[][]; predicted?: string[][] } {
   const names = ['base', ...spec.adapters];
   const logitsOut: number[][] = [];
   const predicted: string[][] = [];
   for (let i = 0; i < d.examples.length; i += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, d.examples.length - i) }, (_, k) => i + k);
-    const { rows, perExample } = gatherRows(d, idx, names);
-    const l = tf.tidy(() => logitsOf(w, spec, rows));
+    const perExample = idx.map((j) => d.examples[j]!.positions.length);
+    const l = tf.tidy(() => logitsOf(w, spec, d.rows(idx, names).rows));
     const arr = l.arraySync();
-    tf.dispose([l, ...Object.values(rows)]);
+    l.dispose();
     if (spec.task === 'entity-typing') logitsOut.push(...arr);
     else {
       const best = arr.map((r) => spec.labels[r.indexOf(Math.max(...r))]!);
@@ -157,46 +181,58 @@ function predict(w: ProbeWeights, spec: ProbeSpec, d: SplitData, batchSize: numb
   return spec.task === 'entity-typing' ? { logits: logitsOut } : { predicted };
 }
 
-export function trainProbe(spec: ProbeSpec, cfg: ProbeConfig, train: SplitData, dev: SplitData, test: SplitData, score: (split: 'dev', out: ProbeRun['dev']) => number): ProbeRun {
+const snapshot = (p: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(p).map(([n, v]) => [n, { shape: v.shape, data: (v.dataSync() as Float32Array).slice() }]));
+
+export function trainProbe(
+  spec: ProbeSpec,
+  cfg: ProbeConfig,
+  train: RowSource,
+  dev: RowSource,
+  test: RowSource,
+  score: (split: 'dev', out: ProbeRun['dev']) => number,
+  also?: AlsoTrained,
+): ProbeRun {
   const started = performance.now();
-  const H = train.pooled.hidden;
-  const w = initProbe(spec, H, cfg.seed);
+  const w = initProbe(spec, train.hidden, cfg.seed);
   const p = params(w);
-  const opt = new AdamW({ lr: cfg.lr, weightDecay: cfg.weightDecay, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: 0.1, clipNorm: 1 }, p);
+  const optim = { weightDecay: cfg.weightDecay, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: 0.1, clipNorm: 1 };
+  const opt = new AdamW({ lr: cfg.lr, ...optim }, p);
+  const alsoOpt = also ? new AdamW({ lr: also.lr, ...optim }, also.params) : null;
+  const all = { ...p, ...(also ? Object.fromEntries(Object.entries(also.params).map(([n, v]) => [`also.${n}`, v])) : {}) };
   const index = new Map(spec.labels.map((l, i) => [l, i]));
   const names = ['base', ...spec.adapters];
   const stepsPerEpoch = Math.ceil(train.examples.length / cfg.batchSize);
   const total = stepsPerEpoch * cfg.epochs;
   let step = 0;
   const devByEpoch: number[] = [];
-  let best = { epoch: -1, score: -Infinity, dev: {} as ProbeRun['dev'], test: {} as ProbeRun['test'], weights: {} as ProbeRun['weights'] };
+  let best = { epoch: -1, score: -Infinity, dev: {} as ProbeRun['dev'], test: {} as ProbeRun['test'], weights: {} as ProbeRun['weights'], alsoWeights: undefined as ProbeRun['alsoWeights'] };
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
     const order = shuffled(Array.from({ length: train.examples.length }, (_, i) => i), mulberry32(cfg.seed * 7_919 + epoch));
     for (let b = 0; b < order.length; b += cfg.batchSize) {
       const idx = order.slice(b, b + cfg.batchSize);
-      const { rows } = gatherRows(train, idx, names);
       const y = targets(spec, train, idx, index);
-      const { value, grads } = tf.variableGrads(() => lossOf(spec, logitsOf(w, spec, rows), y), Object.values(p));
-      const named: Record<string, tf.Tensor | undefined> = {};
-      for (const [n, v] of Object.entries(p)) named[n] = grads[v.name];
-      opt.apply(named, scheduledLr(opt.cfg, step++, total));
-      tf.dispose([value, y, ...Object.values(grads), ...Object.values(rows)]);
+      // The rows are built inside the gradient's scope: live rows (finetune) carry the base's gradient.
+      const { value, grads } = tf.variableGrads(() => lossOf(spec, logitsOf(w, spec, train.rows(idx, names).rows), y), Object.values(all));
+      const pick = (vars: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, grads[v.name]]));
+      const lr = (o: AdamW) => scheduledLr(o.cfg, step, total);
+      opt.apply(pick(p), lr(opt));
+      if (alsoOpt && also) alsoOpt.apply(pick(also.params), lr(alsoOpt));
+      step++;
+      tf.dispose([value, y, ...Object.values(grads)]);
     }
     const devOut = predict(w, spec, dev, 256);
     const s = score('dev', devOut);
     devByEpoch.push(s);
-    if (s > best.score) {
-      const weights = Object.fromEntries(Object.entries(p).map(([n, v]) => [n, { shape: v.shape, data: (v.dataSync() as Float32Array).slice() }]));
-      best = { epoch, score: s, dev: devOut, test: predict(w, spec, test, 256), weights };
-    }
+    if (s > best.score) best = { epoch, score: s, dev: devOut, test: predict(w, spec, test, 256), weights: snapshot(p), alsoWeights: also ? snapshot(also.params) : undefined };
   }
   opt.dispose();
+  alsoOpt?.dispose();
   tf.dispose(Object.values(p));
-  return { devByEpoch, bestEpoch: best.epoch, dev: best.dev, test: best.test, seconds: (performance.now() - started) / 1000, weights: best.weights };
+  return { devByEpoch, bestEpoch: best.epoch, dev: best.dev, test: best.test, seconds: (performance.now() - started) / 1000, weights: best.weights, alsoWeights: best.alsoWeights };
 }
 
 /** Task layers saved by a run, applied to new pooled features (scoring any file). */
-export function predictWithWeights(spec: ProbeSpec, weights: Record<string, Float32Array>, hidden: number, data: SplitData): ProbeRun['test'] {
+export function predictWithWeights(spec: ProbeSpec, weights: Record<string, Float32Array>, hidden: number, data: RowSource): ProbeRun['test'] {
   const w = initProbe(spec, hidden, 0);
   for (const [n, v] of Object.entries(params(w))) {
     const values = weights[n];

@@ -68,6 +68,11 @@ const COLUMNS: Record<string, [string, string][]> = {
   pos: [['accuracy', 'accuracy']],
 };
 
+const PROTOCOLS: Record<string, string> = {
+  frozen: 'base and adapters frozen; task layers trained on their features',
+  finetune: 'the base fine-tuned with the task layers, adapters frozen; a fresh copy of the base per row and seed',
+};
+
 const pct = (x: { mean: number; std: number } | undefined) => (x ? `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}` : '');
 
 export interface Plotting {
@@ -106,7 +111,7 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
   fs.writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
   const md: string[] = [];
   md.push(`# kadapter evaluation — profile \`${r.profile}\``, '');
-  md.push(`- Protocol: **${r.protocol}** (base and adapters frozen; task layers trained on their features).`);
+  md.push(`- Protocol: **${r.protocol}** (${PROTOCOLS[r.protocol] ?? ''}).`);
   md.push(`- Base: ${r.base.name} (${r.base.layers} layers, hidden ${r.base.hidden}, ${(Number(r.base.parameters) / 1e6).toFixed(1)}M parameters).`);
   md.push(`- Backend: ${r.backend.split(';')[0]}. Seeds: ${r.seeds.join(', ')} (mean ± sample std). Wall time: ${r.seconds.toFixed(0)} s.`);
   md.push('- The paper’s column is RoBERTa-large on the original OpenEntity and TACRED: a reference for the direction of the effect, not a like-for-like number.', '');

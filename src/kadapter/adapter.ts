@@ -91,9 +91,10 @@ export function initAdapter(cfg: AdapterConfig, seed: number): AdapterWeights {
 
 /**
  * The adapter's output [B, T, H] from the base's hidden states. `states` is indexed by base layer
- * (sparse is fine: only readLayers are touched); mask [B, T] is 1 at tokens.
+ * (sparse is fine: only readLayers are touched); mask [B, T] is 1 at tokens. `knockout` (an
+ * ablation) drops adapter layer k's block: that layer outputs its residual input r alone.
  */
-export function adapterForward(w: AdapterWeights, cfg: AdapterConfig, states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D): tf.Tensor3D {
+export function adapterForward(w: AdapterWeights, cfg: AdapterConfig, states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D, knockout?: number): tf.Tensor3D {
   return tf.tidy(() => {
     const bias = attentionBias(mask);
     const heads = adapterHeads(cfg.size);
@@ -103,6 +104,10 @@ export function adapterForward(w: AdapterWeights, cfg: AdapterConfig, states: (t
       if (!h) throw new Error(`adapter reads base layer ${layer}, which was not provided`);
       const lw = w.layers[k]!;
       const r = prev ? h.add(prev) : h;
+      if (k === knockout) {
+        prev = r as tf.Tensor3D;
+        return;
+      }
       const x = cfg.chain === 'concat' ? tf.concat([h, prev ?? tf.zerosLike(h)], -1) : r;
       let z = linear(x, lw.down) as tf.Tensor3D;
       for (const tl of lw.layers) z = transformerLayer(z, tl, heads, bias, cfg.layerNormEps);

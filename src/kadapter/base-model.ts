@@ -5,8 +5,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 import { encoderConfigFrom, maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
-import { countParameters, encoderTensors, loadEncoderWeights, type EncoderWeights } from './encoder-weights.ts';
-import { openSafetensors } from './safetensors.ts';
+import { countParameters, encoderTensors, hfNamedTensors, loadEncoderWeights, type EncoderWeights } from './encoder-weights.ts';
+import { SOURCE_FILE } from './model-fetch.ts';
+import { openSafetensors, writeSafetensors } from './safetensors.ts';
 import { loadTokenizer, type BaseTokenizer, type TokenizerOptions } from './tokenizer.ts';
 
 export interface BaseModel {
@@ -39,11 +40,30 @@ export function loadBaseModel(dir: string, opts: TokenizerOptions = {}): BaseMod
   const config = encoderConfigFrom(json, configFile);
   const tokenizer = loadTokenizer(dir, opts);
   const weights = loadEncoderWeights(openSafetensors(path.join(dir, 'model.safetensors')), config);
-  const source = path.join(dir, 'kadapter-source.json');
+  const source = path.join(dir, SOURCE_FILE);
   const name = fs.existsSync(source) ? (JSON.parse(fs.readFileSync(source, 'utf8')) as { id: string }).id : path.basename(path.resolve(dir));
   return { dir, name, config, weights, tokenizer, maxLength: maxSequenceLength(config), parameters: countParameters(encoderTensors(weights)) };
 }
 
 export function disposeBaseModel(m: BaseModel): void {
   tf.dispose(encoderTensors(m.weights));
+}
+
+/**
+ * Encoder weights trained from `base` (multi-task, fine-tuned) as a Hugging Face folder in the
+ * base's layout, with its tokenizer and config: loadBaseModel reads it like any base.
+ */
+export function saveEncoderCheckpoint(dir: string, base: BaseModel, weights: EncoderWeights, suffix: string, info: Record<string, unknown>): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+  for (const [n, { tensor, transposed }] of Object.entries(hfNamedTensors(weights))) {
+    const t = transposed ? tf.tidy(() => tensor.transpose()) : tensor;
+    tensors[n] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
+    if (transposed) t.dispose();
+  }
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt']) {
+    if (fs.existsSync(path.join(base.dir, f))) fs.copyFileSync(path.join(base.dir, f), path.join(dir, f));
+  }
+  fs.writeFileSync(path.join(dir, SOURCE_FILE), `${JSON.stringify({ id: `${base.name}+${suffix}`, from: suffix, ...info }, null, 2)}\n`);
 }

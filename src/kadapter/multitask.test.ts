@@ -30,6 +30,22 @@ it('interleaves both tasks, as many steps as the two adapters take', () => {
   expect(plan.slice(0, 2).map((b) => b.task).sort()).toEqual(['dependency', 'relation']);
 });
 
+it('draws each epoch every example once, from length buckets', () => {
+  for (const epoch of [0, 1]) {
+    const plan = multitaskPlan(data, 1, epoch, 8);
+    for (const task of ['relation', 'dependency'] as const) {
+      const seen = plan.filter((b) => b.task === task).flatMap((b) => b.indices);
+      expect(seen.slice().sort((a, b) => a - b)).toEqual(data[task].train.map((_, i) => i));
+    }
+    // Within a batch the examples come in order of length (one bucket, sorted).
+    for (const b of plan) {
+      const lengths = b.indices.map((i) => data[b.task].train[i]!.ids.length);
+      expect(lengths).toEqual(lengths.slice().sort((x, y) => x - y));
+    }
+  }
+  expect(multitaskPlan(data, 1, 0, 8)).not.toEqual(multitaskPlan(data, 1, 1, 8));
+});
+
 it('trains the base itself on both tasks, the loss falls, and the saved checkpoint loads as a base', async () => {
   const base = loadBaseModel(TINY_BERT);
   const runDir = path.join(scratch, 'run');
@@ -54,4 +70,4 @@ it('trains the base itself on both tasks, the loss falls, and the saved checkpoi
   expect(tf.max(tf.abs(last(reloaded.weights).sub(last(model.weights)))).dataSync()[0]).toBeLessThan(1e-6);
   // Training changed the base.
   expect(tf.max(tf.abs(last(base.weights).sub(last(model.weights)))).dataSync()[0]).toBeGreaterThan(1e-3);
-});
+}, 120_000);

@@ -1,18 +1,14 @@
 // The multi-task baseline (SPEC §7): instead of adapters, the base itself is further trained on
 // both knowledge tasks — the same data and the same number of steps the two adapters take — and
 // saved as a Hugging Face checkpoint that downstream evaluation loads like any base.
-import fs from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedDependency, EncodedExample, EncodedRelation } from '../data/schemas.ts';
 import { relationDevScores } from '../eval/metrics.ts';
 import { hashOf } from '../util/manifest.ts';
-import type { BaseModel } from './base-model.ts';
+import { saveEncoderCheckpoint, type BaseModel } from './base-model.ts';
 import { hfNamedTensors, trainableCopy, type EncoderWeights } from './encoder-weights.ts';
 import { headFeatures, initHead, namedHeadTensors, type HeadWeights } from './heads.ts';
 import { mulberry32, shuffled } from './rng.ts';
-import { SOURCE_FILE } from './model-fetch.ts';
-import { writeSafetensors } from './safetensors.ts';
 import { liveBatch } from './adapter-outputs.ts';
 import { headLogits, lossFromLogits, runTrainingLoop, type AdapterRunSpec, type DevMetrics, type TrainConfig, type TrainResult } from './train.ts';
 
@@ -33,17 +29,28 @@ export interface MultitaskModel {
   dependency: HeadWeights;
 }
 
-/** Both tasks' batches in one epoch, interleaved evenly: as many steps as the two adapters take. */
+/** Examples a length bucket holds: so many batches are sorted by length together. */
+const BUCKET_BATCHES = 50;
+
+/**
+ * Both tasks' batches in one epoch, interleaved evenly: as many steps as the two adapters take.
+ * Each batch backpropagates through the whole base padded to its longest sequence, so batches are
+ * drawn from length buckets (a shuffled run of 50 batches' examples, sorted by length), and the
+ * batches are shuffled again: random batches of mixed lengths would pad to ~3× the tokens.
+ */
 export function multitaskPlan(data: MultitaskData, seed: number, epoch: number, batchSize: number): BatchRef[] {
   const rand = mulberry32(seed * 1_000_003 + epoch);
-  const batches = (task: BatchRef['task'], n: number) => {
-    const order = shuffled(Array.from({ length: n }, (_, i) => i), rand);
-    const out: { ref: BatchRef; at: number }[] = [];
-    const count = Math.ceil(n / batchSize);
-    for (let b = 0; b < count; b++) out.push({ ref: { task, indices: order.slice(b * batchSize, (b + 1) * batchSize) }, at: (b + 0.5) / count });
-    return out;
+  const batches = (task: BatchRef['task']) => {
+    const examples: EncodedExample[] = data[task].train;
+    const order = shuffled(Array.from({ length: examples.length }, (_, i) => i), rand);
+    const refs: BatchRef[] = [];
+    for (let c = 0; c < order.length; c += batchSize * BUCKET_BATCHES) {
+      const bucket = order.slice(c, c + batchSize * BUCKET_BATCHES).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length || a - b);
+      for (let b = 0; b < bucket.length; b += batchSize) refs.push({ task, indices: bucket.slice(b, b + batchSize) });
+    }
+    return shuffled(refs, rand).map((ref, b, all) => ({ ref, at: (b + 0.5) / all.length }));
   };
-  return [...batches('relation', data.relation.train.length), ...batches('dependency', data.dependency.train.length)].sort((a, b) => a.at - b.at).map((x) => x.ref);
+  return [...batches('relation'), ...batches('dependency')].sort((a, b) => a.at - b.at).map((x) => x.ref);
 }
 
 function logitsOf(m: MultitaskModel, base: BaseModel, task: BatchRef['task'], exs: EncodedExample[]) {
@@ -134,16 +141,5 @@ export async function trainMultitask(o: {
 
 /** The trained base in the Hugging Face layout of the base it came from. */
 export function saveMultitaskCheckpoint(dir: string, base: BaseModel, m: MultitaskModel, info: Record<string, unknown>): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
-  for (const [n, { tensor, transposed }] of Object.entries(hfNamedTensors(m.weights))) {
-    const t = transposed ? tf.tidy(() => tensor.transpose()) : tensor;
-    tensors[n] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
-    if (transposed) t.dispose();
-  }
-  writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt']) {
-    if (fs.existsSync(path.join(base.dir, f))) fs.copyFileSync(path.join(base.dir, f), path.join(dir, f));
-  }
-  fs.writeFileSync(path.join(dir, SOURCE_FILE), `${JSON.stringify({ id: `${base.name}+multitask`, from: 'multitask', ...info }, null, 2)}\n`);
+  saveEncoderCheckpoint(dir, base, m.weights, 'multitask', info);
 }

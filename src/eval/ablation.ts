@@ -1,0 +1,103 @@
+// Ablations over the combined adapters (F+L): which adapters, trained or random, which adapter
+// layers, sum or concat — each variant scored like a row of the main table and set against F+L.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import type { BarPoint } from './plots.ts';
+import type { Combine } from './probe.ts';
+import type { RowResult } from './report.ts';
+
+export type Family = 'reference' | 'which adapters' | 'knowledge or capacity' | 'which adapter layers';
+
+export interface Variant {
+  key: string;
+  family: Family;
+  row: { id: string; label: string; base: 'base'; adapters: string[] };
+  combine: Combine | null;
+}
+
+/**
+ * The variants, F+L with every combination and the others with the first (the comparison holds
+ * the combination fixed). Adapter layer k reads base layer readLayers[k].
+ */
+export function ablationVariants(readLayers: number[], combines: Combine[]): Variant[] {
+  const first = combines[0]!;
+  const v = (key: string, family: Family, label: string, adapters: string[], combine: Combine | null = first): Variant => ({
+    key: combine ? `${key}-${combine}` : key,
+    family,
+    row: { id: key, label, base: 'base', adapters },
+    combine,
+  });
+  return [
+    v('base', 'reference', 'base', [], null),
+    ...combines.map((c) => v('FL', 'reference', 'F+L', ['factual', 'linguistic'], c)),
+    v('F', 'which adapters', 'F alone (L dropped)', ['factual']),
+    v('L', 'which adapters', 'L alone (F dropped)', ['linguistic']),
+    v('F-randL', 'knowledge or capacity', 'F + random L', ['factual', 'random-linguistic']),
+    v('randF-L', 'knowledge or capacity', 'random F + L', ['random-factual', 'linguistic']),
+    v('randF-randL', 'knowledge or capacity', 'random F + random L', ['random-factual', 'random-linguistic']),
+    ...readLayers.map((layer, k) =>
+      v(`FL-without-${k}`, 'which adapter layers', `F+L without adapter layer ${k + 1} (reads base layer ${layer})`, [`factual-without-${k}`, `linguistic-without-${k}`]),
+    ),
+  ];
+}
+
+export interface AblationRow extends RowResult {
+  family: Family;
+}
+
+export interface AblationResults {
+  profile: string;
+  protocol: 'frozen';
+  base: Record<string, unknown>;
+  backend: string;
+  readLayers: number[];
+  seeds: number[];
+  tasks: Record<string, { metric: string; examples: Record<string, number>; source: string; rows: AblationRow[] }>;
+  seconds: number;
+}
+
+/** A variant against F+L with the same combination: the difference, and whether it clears the seeds' spread. */
+export function againstFL(rows: AblationRow[], metric: string, row: AblationRow): { delta: number; noise: number; beyondNoise: boolean } | null {
+  const fl = rows.find((r) => r.row === 'FL' && r.combine === row.combine);
+  if (!fl || fl === row) return null;
+  const delta = 100 * (row.test[metric]!.mean - fl.test[metric]!.mean);
+  const noise = 100 * (row.test[metric]!.std + fl.test[metric]!.std);
+  return { delta, noise, beyondNoise: Math.abs(delta) > noise };
+}
+
+const pct = (x: { mean: number; std: number }) => `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}`;
+
+export function ablationTable(rows: AblationRow[], metric: string): string[] {
+  const md = [`| family | variant | combine | test ${metric} | Δ vs F+L (points) | beyond seed noise |`, '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const d = againstFL(rows, metric, r);
+    const delta = d ? `${d.delta >= 0 ? '+' : ''}${d.delta.toFixed(2)}` : '—';
+    const beyond = d ? (d.beyondNoise ? `yes (noise ${d.noise.toFixed(2)})` : `no (noise ${d.noise.toFixed(2)})`) : '—';
+    md.push(`| ${r.family} | ${r.label} | ${r.combine} | ${pct(r.test[metric]!)} | ${delta} | ${beyond} |`);
+  }
+  return md;
+}
+
+export async function writeAblationReport(
+  dir: string,
+  r: AblationResults,
+  plots: { barChart(title: string, metric: string, points: BarPoint[]): TopLevelSpec; renderPlot(spec: TopLevelSpec, file: string): Promise<void> },
+): Promise<void> {
+  fs.writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
+  const md = [`# kadapter ablations — profile \`${r.profile}\``, ''];
+  md.push('- Protocol: **frozen** (base and adapters frozen; task layers trained on their features), as the main table.');
+  md.push(`- Base: ${r.base.name}; adapter layers read base layers ${r.readLayers.join(', ')}. Backend: ${r.backend.split(';')[0]}.`);
+  md.push(`- Seeds: ${r.seeds.join(', ')} (mean ± sample std). Wall time: ${r.seconds.toFixed(0)} s.`);
+  md.push('- A knocked-out adapter layer keeps its residual path (its input passes on) and drops its block. "Beyond seed noise": |Δ| exceeds the two rows\' stds together.', '');
+  for (const [task, t] of Object.entries(r.tasks)) {
+    md.push(`## ${task}`, '', `Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples.`, '');
+    md.push(...ablationTable(t.rows, t.metric), '');
+    await plots.renderPlot(
+      plots.barChart(`Ablations, ${task}: test ${t.metric} (± std over seeds)`, `${t.metric} (%)`, t.rows.map((row) => ({ row: row.label, combine: row.combine, mean: 100 * row.test[t.metric]!.mean, std: 100 * row.test[t.metric]!.std }))),
+      path.join(dir, `${task}.png`),
+    );
+    md.push(`![${task}](${task}.png)`, '');
+  }
+  fs.writeFileSync(path.join(dir, 'report.md'), `${md.join('\n')}\n`);
+}
