@@ -64,7 +64,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     const trainer = frozenTrainer(config, sources, score, main);
     const entries: MatrixEntry[] = variants.map((v) => ({ key: v.key, row: v.row, combine: v.combine }));
     const describe = (e: MatrixEntry) => ({ base, adapters: adapterSources(all, e.row.adapters, dirs) });
-    const { rows } = runEntries({ config, task, data, trainer, score, out, epochs: config.eval.epochs, describe }, entries);
+    const { rows } = runEntries({ task, data, trainer, score, out, epochs: config.eval.epochs, seeds: config.eval.seeds, describe }, entries);
     results.tasks[task] = {
       metric: main,
       examples: { train: data.splits.train.length, dev: data.splits.dev.length, test: data.splits.test.length },

@@ -140,11 +140,17 @@ it('runs the smoke matrix under the finetune protocol, and a tuned row scores ag
   expect(fs.readFileSync(path.join(reports, 'report.md'), 'utf8')).toMatch(/Protocol: \*\*finetune\*\*/);
   // The frozen report beside it is untouched.
   expect(JSON.parse(fs.readFileSync(path.join(reportsRoot, 'smoke', 'results.json'), 'utf8')).protocol).toBe('frozen');
-  const rowRun = path.join(reports, 'runs', 'relation', 'FL-sum', 'seed-3');
+  const rowRun = path.join(reports, 'runs', 'relation', 'FL-sum', 'seed-1');
   const probe = JSON.parse(fs.readFileSync(path.join(rowRun, 'probe', 'probe_config.json'), 'utf8'));
   expect(probe.base.dir).toBe(path.join(rowRun, 'base'));
   const scored = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
   expect(scored.status, scored.stderr).toBe(0);
   const own = JSON.parse(fs.readFileSync(path.join(rowRun, 'metrics.json'), 'utf8'));
   expect(JSON.parse(scored.stdout).metrics.microF1).toBeCloseTo(own.test.microF1, 6);
-}, 600_000);
+  // Rows outside eval.finetune.keepBases keep no tuned base, and scoring them says so.
+  const unkept = path.join(reports, 'runs', 'relation', 'base', 'seed-1');
+  expect(fs.existsSync(path.join(unkept, 'base'))).toBe(false);
+  const refused = kadapter(['evaluate', '--profile', 'smoke', '--run', unkept, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
+  expect(refused.status).toBe(1);
+  expect(refused.stderr).toMatch(/tuned base was not kept/);
+}, 900_000);

@@ -37,6 +37,7 @@ import { repoRoot } from '../src/paths.ts';
 import { dependencyDir, dependencySplitFiles } from './dependency-data.ts';
 import { factsDir } from './facts-data.ts';
 import { runsDir } from './train.ts';
+import { assignValues } from '../src/kadapter/variables.ts';
 
 export const SPLITS = ['train', 'dev', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];
@@ -93,12 +94,12 @@ export interface TaskData {
 }
 
 /** A task's three splits, encoded for the base. */
-export async function loadEvalTask(config: Config, base: BaseModel, task: TaskName, seen: Set<string>): Promise<TaskData> {
+export async function loadEvalTask(config: Config, base: BaseModel, task: TaskName, seen: Set<string>, trainCap = config.eval.maxTrain[task]): Promise<TaskData> {
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skipped: Record<string, Skips> = { train: {}, dev: {}, test: {} };
   const splits = { train: [], dev: [], test: [] } as Record<SplitName, TaskExample[]>;
   const dropped: Record<string, number> = {};
-  const caps: Record<SplitName, number | null> = { train: config.eval.maxTrain[task], dev: config.eval.maxDev, test: config.eval.maxTest };
+  const caps: Record<SplitName, number | null> = { train: trainCap, dev: config.eval.maxDev, test: config.eval.maxTest };
   let source: string;
   const keep = (split: SplitName, key: string) => {
     if (split !== 'train' && seen.has(key)) {
@@ -216,7 +217,7 @@ function finetuneTrainer(config: Config, models: Record<RowSpec['base'], BaseMod
     const cfg = { epochs: o.epochs, batchSize: config.eval.batchSize, lr: config.eval.lr, weightDecay: config.eval.weightDecay, seed };
     const run = trainProbe(spec, cfg, train, src('dev'), src('test'), (_, out) => score('dev', out)[main]!, { params: named, lr: config.eval.finetune.baseLr });
     // The base of the best dev epoch is the one that scored the test set.
-    for (const [n, v] of Object.entries(named)) v.assign(tf.tensor(run.alsoWeights![n]!.data, v.shape));
+    for (const [n, v] of Object.entries(named)) assignValues(v, run.alsoWeights![n]!.data);
     run.alsoWeights = undefined;
     return {
       run,
@@ -235,7 +236,18 @@ export interface MatrixEntry {
 
 /** Every seed of each entry: task layers, test scores, saved runs; mean ± std per entry. */
 export function runEntries(
-  o: { config: Config; task: TaskName; data: TaskData; trainer: RowTrainer; score: Score; out: string; epochs: number; describe: (e: MatrixEntry) => { base: BaseModel; adapters: AdapterSource[] } },
+  o: {
+    task: TaskName;
+    data: TaskData;
+    trainer: RowTrainer;
+    score: Score;
+    out: string;
+    epochs: number;
+    seeds: number[];
+    describe: (e: MatrixEntry) => { base: BaseModel; adapters: AdapterSource[] };
+    /** finetune: the entries whose tuned base (first seed) is saved. */
+    keepBases?: string[];
+  },
   entries: MatrixEntry[],
 ): { rows: RowResult[]; testOutputs: Map<string, ProbeRun['test'][]> } {
   const main = MAIN_METRIC[o.task];
@@ -245,7 +257,7 @@ export function runEntries(
     const { row, combine, key } = entry;
     const perSeed: RowResult['perSeed'] = [];
     const outputs: ProbeRun['test'][] = [];
-    for (const seed of o.config.eval.seeds) {
+    for (const seed of o.seeds) {
       const spec: ProbeSpec = { task: o.task, labels: o.data.labels, adapters: row.adapters, combine: combine ?? 'sum' };
       const r = o.trainer(spec, row.base, seed, { epochs: o.epochs });
       const test = o.score('test', r.run.test);
@@ -253,10 +265,11 @@ export function runEntries(
       outputs.push(r.run.test);
       const dir = path.join(o.out, 'runs', o.task, key, `seed-${seed}`);
       const d = o.describe(entry);
-      let baseDir = d.base.dir;
+      // A tuned base is as large as the base: kept for the first seed of the rows asked for.
+      let baseDir: string | null = d.base.dir;
       if (r.saveBase) {
-        baseDir = path.join(dir, 'base');
-        r.saveBase(baseDir);
+        baseDir = seed === o.seeds[0] && o.keepBases?.includes(key) ? path.join(dir, 'base') : null;
+        if (baseDir) r.saveBase(baseDir);
       }
       saveRowRun(dir, { spec, run: r.run, test, data: o.data, base: d.base, baseDir, adapters: d.adapters, row, combine });
       r.dispose();
@@ -292,14 +305,16 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   const out = reportsDir(config);
   if (opts.force) fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  const epochs = protocol === 'frozen' ? config.eval.epochs : config.eval.finetune.epochs;
+  const frozen = protocol === 'frozen';
+  const epochs = frozen ? config.eval.epochs : config.eval.finetune.epochs;
+  const seeds = frozen ? config.eval.seeds : (config.eval.finetune.seeds ?? config.eval.seeds);
   const results: Results = {
     profile: config.profile,
     protocol,
     base: { name: base.name, parameters: base.parameters, layers: base.config.layers, hidden: base.config.hidden },
     backend: describeBackend(backend),
     adapters: loaded,
-    seeds: config.eval.seeds,
+    seeds,
     tasks: {},
     startedAt: new Date(started).toISOString(),
     finishedAt: '',
@@ -307,7 +322,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   };
 
   for (const task of config.eval.tasks) {
-    const data = await loadEvalTask(config, base, task, seen);
+    const data = await loadEvalTask(config, base, task, seen, frozen ? config.eval.maxTrain[task] : (config.eval.finetune.maxTrain ?? config.eval.maxTrain[task]));
     process.stderr.write(
       `kadapter: ${task}: ${data.splits.train.length}/${data.splits.dev.length}/${data.splits.test.length} examples from ${data.source}; ${data.labels.length} labels; ` +
         `dropped as seen in adapter pre-training ${JSON.stringify(data.droppedAsSeenInPretraining)}; unseen test labels ${JSON.stringify(data.unseenTestLabels)}\n`,
@@ -316,7 +331,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
     const poolStarted = Date.now();
     let trainer: RowTrainer;
-    if (protocol === 'frozen') {
+    if (frozen) {
       const sources: Record<RowSpec['base'], Record<SplitName, RowSource> | null> = { base: await pooledSplits(base, adapters, data, `${task} base`), multitask: null };
       if (multitask) sources.multitask = await pooledSplits(multitask, [], data, `${task} multitask`);
       trainer = frozenTrainer(config, sources, score, main);
@@ -326,7 +341,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       row.adapters.length ? config.eval.combines.map((c) => ({ key: `${row.id}-${c}`, row, combine: c })) : [{ key: row.id, row, combine: null }],
     );
     const describe = (e: MatrixEntry) => ({ base: models[e.row.base]!, adapters: adapterSources(adapters, e.row.adapters, dirs) });
-    const { rows, testOutputs } = runEntries({ config, task, data, trainer, score, out, epochs, describe }, entries);
+    const { rows, testOutputs } = runEntries({ task, data, trainer, score, out, epochs, seeds, describe, keepBases: config.eval.finetune.keepBases }, entries);
     // Paired bootstrap of F+L minus base on the test examples, averaging each side over seeds.
     const bootstrap: Record<string, unknown> = {};
     for (const combine of config.eval.combines) {
@@ -342,7 +357,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       for (const k of [...config.eval.perRelation, 'all' as const]) {
         for (const row of ROWS.filter((r) => r.base === 'base')) {
           const scores: number[] = [];
-          for (const seed of config.eval.seeds) {
+          for (const seed of seeds) {
             const idx = k === 'all' ? undefined : perRelationSubset(data.splits.train, k, seed);
             const spec: ProbeSpec = { task, labels: data.labels, adapters: row.adapters, combine: config.eval.combines[0]! };
             // Few examples, few steps: more epochs so that every size sees a similar number of updates.
@@ -387,14 +402,14 @@ export interface ProbeFile {
   spec: ProbeSpec;
   row: RowSpec;
   combine: string | null;
-  /** The base the vectors came from: the model's folder, or under `finetune` the run's tuned base. */
-  base: { dir: string; name: string; hidden: number };
+  /** The base the vectors came from: the model's folder, or under `finetune` the run's tuned base (null: not kept). */
+  base: { dir: string | null; name: string; hidden: number };
   adapters: AdapterSource[];
 }
 
 function saveRowRun(
   dir: string,
-  o: { spec: ProbeSpec; run: ProbeRun; test: Scores; data: TaskData; base: BaseModel; baseDir: string; adapters: AdapterSource[]; row: RowSpec; combine: string | null },
+  o: { spec: ProbeSpec; run: ProbeRun; test: Scores; data: TaskData; base: BaseModel; baseDir: string | null; adapters: AdapterSource[]; row: RowSpec; combine: string | null },
 ): void {
   fs.mkdirSync(path.join(dir, 'probe'), { recursive: true });
   const preds = o.data.splits.test.map((e, i) => ({

@@ -25,6 +25,7 @@ export async function scoreRun(config: Config, o: { run: string; task: Exclude<T
   if (pf.spec.task !== o.task) throw new UserError(`${o.run} was trained for ${pf.spec.task}, not ${o.task}`);
   await initBackend(config.backend);
   const baseDir = config.model.base ?? pf.base.dir;
+  if (!baseDir) throw new UserError(`${o.run} is a finetune run whose tuned base was not kept (eval.finetune.keepBases lists the rows that keep theirs, first seed only)`);
   const base = loadBaseModel(baseDir);
   if (base.config.hidden !== pf.base.hidden) {
     throw new UserError(`${o.run} was trained on ${pf.base.name} (hidden ${pf.base.hidden}); the base model ${base.name} has hidden ${base.config.hidden}`);

@@ -126,8 +126,18 @@ export const EvalConfig = z.strictObject({
   bootstrapSamples: z.number().int().min(100),
   /** `frozen`: task layers on cached features; `finetune` (the paper's): the base trained too, adapters frozen. */
   protocol: z.enum(['frozen', 'finetune']),
-  /** The finetune protocol's own schedule: the base trains at a far smaller rate than the task layers. */
-  finetune: z.strictObject({ epochs: z.number().int().min(1), baseLr: z.number().positive() }),
+  /**
+   * The finetune protocol's own schedule: the base trains at a far smaller rate than the task
+   * layers. `seeds` and `maxTrain` (examples per task) default to the frozen protocol's when null.
+   */
+  finetune: z.strictObject({
+    epochs: z.number().int().min(1),
+    baseLr: z.number().positive(),
+    seeds: z.array(z.number().int().min(0)).min(1).nullable(),
+    maxTrain: z.number().int().min(1).nullable(),
+    /** Row keys (e.g. FL-concat) whose tuned base is saved for the first seed: each is as large as the base. */
+    keepBases: z.array(z.string()),
+  }),
   /** `ablate`: which tasks (variants other than F+L use the first of `combines`). */
   ablate: z.strictObject({ tasks: z.array(z.enum(EVAL_TASKS)).min(1) }),
 });

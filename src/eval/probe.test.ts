@@ -43,7 +43,9 @@ it('pooled and live vectors of a frozen base train the same task layers', async 
   }
 });
 
-it('finetune trains the base through the frozen adapters and returns the best epoch’s base', () => {
+it('finetune trains the base through the frozen adapters and returns the best epoch’s base, leaving no tensor behind', () => {
+  const before0 = tf.memory().numTensors;
+  const bytes0 = tf.memory().numBytes;
   const weights = trainableCopy(base.weights);
   const named = Object.fromEntries(Object.entries(hfNamedTensors(weights)).map(([n, t]) => [n, t.tensor as tf.Variable]));
   const before = named['encoder.layer.0.attention.self.query.weight']!.dataSync().slice();
@@ -56,6 +58,8 @@ it('finetune trains the base through the frozen adapters and returns the best ep
   // The adapters stay frozen.
   expect(adapters[0]!.weights.layers[0]!.down.w.dataSync()).toEqual(adapterBefore);
   tf.dispose(Object.values(named));
+  expect(tf.memory().numTensors).toBe(before0);
+  expect(tf.memory().numBytes).toBe(bytes0);
 }, 120_000);
 
 it('a knocked-out adapter layer passes its residual input on', () => {

@@ -20,6 +20,7 @@ import { AdamW, scheduledLr } from '../kadapter/optim.ts';
 import { mulberry32, shuffled } from '../kadapter/rng.ts';
 import type { PooledSet } from './pooled.ts';
 import type { TaskExample, TaskName } from './tasks.ts';
+import { assignValues } from '../kadapter/variables.ts';
 
 export type Combine = 'sum' | 'concat';
 
@@ -237,7 +238,7 @@ export function predictWithWeights(spec: ProbeSpec, weights: Record<string, Floa
   for (const [n, v] of Object.entries(params(w))) {
     const values = weights[n];
     if (!values || values.length !== v.size) throw new Error(`saved task layers lack ${n} of ${v.size} values`);
-    v.assign(tf.tensor(values, v.shape));
+    assignValues(v, values);
   }
   const out = predict(w, spec, data, 256);
   tf.dispose(Object.values(params(w)));

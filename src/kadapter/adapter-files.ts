@@ -12,6 +12,7 @@ import type { BaseModel } from './base-model.ts';
 import { initHead, namedHeadTensors, type HeadConfig } from './heads.ts';
 import { openSafetensors, writeSafetensors } from './safetensors.ts';
 import type { TrainedModel } from './train.ts';
+import { assignValues } from './variables.ts';
 
 export const ADAPTER_FORMAT = 'kadapter-adapter/1';
 
@@ -91,7 +92,7 @@ function assignFrom(file: string, named: Record<string, tf.Tensor>): void {
     const entry = st.tensors.get(n);
     if (!entry) throw new UserError(`${file}: missing tensor ${n}`);
     if (entry.shape.join() !== t.shape.join()) throw new UserError(`${file}: ${n} has shape [${entry.shape}], the config implies [${t.shape}]`);
-    (t as tf.Variable).assign(tf.tensor(st.read(n), t.shape));
+    assignValues(t as tf.Variable, st.read(n));
   }
   const extra = [...st.tensors.keys()].filter((n) => !(n in named));
   if (extra.length) throw new UserError(`${file}: unexpected tensors ${extra.slice(0, 5).join(', ')}`);

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncoderLayerWeights, LayerNorm, Linear } from './encoder-weights.ts';
 import { attentionBias, linear, transformerLayer } from './layers.ts';
+import { variableFrom } from './variables.ts';
 
 export interface AdapterConfig {
   /** Hidden size H of the base the adapter reads. */
@@ -48,13 +49,13 @@ export class Initializer {
   private n = 0;
   constructor(private readonly seed: number) {}
   normal(shape: number[], std: number): tf.Variable {
-    return tf.variable(tf.randomNormal(shape, 0, std, 'float32', this.seed * 7919 + this.n++));
+    return variableFrom(() => tf.randomNormal(shape, 0, std, 'float32', this.seed * 7919 + this.n++));
   }
   zeros(shape: number[]): tf.Variable {
-    return tf.variable(tf.zeros(shape));
+    return variableFrom(() => tf.zeros(shape));
   }
   ones(shape: number[]): tf.Variable {
-    return tf.variable(tf.ones(shape));
+    return variableFrom(() => tf.ones(shape));
   }
   linear(inDim: number, outDim: number, std: number): Linear {
     return { w: this.normal([inDim, outDim], std) as tf.Variable<tf.Rank.R2>, b: this.zeros([outDim]) as tf.Variable<tf.Rank.R1> };

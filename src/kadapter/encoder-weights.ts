@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 import type { EncoderConfig } from './encoder-config.ts';
 import type { SafetensorsFile } from './safetensors.ts';
+import { variableFrom } from './variables.ts';
 
 export interface Linear {
   w: tf.Tensor2D; // [in, out]
@@ -140,7 +141,7 @@ export function hfNamedTensors(w: EncoderWeights): Record<string, { tensor: tf.T
 
 /** The same weights as trainable variables (a copy; the originals are untouched). */
 export function trainableCopy(w: EncoderWeights): EncoderWeights {
-  const v = <T extends tf.Tensor>(t: T) => tf.variable(t.clone()) as unknown as T;
+  const v = <T extends tf.Tensor>(t: T) => variableFrom(() => t.clone()) as unknown as T;
   const lin = (l: Linear): Linear => ({ w: v(l.w), b: v(l.b) });
   const ln = (n: LayerNorm): LayerNorm => ({ gamma: v(n.gamma), beta: v(n.beta) });
   return {

@@ -2,6 +2,7 @@
 // global norm — what K-Adapter pre-training uses. Its state (m, v, step) is named so a checkpoint
 // can save and restore it exactly.
 import * as tf from '@tensorflow/tfjs';
+import { assignValues, variableFrom } from './variables.ts';
 
 export interface OptimConfig {
   lr: number;
@@ -35,8 +36,8 @@ export class AdamW {
     readonly params: Record<string, tf.Variable>,
     readonly decay: (name: string) => boolean = (n) => !/(\.(b|beta|gamma|bias)|LayerNorm\.weight)$/.test(n),
   ) {
-    this.m = new Map(Object.entries(params).map(([n, p]) => [n, tf.variable(tf.zerosLike(p), false)]));
-    this.v = new Map(Object.entries(params).map(([n, p]) => [n, tf.variable(tf.zerosLike(p), false)]));
+    this.m = new Map(Object.entries(params).map(([n, p]) => [n, variableFrom(() => tf.zerosLike(p), false)]));
+    this.v = new Map(Object.entries(params).map(([n, p]) => [n, variableFrom(() => tf.zerosLike(p), false)]));
   }
 
   /**
@@ -80,7 +81,7 @@ export class AdamW {
     for (const [n, t] of Object.entries(this.state())) {
       const values = state[n];
       if (!values || values.length !== t.size) throw new Error(`checkpoint lacks optimizer state ${n} of ${t.size} values`);
-      (t as tf.Variable).assign(tf.tensor(values, t.shape));
+      assignValues(t as tf.Variable, values);
     }
     this.step = step;
   }

@@ -15,6 +15,7 @@ import { AdamW, scheduledLr, type OptimConfig } from './optim.ts';
 import { openSafetensors, writeSafetensors } from './safetensors.ts';
 import { mulberry32, shuffled } from './rng.ts';
 import type { EncodedDependency, EncodedExample, EncodedRelation } from '../data/schemas.ts';
+import { assignValues } from './variables.ts';
 
 export interface TrainConfig {
   epochs: number;
@@ -275,7 +276,7 @@ export async function runTrainingLoop<B>(o: LoopOptions<B>): Promise<TrainResult
     for (const [n, p] of Object.entries(params)) {
       const v = state.tensors[`param.${n}`];
       if (!v || v.length !== p.size) throw new Error(`${ckptDir}: checkpoint lacks ${n}`);
-      p.assign(tf.tensor(v, p.shape));
+      assignValues(p, v);
     }
     const optState: Record<string, Float32Array> = {};
     for (const [n, v] of Object.entries(state.tensors)) if (n.startsWith('opt.')) optState[n.slice(4)] = v;
