@@ -56,11 +56,15 @@ it('trains the smoke adapters and the multi-task baseline from the command line,
   for (const name of ['factual', 'linguistic', 'multitask']) {
     const dir = path.join(runs, name, 'seed-1');
     const rows = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const train = rows.filter((r) => r.split === 'train').map((r) => r.loss as number);
+    const train = rows.filter((r) => r.split === 'train') as { epoch: number; loss: number }[];
     expect(train.length, name).toBeGreaterThan(1);
-    // The linguistic data is big enough to say the loss falls; factual smoke data is a handful of
-    // examples, where the last logged loss must still be below the first.
-    expect(train[train.length - 1]!, name).toBeLessThan(train[0]!);
+    // The mean logged train loss of the last epoch is below the first epoch's. Single logged losses
+    // are no measure here: multi-task steps alternate between the two tasks, and its batches come
+    // from length buckets, so one step's loss depends on which task and which lengths it drew.
+    const meanOf = (epoch: number) => ((l) => l.reduce((a, b) => a + b, 0) / l.length)(train.filter((r) => r.epoch === epoch).map((r) => r.loss));
+    const last = Math.max(...train.map((r) => r.epoch));
+    expect(last, name).toBeGreaterThan(0);
+    expect(meanOf(last), name).toBeLessThan(meanOf(0));
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(summary.dev.examples).toBeGreaterThan(0);
   }
