@@ -14,7 +14,7 @@ import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { ablationVariants, writeAblationReport, type AblationResults } from '../src/eval/ablation.ts';
-import { barChart, renderPlot } from '../src/eval/plots.ts';
+import { rowChart, renderPlot } from '../src/eval/plots.ts';
 import type { FrozenAdapter } from '../src/eval/pooled.ts';
 import { MAIN_METRIC, scoreTask } from '../src/eval/score.ts';
 import {
@@ -73,6 +73,6 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     };
   }
   results.seconds = (Date.now() - started) / 1000;
-  await writeAblationReport(out, results, { barChart, renderPlot });
+  await writeAblationReport(out, results, { rowChart, renderPlot });
   process.stdout.write(`${fs.readFileSync(path.join(out, 'report.md'), 'utf8')}\n`);
 }

@@ -26,7 +26,7 @@ import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { mulberry32, shuffled } from '../src/kadapter/rng.ts';
 import { writeSafetensors } from '../src/kadapter/safetensors.ts';
 import { meanStd, pairedBootstrap } from '../src/eval/metrics.ts';
-import { barChart, curveChart, renderPlot } from '../src/eval/plots.ts';
+import { rowChart, curveChart, renderPlot } from '../src/eval/plots.ts';
 import { liveSource, poolFeatures, type FrozenAdapter } from '../src/eval/pooled.ts';
 import { pooledSource, subsetSource, trainProbe, type Combine, type ProbeRun, type ProbeSpec, type RowSource } from '../src/eval/probe.ts';
 import { MAIN_METRIC, scoreTask, type Scores } from '../src/eval/score.ts';
@@ -388,7 +388,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   }
   results.finishedAt = new Date().toISOString();
   results.seconds = (Date.now() - started) / 1000;
-  await writeReport(out, results, { barChart, curveChart, renderPlot });
+  await writeReport(out, results, { rowChart, curveChart, renderPlot });
   process.stdout.write(`${fs.readFileSync(path.join(out, 'report.md'), 'utf8')}\n`);
 }
 

@@ -1,14 +1,20 @@
-// npm run report -- [--profile default] — writes report.md and the plots again from results.json
-// (after a change to the report's wording or plots; the numbers are not recomputed).
+// npm run report -- [--profile default] — writes report.md and the plots again from results.json,
+// the ablations' too where they ran (after a change to the wording or plots; no number is recomputed).
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.ts';
-import { barChart, curveChart, renderPlot } from '../src/eval/plots.ts';
+import { rowChart, curveChart, renderPlot } from '../src/eval/plots.ts';
 import { writeReport, type Results } from '../src/eval/report.ts';
+import { writeAblationReport, type AblationResults } from '../src/eval/ablation.ts';
 
 const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' } } });
 const dir = loadConfig({ profile: values.profile }).paths.reportsDir;
 const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as Results;
-await writeReport(dir, results, { barChart, curveChart, renderPlot });
+await writeReport(dir, results, { rowChart, curveChart, renderPlot });
 process.stdout.write(`${path.join(dir, 'report.md')}\n`);
+const ablation = path.join(dir, 'ablation');
+if (fs.existsSync(path.join(ablation, 'results.json'))) {
+  await writeAblationReport(ablation, JSON.parse(fs.readFileSync(path.join(ablation, 'results.json'), 'utf8')) as AblationResults, { rowChart, renderPlot });
+  process.stdout.write(`${path.join(ablation, 'report.md')}\n`);
+}

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { BarPoint } from './plots.ts';
+import type { RowPoint } from './plots.ts';
 import type { Combine } from './probe.ts';
 import type { RowResult } from './report.ts';
 
@@ -82,7 +82,7 @@ export function ablationTable(rows: AblationRow[], metric: string): string[] {
 export async function writeAblationReport(
   dir: string,
   r: AblationResults,
-  plots: { barChart(title: string, metric: string, points: BarPoint[]): TopLevelSpec; renderPlot(spec: TopLevelSpec, file: string): Promise<void> },
+  plots: { rowChart(title: string, metric: string, points: RowPoint[]): TopLevelSpec; renderPlot(spec: TopLevelSpec, file: string): Promise<void> },
 ): Promise<void> {
   fs.writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
   const md = [`# kadapter ablations — profile \`${r.profile}\``, ''];
@@ -94,7 +94,7 @@ export async function writeAblationReport(
     md.push(`## ${task}`, '', `Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples.`, '');
     md.push(...ablationTable(t.rows, t.metric), '');
     await plots.renderPlot(
-      plots.barChart(`Ablations, ${task}: test ${t.metric} (± std over seeds)`, `${t.metric} (%)`, t.rows.map((row) => ({ row: row.label, combine: row.combine, mean: 100 * row.test[t.metric]!.mean, std: 100 * row.test[t.metric]!.std }))),
+      plots.rowChart(`Ablations, ${task}: test ${t.metric} (± std over seeds)`, `${t.metric} (%)`, t.rows.map((row) => ({ row: row.label, combine: row.combine, mean: 100 * row.test[t.metric]!.mean, std: 100 * row.test[t.metric]!.std }))),
       path.join(dir, `${task}.png`),
     );
     md.push(`![${task}](${task}.png)`, '');

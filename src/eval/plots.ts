@@ -21,23 +21,25 @@ function frame(title: string, width: number, values: object[]) {
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width, height: 260, data: { values } };
 }
 
-export interface BarPoint {
+export interface RowPoint {
   row: string;
   combine: string;
   mean: number;
   std: number;
 }
 
-/** One bar per row (grouped by combination), error bars at ± one standard deviation over seeds. */
-export function barChart(title: string, metric: string, points: BarPoint[]): TopLevelSpec {
+/** One dot per row (with its combination), error bars at ± one standard deviation over seeds. */
+export function rowChart(title: string, metric: string, points: RowPoint[]): TopLevelSpec {
   const data = points.map((p) => ({ ...p, label: p.combine === '—' ? p.row : `${p.row} (${p.combine})`, low: p.mean - p.std, high: p.mean + p.std }));
   return {
     ...frame(title, 520, data),
-    encoding: { y: { field: 'label', type: 'nominal', sort: null, title: null } },
+    encoding: { y: { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 400 } } },
+    // A dot per row rather than a bar: the x scale leaves out zero so that differences of a point
+    // show, and a bar's length would then mean nothing. Every layer shares that scale.
     layer: [
-      { mark: { type: 'bar', color: '#4c78a8' }, encoding: { x: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false } } } },
-      { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },
-      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { x: { field: 'high', type: 'quantitative' }, text: { field: 'mean', type: 'quantitative', format: '.2f' } } },
+      { mark: { type: 'point', filled: true, size: 70, color: '#4c78a8' }, encoding: { x: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false } } } },
+      { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'low', type: 'quantitative', scale: { zero: false } }, x2: { field: 'high' } } },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { x: { field: 'high', type: 'quantitative', scale: { zero: false } }, text: { field: 'mean', type: 'quantitative', format: '.2f' } } },
     ],
   } as TopLevelSpec;
 }

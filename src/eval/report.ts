@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { BarPoint, CurvePoint } from './plots.ts';
+import type { RowPoint, CurvePoint } from './plots.ts';
 
 export interface RowResult {
   key: string;
@@ -76,7 +76,7 @@ const PROTOCOLS: Record<string, string> = {
 const pct = (x: { mean: number; std: number } | undefined) => (x ? `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}` : '');
 
 export interface Plotting {
-  barChart(title: string, metric: string, points: BarPoint[]): TopLevelSpec;
+  rowChart(title: string, metric: string, points: RowPoint[]): TopLevelSpec;
   curveChart(title: string, points: CurvePoint[], order: string[]): TopLevelSpec;
   renderPlot(spec: TopLevelSpec, file: string): Promise<void>;
 }
@@ -134,7 +134,7 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
     }
     md.push('');
     await plots.renderPlot(
-      plots.barChart(`${TITLES[task] ?? task}: test ${t.metric} (± std over seeds)`, `${t.metric} (%)`, t.rows.map((row) => ({ row: row.label, combine: row.combine, mean: 100 * row.test[t.metric]!.mean, std: 100 * row.test[t.metric]!.std }))),
+      plots.rowChart(`${TITLES[task] ?? task}: test ${t.metric} (± std over seeds)`, `${t.metric} (%)`, t.rows.map((row) => ({ row: row.label, combine: row.combine, mean: 100 * row.test[t.metric]!.mean, std: 100 * row.test[t.metric]!.std }))),
       path.join(dir, `${task}.png`),
     );
     md.push(`![${task}](${task}.png)`, '');
