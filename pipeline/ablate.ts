@@ -34,7 +34,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
   const backend = await initBackend(config.backend);
   process.stderr.write(`kadapter: backend ${describeBackend(backend)}\n`);
   const base = loadBaseModel(resolveBaseModelDir(config));
-  const { adapters, dirs, loaded } = loadKnowledgeAdapters(config, base);
+  const { adapters, loaded } = loadKnowledgeAdapters(config, base);
   // Knock-outs: the trained adapters with one adapter layer's block dropped, named <adapter>-without-<k>.
   const readLayers = loaded.factual!.adapter.readLayers;
   const knockouts: FrozenAdapter[] = readLayers.flatMap((_, k) =>
@@ -63,7 +63,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     const sources = { base: await pooledSplits(base, all, data, `${task} ablation`), multitask: null };
     const trainer = frozenTrainer(config, sources, score, main);
     const entries: MatrixEntry[] = variants.map((v) => ({ key: v.key, row: v.row, combine: v.combine }));
-    const describe = (e: MatrixEntry) => ({ base, adapters: adapterSources(all, e.row.adapters, dirs) });
+    const describe = (e: MatrixEntry) => ({ base, adapters: adapterSources(all, e.row.adapters) });
     const { rows } = runEntries({ task, data, trainer, score, out, epochs: config.eval.epochs, seeds: config.eval.seeds, describe }, entries);
     results.tasks[task] = {
       metric: main,

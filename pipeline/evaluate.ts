@@ -20,7 +20,7 @@ import { loadAdapterFiles, type LoadedAdapter } from '../src/kadapter/adapter-fi
 import { initAdapter, type AdapterConfig } from '../src/kadapter/adapter.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel, saveEncoderCheckpoint, type BaseModel } from '../src/kadapter/base-model.ts';
-import { encoderTensors, hfNamedTensors, trainableCopy } from '../src/kadapter/encoder-weights.ts';
+import { encoderTensors, namedVariables, trainableCopy } from '../src/kadapter/encoder-weights.ts';
 import type { Skips } from '../src/kadapter/examples.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { mulberry32, shuffled } from '../src/kadapter/rng.ts';
@@ -147,35 +147,34 @@ export function perRelationSubset(examples: TaskExample[], k: number, seed: numb
 }
 
 /** The trained adapters of the first pre-training seed, and the random control beside them. */
-export function loadKnowledgeAdapters(config: Config, base: BaseModel): { adapters: FrozenAdapter[]; dirs: Record<string, string>; loaded: Record<string, LoadedAdapter['config']> } {
+export function loadKnowledgeAdapters(config: Config, base: BaseModel): { adapters: FrozenAdapter[]; loaded: Record<string, LoadedAdapter['config']> } {
   const seed0 = config.adapters.seeds[0]!;
-  const dirs: Record<string, string> = {};
   const loaded: Record<string, LoadedAdapter['config']> = {};
   const adapters: FrozenAdapter[] = [];
   for (const name of ['factual', 'linguistic']) {
-    dirs[name] = path.join(runsDir(config), name, `seed-${seed0}`, 'adapter');
-    if (!fs.existsSync(path.join(dirs[name], 'adapter_config.json'))) {
-      throw new UserError(`no trained ${name} adapter in ${dirs[name]}: run \`npm run pipeline:train -- --profile ${config.profile}\` first`);
+    const dir = path.join(runsDir(config), name, `seed-${seed0}`, 'adapter');
+    if (!fs.existsSync(path.join(dir, 'adapter_config.json'))) {
+      throw new UserError(`no trained ${name} adapter in ${dir}: run \`npm run pipeline:train -- --profile ${config.profile}\` first`);
     }
-    const a = loadAdapterFiles(dirs[name], base);
+    const a = loadAdapterFiles(dir, base);
     loaded[name] = a.config;
-    adapters.push({ name, config: a.config.adapter, weights: a.model.adapter });
+    adapters.push({ name, config: a.config.adapter, weights: a.model.adapter, origin: { dir } });
   }
   // The control: the same architecture, never trained.
   for (const name of ['factual', 'linguistic']) {
     const random = `random-${name}`;
-    adapters.push({ name: random, config: loaded[name]!.adapter, weights: initAdapter(loaded[name]!.adapter, RANDOM_SEEDS[random]!) });
+    adapters.push({ name: random, config: loaded[name]!.adapter, weights: initAdapter(loaded[name]!.adapter, RANDOM_SEEDS[random]!), origin: { randomSeed: RANDOM_SEEDS[random]! } });
   }
-  return { adapters, dirs, loaded };
+  return { adapters, loaded };
 }
 
 /** Where a run's adapter comes from, recorded beside its task layers. */
-export function adapterSources(adapters: FrozenAdapter[], names: string[], dirs: Record<string, string>): AdapterSource[] {
+export function adapterSources(adapters: FrozenAdapter[], names: string[]): AdapterSource[] {
   return names.map((n) => {
-    const a = adapters.find((x) => x.name === n)!;
-    const trained = n.replace(/^random-/, '').replace(/-without-\d+$/, '');
-    if (n.startsWith('random-')) return { name: n, randomSeed: RANDOM_SEEDS[n]!, config: a.config };
-    return { name: n, dir: dirs[trained]!, ...(a.knockout !== undefined ? { knockout: a.knockout } : {}) };
+    const a = adapters.find((x) => x.name === n);
+    if (!a?.origin) throw new Error(`adapter "${n}" has no recorded origin`);
+    if ('randomSeed' in a.origin) return { name: n, randomSeed: a.origin.randomSeed, config: a.config };
+    return { name: n, dir: a.origin.dir, ...(a.knockout !== undefined ? { knockout: a.knockout } : {}) };
   });
 }
 
@@ -213,7 +212,7 @@ function finetuneTrainer(config: Config, models: Record<RowSpec['base'], BaseMod
     const weights = trainableCopy(model.weights);
     const src = (split: SplitName) => liveSource(model, adapters, data.splits[split], weights);
     const train = o.trainIdx ? subsetSource(src('train'), o.trainIdx) : src('train');
-    const named = Object.fromEntries(Object.entries(hfNamedTensors(weights)).map(([n, t]) => [n, t.tensor as tf.Variable]));
+    const named = namedVariables(weights);
     const cfg = { epochs: o.epochs, batchSize: config.eval.batchSize, lr: config.eval.lr, weightDecay: config.eval.weightDecay, seed };
     const run = trainProbe(spec, cfg, train, src('dev'), src('test'), (_, out) => score('dev', out)[main]!, { params: named, lr: config.eval.finetune.baseLr });
     // The base of the best dev epoch is the one that scored the test set.
@@ -295,7 +294,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   const backend = await initBackend(config.backend);
   process.stderr.write(`kadapter: backend ${describeBackend(backend)}; protocol ${protocol}\n`);
   const base = loadBaseModel(resolveBaseModelDir(config));
-  const { adapters, dirs, loaded } = loadKnowledgeAdapters(config, base);
+  const { adapters, loaded } = loadKnowledgeAdapters(config, base);
   const mtDir = path.join(runsDir(config), 'multitask', `seed-${config.adapters.seeds[0]!}`, 'model');
   const multitask = fs.existsSync(path.join(mtDir, 'model.safetensors')) ? loadBaseModel(mtDir) : null;
   if (!multitask) process.stderr.write(`kadapter: no multi-task baseline in ${mtDir}: its row is left out (train it with --adapter multitask)\n`);
@@ -340,7 +339,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     const entries = ROWS.filter((row) => models[row.base]).flatMap((row): MatrixEntry[] =>
       row.adapters.length ? config.eval.combines.map((c) => ({ key: `${row.id}-${c}`, row, combine: c })) : [{ key: row.id, row, combine: null }],
     );
-    const describe = (e: MatrixEntry) => ({ base: models[e.row.base]!, adapters: adapterSources(adapters, e.row.adapters, dirs) });
+    const describe = (e: MatrixEntry) => ({ base: models[e.row.base]!, adapters: adapterSources(adapters, e.row.adapters) });
     const { rows, testOutputs } = runEntries({ task, data, trainer, score, out, epochs, seeds, describe, keepBases: config.eval.finetune.keepBases }, entries);
     // Paired bootstrap of F+L minus base on the test examples, averaging each side over seeds.
     const bootstrap: Record<string, unknown> = {};

@@ -20,6 +20,8 @@ export interface FrozenAdapter {
   weights: AdapterWeights;
   /** An ablation: adapter layer k's block dropped (see adapterForward). */
   knockout?: number;
+  /** Where the weights came from, recorded with every run that uses them: a trained folder, or the random control's seed. */
+  origin?: { dir: string } | { randomSeed: number };
 }
 
 /** Per component (`base`, then each adapter by name), the pooled vectors [positions, H] in example order. */

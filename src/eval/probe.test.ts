@@ -6,7 +6,7 @@ import { adapterForward, initAdapter, type AdapterConfig } from '../kadapter/ada
 import { initBackend } from '../kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../kadapter/base-model.ts';
 import { encodeSequences } from '../kadapter/encoder.ts';
-import { hfNamedTensors, trainableCopy } from '../kadapter/encoder-weights.ts';
+import { namedVariables, trainableCopy } from '../kadapter/encoder-weights.ts';
 import { repoRoot } from '../paths.ts';
 import { liveSource, poolFeatures, type FrozenAdapter } from './pooled.ts';
 import { pooledSource, trainProbe, type ProbeSpec } from './probe.ts';
@@ -47,7 +47,7 @@ it('finetune trains the base through the frozen adapters and returns the best ep
   const before0 = tf.memory().numTensors;
   const bytes0 = tf.memory().numBytes;
   const weights = trainableCopy(base.weights);
-  const named = Object.fromEntries(Object.entries(hfNamedTensors(weights)).map(([n, t]) => [n, t.tensor as tf.Variable]));
+  const named = namedVariables(weights);
   const before = named['encoder.layer.0.attention.self.query.weight']!.dataSync().slice();
   const adapterBefore = adapters[0]!.weights.layers[0]!.down.w.dataSync().slice();
   const live = liveSource(base, adapters, examples, weights);

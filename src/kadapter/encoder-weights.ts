@@ -139,6 +139,11 @@ export function hfNamedTensors(w: EncoderWeights): Record<string, { tensor: tf.T
   return out;
 }
 
+/** A trainable copy's variables by Hugging Face name (for the optimizer and its decay rule). */
+export function namedVariables(w: EncoderWeights, prefix = ''): Record<string, tf.Variable> {
+  return Object.fromEntries(Object.entries(hfNamedTensors(w)).map(([n, t]) => [`${prefix}${n}`, t.tensor as tf.Variable]));
+}
+
 /** The same weights as trainable variables (a copy; the originals are untouched). */
 export function trainableCopy(w: EncoderWeights): EncoderWeights {
   const v = <T extends tf.Tensor>(t: T) => variableFrom(() => t.clone()) as unknown as T;

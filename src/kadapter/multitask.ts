@@ -6,7 +6,7 @@ import type { EncodedDependency, EncodedExample, EncodedRelation } from '../data
 import { relationDevScores } from '../eval/metrics.ts';
 import { hashOf } from '../util/manifest.ts';
 import { saveEncoderCheckpoint, type BaseModel } from './base-model.ts';
-import { hfNamedTensors, trainableCopy, type EncoderWeights } from './encoder-weights.ts';
+import { namedVariables, trainableCopy, type EncoderWeights } from './encoder-weights.ts';
 import { headFeatures, initHead, namedHeadTensors, type HeadWeights } from './heads.ts';
 import { mulberry32, shuffled } from './rng.ts';
 import { liveBatch } from './adapter-outputs.ts';
@@ -115,8 +115,7 @@ export async function trainMultitask(o: {
     relation: initHead({ kind: 'relation', hidden: H, fuse: false, labels: o.data.labels }, o.seed + 1),
     dependency: initHead({ kind: 'dependency', hidden: H, fuse: false, scoreDim: o.scoreDim }, o.seed + 2),
   };
-  const params: Record<string, tf.Variable> = {};
-  for (const [n, t] of Object.entries(hfNamedTensors(model.weights))) params[`base.${n}`] = t.tensor as tf.Variable;
+  const params: Record<string, tf.Variable> = namedVariables(model.weights, 'base.');
   for (const [n, t] of Object.entries(namedHeadTensors(model.relation))) params[`relation.${n}`] = t as tf.Variable;
   for (const [n, t] of Object.entries(namedHeadTensors(model.dependency))) params[`dependency.${n}`] = t as tf.Variable;
   // LayerNorms and biases do not decay; in HF names they end in .bias or LayerNorm.weight.
