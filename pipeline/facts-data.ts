@@ -88,11 +88,11 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       timings.readSourcesSeconds = (t() - t0) / 1000;
       await ensureSchema(driver);
       const entityLoad = await loadEntities(driver, batch.entities, config.facts.loadBatchSize);
-      const factLoad = await loadTriples(driver, batch.triples, config.facts.loadBatchSize);
+      const factLoad = await loadTriples(driver, batch.triples, config.facts.loadBatchSize, { writers: config.facts.loadWriters, elementIds: entityLoad.elementIds });
       timings.loadEntitiesSeconds = entityLoad.seconds;
       timings.loadFactsSeconds = factLoad.seconds;
       const stored = await graphCounts(driver);
-      log(`facts: ${stored.entities} entities, ${Object.values(stored.facts).reduce((a, b) => a + b, 0)} facts in Neo4j (${factLoad.written} facts written at ${Math.round(factLoad.written / Math.max(factLoad.seconds, 1e-9))}/s)`);
+      log(`facts: ${stored.entities} entities, ${Object.values(stored.facts).reduce((a, b) => a + b, 0)} facts in Neo4j (${factLoad.written} facts stored, ${factLoad.created} of them new, at ${Math.round(factLoad.written / Math.max(factLoad.seconds, 1e-9))}/s)`);
 
       // 2. extract
       t0 = t();

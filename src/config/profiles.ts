@@ -32,6 +32,7 @@ const base: ProfileDefaults = {
     wordnetMaxSynsets: null,
     minCityPopulation: 1000,
     loadBatchSize: 10_000,
+    loadWriters: 2,
     // TACRED is ~80% no_relation, which swamps a relation signal that is already thin here; one
     // negative for every two positives keeps the class without letting it dominate.
     noRelationRatio: 0.5,

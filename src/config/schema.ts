@@ -57,6 +57,8 @@ export const FactsConfig = z.strictObject({
   minCityPopulation: z.number().int().min(0),
   /** Rows per UNWIND batch. */
   loadBatchSize: z.number().int().min(1).max(100_000),
+  /** Fact batches written concurrently (Neo4j uses a core per transaction). */
+  loadWriters: z.number().int().min(1).max(16),
   /** no_relation examples kept per positive example, per split. */
   noRelationRatio: z.number().min(0),
   /** Relations with fewer examples (all adapter splits) are dropped and reported. */

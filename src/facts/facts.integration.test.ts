@@ -39,11 +39,40 @@ describe('knowledge graph store (real Neo4j)', () => {
       await loadEntities(driver, entities, 2);
       const stats = await loadTriples(driver, triples, 2);
       expect(stats.skipped).toEqual({ 'self-loop': 1, 'duplicate-triple': 1, 'missing-endpoint': 1 });
+      expect([stats.written, stats.created]).toEqual([1, round === 0 ? 1 : 0]);
     }
     const { records } = await driver.executeQuery('MATCH (e:Entity) WHERE e.id STARTS WITH $prefix RETURN e.name AS name ORDER BY e.id', { prefix: 'test:awkward:' });
     expect(records.map((r) => r.get('name'))).toEqual(names);
     const facts = await driver.executeQuery('MATCH (:Entity {id: $id})-[f:FACT]->() RETURN count(f) AS n', { id: 'test:awkward:0' });
     expect(Number(facts.records[0]!.get('n'))).toBe(1);
+  });
+
+  it('writes concurrently around shared hub entities, each fact once, and never through a stale element id', async () => {
+    const hubs = Array.from({ length: 3 }, (_, i) => entity(`test:hub:${i}`, `hub ${i}`));
+    const leaves = Array.from({ length: 400 }, (_, i) => entity(`test:leaf:${i}`, `leaf ${i}`));
+    const { elementIds } = await loadEntities(driver, [...hubs, ...leaves]);
+    // Every leaf points at every hub and back, in small batches on four writers: transactions
+    // lock the same hubs in different orders, and a deadlock is retried, not lost or doubled.
+    const triples: KgTriple[] = leaves.flatMap((l) => hubs.flatMap((h) => [
+      { subject: l.id, predicate: 'P361', object: h.id, source: 'test' },
+      { subject: h.id, predicate: 'P527', object: l.id, source: 'test' },
+    ]));
+    for (let round = 0; round < 2; round++) {
+      const stats = await loadTriples(driver, triples, 50, { writers: 4, elementIds });
+      expect([stats.written, stats.created, stats.skipped]).toEqual([2400, round === 0 ? 2400 : 0, {}]);
+    }
+    const { records } = await driver.executeQuery(
+      "MATCH (h:Entity)-[f:FACT]-() WHERE h.id STARTS WITH 'test:hub:' RETURN count(f) AS n, count(DISTINCT f.key) AS keys",
+    );
+    expect([Number(records[0]!.get('n')), Number(records[0]!.get('keys'))]).toEqual([2400, 2400]);
+
+    // An element id that names another entity (as a reused id would) is refused, not followed.
+    const stale = new Map(elementIds);
+    stale.set('test:leaf:0', elementIds.get('test:leaf:1')!);
+    const wrong = await loadTriples(driver, [{ subject: 'test:leaf:0', predicate: 'P31', object: 'test:hub:0', source: 'test' }], 10, { elementIds: stale });
+    expect([wrong.created, wrong.skipped]).toEqual([0, { 'missing-endpoint': 1 }]);
+    const p31 = await driver.executeQuery("MATCH (:Entity {id: 'test:leaf:1'})-[f:FACT {predicate: 'P31'}]->() RETURN count(f) AS n");
+    expect(Number(p31.records[0]!.get('n'))).toBe(0);
   });
 
   it('streams entities and facts back page by page', async () => {
@@ -67,14 +96,31 @@ describe('knowledge graph store (real Neo4j)', () => {
     try {
       await ensureSchema(own);
       const entities = Array.from({ length: 30_000 }, (_, i) => entity(`r:${i}`, `restart ${i}`));
-      const loading = loadEntities(own, entities, 500);
-      await new Promise((r) => setTimeout(r, 1500));
-      const port = server.port;
-      await server.process.stop();
-      server = await startNeo4j(config, { detached: false, dataDir, logFile, port });
-      const stats = await loading;
+      // Stops the server once the load has stored something and while it is still going.
+      const restartDuring = async <T>(loading: Promise<T>, stored: () => Promise<number>): Promise<T> => {
+        let settled = false;
+        void loading.finally(() => (settled = true)).catch(() => undefined);
+        while ((await stored()) === 0) await new Promise((r) => setTimeout(r, 100));
+        expect(settled, 'the load ended before the restart; make it longer').toBe(false);
+        const port = server.port;
+        await server.process.stop();
+        server = await startNeo4j(config, { detached: false, dataDir, logFile, port });
+        return loading;
+      };
+      const stats = await restartDuring(loadEntities(own, entities, 500), async () => (await graphCounts(own)).entities);
       expect(stats.written).toBe(30_000);
       expect((await graphCounts(own)).entities).toBe(30_000);
+
+      // Facts through element ids resolved before the restart, two writers; a batch that
+      // committed before its answer was lost is retried without doubling a fact.
+      const chain: KgTriple[] = entities.slice(1).flatMap((e, i) => [
+        { subject: entities[i]!.id, predicate: 'P361', object: e.id, source: 'test' },
+        { subject: e.id, predicate: 'P527', object: entities[i]!.id, source: 'test' },
+      ]);
+      const factCount = async () => Object.values((await graphCounts(own)).facts).reduce((a, b) => a + b, 0);
+      const facts = await restartDuring(loadTriples(own, chain, 50, { writers: 2, elementIds: stats.elementIds }), factCount);
+      expect([facts.written, facts.skipped]).toEqual([59_998, {}]);
+      expect((await graphCounts(own)).facts).toEqual({ P361: 29_999, P527: 29_999 });
     } finally {
       await own.close();
       await server.process.stop();
