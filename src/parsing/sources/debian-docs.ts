@@ -107,39 +107,13 @@ export function sphinxDocs(spec: SphinxDocsSpec): SentenceSource {
 
 const DOCS_ROOT = process.env.KADAPTER_DEBIAN_DOCS_DIR ?? '/usr/share/doc';
 
-export const linuxDoc = sphinxDocs({
-  id: 'linux-doc',
-  debianPackage: 'linux-doc-6.1',
-  dir: path.join(DOCS_ROOT, 'linux-doc-6.1', 'html'),
-  // The translations repeat the English pages in other languages.
-  skip: new RegExp(`${SPHINX_SKIP.source}|^translations(?:/|$)`),
-});
+/** A package whose pages are in /usr/share/doc/<package>/html unless `spec` says otherwise. */
+const debianDocs = (id: string, debianPackage: string, spec: Partial<SphinxDocsSpec> = {}) =>
+  sphinxDocs({ id, debianPackage, dir: path.join(DOCS_ROOT, debianPackage, 'html'), skip: SPHINX_SKIP, ...spec });
 
-export const pythonDoc = sphinxDocs({
-  id: 'python-doc',
-  debianPackage: 'python3.11-doc',
-  dir: path.join(DOCS_ROOT, 'python3.11', 'html'),
-  skip: SPHINX_SKIP,
-});
-
-export const djangoDoc = sphinxDocs({
-  id: 'django-doc',
-  debianPackage: 'python-django-doc',
-  dir: path.join(DOCS_ROOT, 'python-django-doc', 'html'),
-  skip: SPHINX_SKIP,
-  isMain: (attrs) => attrs.id === 'yui-main',
-});
-
-export const sqlalchemyDoc = sphinxDocs({
-  id: 'sqlalchemy-doc',
-  debianPackage: 'python-sqlalchemy-doc',
-  dir: path.join(DOCS_ROOT, 'python-sqlalchemy-doc', 'html'),
-  skip: SPHINX_SKIP,
-});
-
-export const sklearnDoc = sphinxDocs({
-  id: 'sklearn-doc',
-  debianPackage: 'python-sklearn-doc',
-  dir: path.join(DOCS_ROOT, 'python-sklearn-doc', 'html'),
-  skip: SPHINX_SKIP,
-});
+// The translations repeat the English pages in other languages.
+export const linuxDoc = debianDocs('linux-doc', 'linux-doc-6.1', { skip: new RegExp(`${SPHINX_SKIP.source}|^translations(?:/|$)`) });
+export const pythonDoc = debianDocs('python-doc', 'python3.11-doc', { dir: path.join(DOCS_ROOT, 'python3.11', 'html') });
+export const djangoDoc = debianDocs('django-doc', 'python-django-doc', { isMain: (attrs) => attrs.id === 'yui-main' });
+export const sqlalchemyDoc = debianDocs('sqlalchemy-doc', 'python-sqlalchemy-doc');
+export const sklearnDoc = debianDocs('sklearn-doc', 'python-sklearn-doc');
