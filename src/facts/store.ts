@@ -50,8 +50,8 @@ export async function loadEntities(driver: Driver, entities: KgEntity[], batchSi
   const elementIds: ElementIds = new Map();
   let written = 0;
   for (const batch of chunks(entities, batchSize)) {
-    // Rows go as lists, not maps: the driver then packs no field names (measured ~4× less
-    // transport time per row than maps).
+    // Rows go as lists, not maps: the driver then packs no field names (for the facts, shipping
+    // lists ran ~4× faster than maps).
     const { records } = await driver.executeQuery(
       `UNWIND $rows AS r
        MERGE (e:Entity {id: r[0]})
