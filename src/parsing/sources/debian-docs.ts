@@ -2,23 +2,13 @@
 // Python's (python3.11-doc), Django's, SQLAlchemy's and scikit-learn's (python-*-doc). Their running prose — the <p> paragraphs of each page's main part,
 // never code blocks, navigation, footers or the index pages — is real English written by many
 // hands; the full profile needs it to pass a million distinct sentences.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Parser } from 'htmlparser2';
-import { byNaturalName } from './package-files.ts';
+import { byNaturalName, debianPackageVersion } from './package-files.ts';
 import type { RawText, SentenceSource } from './types.ts';
 
 const INSTALL_HINT = 'install it with `npm run setup:sources`';
-
-/** The installed version of a Debian package, for the manifest. */
-export function debianPackageVersion(pkg: string): string {
-  try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    throw new Error(`Debian package ${pkg} is not installed: ${INSTALL_HINT}`);
-  }
-}
 
 type Attributes = Record<string, string>;
 const ROLE_MAIN = (attrs: Attributes) => attrs.role === 'main';

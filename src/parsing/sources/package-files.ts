@@ -1,4 +1,5 @@
-// Locating the files of the npm packages that carry the offline sources.
+// Locating the files and versions of the npm and Debian packages that carry the offline sources.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,6 +17,15 @@ export function packageDir(name: string): string {
 
 export function packageVersion(name: string): string {
   return (JSON.parse(fs.readFileSync(path.join(packageDir(name), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The installed version of a Debian package, for the manifest. */
+export function debianPackageVersion(pkg: string): string {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    throw new Error(`Debian package ${pkg} is not installed: install it with \`npm run setup:sources\``);
+  }
 }
 
 /** Paragraphs of a plain text: runs of lines separated by blank lines. */
