@@ -1,6 +1,6 @@
 // Recipe: the factual half of build-data.
 //   inputs   the profile's knowledge sources; the parsed sentences of the dependency half
-//   steps    1 load    — entities, then facts, into Neo4j (constraints first, batched UNWIND MERGE)
+//   steps    1 load    — entities, then facts, into Neo4j (constraints first, batched UNWIND)
 //            2 extract — stream entities and facts back out (keyset pages) into an alias index
 //            3 align   — mentions in every parsed sentence (and each WordNet gloss with its own
 //                        synset as subject) → relation examples and no_relation candidates
@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { SPLITS, type DependencyExample, type EntityTypingExample, type RelationExample, type Split } from '../src/data/schemas.ts';
+import { SPLITS, type DependencyExample, type EntityTypingExample, type KgTriple, type RelationExample, type Split } from '../src/data/schemas.ts';
 import type { Mention } from '../src/facts/alias-index.ts';
 import { alignMentions, type AlignedPair } from '../src/facts/align.ts';
 import { readIndexes } from '../src/facts/extract.ts';
@@ -86,9 +86,10 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       let t0 = t();
       const { batch, skippedBySource } = loadKnowledge(config.facts);
       timings.readSourcesSeconds = (t() - t0) / 1000;
-      await ensureSchema(driver);
+      const { formerFactsRemoved } = await ensureSchema(driver);
+      if (formerFactsRemoved > 0) log(`facts: removed ${formerFactsRemoved} facts stored in the earlier [:FACT] layout`);
       const entityLoad = await loadEntities(driver, batch.entities, config.facts.loadBatchSize);
-      const factLoad = await loadTriples(driver, batch.triples, config.facts.loadBatchSize, { writers: config.facts.loadWriters, elementIds: entityLoad.elementIds });
+      const factLoad = await loadTriples(driver, batch.triples, config.facts.loadBatchSize, { writers: config.facts.loadWriters });
       timings.loadEntitiesSeconds = entityLoad.seconds;
       timings.loadFactsSeconds = factLoad.seconds;
       const stored = await graphCounts(driver);
@@ -248,6 +249,8 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           entitiesUsed: names.size,
           entitiesRead: batch.entities.length,
           factsRead: batch.triples.length,
+          /** The graph keeps no source per fact (src/facts/store.ts); here is where they came from. */
+          factsReadBySource: factsBySource(batch.triples),
           aliases: index.size,
           alignment: counts,
           positives: positives.length,
@@ -278,6 +281,15 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       await driver.close();
     }
   });
+}
+
+function factsBySource(triples: KgTriple[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const t of triples) {
+    const bySource = (out[t.predicate] ??= {});
+    bySource[t.source] = (bySource[t.source] ?? 0) + 1;
+  }
+  return out;
 }
 
 function countsOf(exampleCounts: Record<string, Record<string, Record<string, number>>>, relation: string): Record<string, number> {
