@@ -38,7 +38,7 @@ try {
   const deleteFacts = async () => {
     const session = driver.session();
     try {
-      await session.run('MATCH (:Entity)-[f]->() CALL { WITH f DELETE f } IN TRANSACTIONS OF 50000 ROWS');
+      await session.run('MATCH (:Entity)-[f]->() CALL (f) { DELETE f } IN TRANSACTIONS OF 50000 ROWS');
     } finally {
       await session.close();
     }

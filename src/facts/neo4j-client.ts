@@ -1,5 +1,6 @@
 // Opens the Neo4j driver for a configured or embedded server. Queries elsewhere always pass
-// parameters; nothing here builds Cypher from values.
+// values as parameters; the one piece of statement text not fixed in the code is a fact's
+// relationship type, and that comes from the predicate list only (factType in store.ts).
 import neo4j, { type Driver } from 'neo4j-driver';
 
 export interface Neo4jConnection {

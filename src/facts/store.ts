@@ -27,25 +27,27 @@ export async function ensureSchema(driver: Driver): Promise<{ formerFactsRemoved
 /**
  * Facts were once [:FACT {key, predicate, source}] relationships between entities, with the
  * indexes fact_key and fact_predicate. A store kept from then would hold every fact twice, the old
- * copy invisible to extraction; they are removed here. Only that shape is touched: an external
- * database's own FACT relationships or indexes of the same names are left alone.
+ * copy invisible to extraction; they are removed here. Only that exact shape is touched (a key
+ * built from the two ids and the predicate; each index on its one FACT property), so an external
+ * database's own FACT relationships, or indexes that share a name, are left alone.
  */
 async function removeFormerFacts(driver: Driver): Promise<number> {
   const { records: indexes } = await driver.executeQuery(
-    `SHOW INDEXES YIELD name, entityType, labelsOrTypes
-     WHERE name IN ['fact_key', 'fact_predicate'] AND entityType = 'RELATIONSHIP' AND labelsOrTypes = ['FACT']
+    `SHOW INDEXES YIELD name, entityType, labelsOrTypes, properties
+     WHERE entityType = 'RELATIONSHIP' AND labelsOrTypes = ['FACT']
+       AND [name, properties] IN [['fact_key', ['key']], ['fact_predicate', ['predicate']]]
      RETURN name`,
   );
   const present = new Set(indexes.map((r) => r.get('name') as string));
   for (const name of ['fact_key', 'fact_predicate']) if (present.has(name)) await driver.executeQuery(`DROP INDEX ${name}`);
-  const former = 'MATCH (:Entity)-[f:FACT]->(:Entity) WHERE f.key IS NOT NULL AND f.predicate IS NOT NULL';
+  const former = "MATCH (s:Entity)-[f:FACT]->(o:Entity) WHERE f.key = s.id + '|' + f.predicate + '|' + o.id";
   const { records } = await driver.executeQuery(`${former} RETURN count(f) AS n`);
   const n = Number(records[0]!.get('n'));
   if (n === 0) return 0;
   // CALL … IN TRANSACTIONS needs an implicit transaction, which executeQuery does not give.
   const session = driver.session();
   try {
-    await session.run(`${former} CALL { WITH f DELETE f } IN TRANSACTIONS OF 50000 ROWS`);
+    await session.run(`${former} CALL (f) { DELETE f } IN TRANSACTIONS OF 50000 ROWS`);
   } finally {
     await session.close();
   }
