@@ -13,7 +13,7 @@ import { readIndexes } from '../src/facts/extract.ts';
 import { openDriver } from '../src/facts/neo4j-client.ts';
 import { startNeo4j } from '../src/facts/neo4j-service.ts';
 import { loadKnowledge } from '../src/facts/sources/index.ts';
-import { ensureSchema, loadEntities, loadTriples } from '../src/facts/store.ts';
+import { deleteRelationships, ensureSchema, loadEntities, loadTriples } from '../src/facts/store.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 import { readManifest } from '../src/util/manifest.ts';
 import { formatTable, type Row } from '../src/util/table.ts';
@@ -35,14 +35,7 @@ try {
   const entities = await loadEntities(driver, batch.entities, config.facts.loadBatchSize);
   rows.push({ step: 'entities, batched UNWIND MERGE', rows: entities.written, seconds: entities.seconds.toFixed(2), perSecond: rate(entities.written, entities.seconds) });
   const writers = config.facts.loadWriters;
-  const deleteFacts = async () => {
-    const session = driver.session();
-    try {
-      await session.run('MATCH (:Entity)-[f]->() CALL (f) { DELETE f } IN TRANSACTIONS OF 50000 ROWS');
-    } finally {
-      await session.close();
-    }
-  };
+  const deleteFacts = () => deleteRelationships(driver, 'MATCH (:Entity)-[f]->()');
 
   // The same slice both ways, one writer each; the facts are deleted in between.
   const slice = batch.triples.filter((t) => t.subject !== t.object).slice(0, SLICE);

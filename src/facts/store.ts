@@ -43,15 +43,19 @@ async function removeFormerFacts(driver: Driver): Promise<number> {
   const former = "MATCH (s:Entity)-[f:FACT]->(o:Entity) WHERE f.key = s.id + '|' + f.predicate + '|' + o.id";
   const { records } = await driver.executeQuery(`${former} RETURN count(f) AS n`);
   const n = Number(records[0]!.get('n'));
-  if (n === 0) return 0;
+  if (n > 0) await deleteRelationships(driver, former);
+  return n;
+}
+
+/** Deletes the relationships `f` that a fixed MATCH clause of the code binds, 50k per transaction. */
+export async function deleteRelationships(driver: Driver, match: string): Promise<void> {
   // CALL … IN TRANSACTIONS needs an implicit transaction, which executeQuery does not give.
   const session = driver.session();
   try {
-    await session.run(`${former} CALL (f) { DELETE f } IN TRANSACTIONS OF 50000 ROWS`);
+    await session.run(`${match} CALL (f) { DELETE f } IN TRANSACTIONS OF 50000 ROWS`);
   } finally {
     await session.close();
   }
-  return n;
 }
 
 /** A fact as the graph holds it: no source (see above). */
