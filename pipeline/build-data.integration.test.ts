@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { repoRoot } from '../src/paths.ts';
+import { repoRoot } from '../src/util/paths.ts';
 import { DependencyExample, RelationExample } from '../src/data/schemas.ts';
 import { testServiceEnv } from '../test/service-config.ts';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../src/paths.ts';
+import { repoRoot } from '../src/util/paths.ts';
 
 const BIN = path.join(repoRoot, 'bin', 'kadapter.js');
 

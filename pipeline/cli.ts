@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, redactConfig } from '../src/config/load.ts';
 import { PROFILE_NAMES } from '../src/config/schema.ts';
-import { UsageError, UserError } from '../src/errors.ts';
+import { UsageError, UserError } from '../src/util/errors.ts';
 import { stopServicesOnSignals } from '../src/services/session.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';

@@ -23,7 +23,7 @@ import { withServices } from '../src/services/session.ts';
 import { readJsonl, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
 import { completeManifest, hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
 import { dependencyDir } from './dependency-data.ts';
-import { UserError } from '../src/errors.ts';
+import { UserError } from '../src/util/errors.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { UserError } from '../src/errors.ts';
+import { UserError } from '../src/util/errors.ts';
 import { loadAdapterFiles } from '../src/kadapter/adapter-files.ts';
 import { initAdapter } from '../src/kadapter/adapter.ts';
 import { initBackend } from '../src/kadapter/backend.ts';

@@ -1,7 +1,7 @@
 // `kadapter services fetch|start|status|stop`: services that outlive one command, for a
 // session of several commands (the stages find them through the state file).
 import type { Config } from '../src/config/schema.ts';
-import { UserError } from '../src/errors.ts';
+import { UserError } from '../src/util/errors.ts';
 import { startCoreNlp, probeCoreNlp } from '../src/parsing/corenlp-service.ts';
 import { externalConnection, keptConnection, neo4jDataDir, startNeo4j } from '../src/facts/neo4j-service.ts';
 import { neo4jVersion } from '../src/facts/neo4j-client.ts';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
 import { DependencyExample, RelationExample, type EncodedDependency, type EncodedExample, type EncodedRelation } from '../src/data/schemas.ts';
 import { evaluateMultitask, saveMultitaskCheckpoint, trainMultitask, type MultitaskData } from '../src/kadapter/multitask.ts';
-import { UserError } from '../src/errors.ts';
+import { UserError } from '../src/util/errors.ts';
 import { saveAdapterFiles } from '../src/kadapter/adapter-files.ts';
 import { defaultReadLayers, type AdapterConfig } from '../src/kadapter/adapter.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';

@@ -16,7 +16,7 @@ import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { encode } from '../src/kadapter/encoder.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
-import { repoRoot } from '../src/paths.ts';
+import { repoRoot } from '../src/util/paths.ts';
 import { formatTable, type Row } from '../src/util/table.ts';
 
 const B = 32;

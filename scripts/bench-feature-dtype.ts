@@ -15,7 +15,7 @@ import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { trainAdapter, type AdapterRunSpec } from '../src/kadapter/train.ts';
 import { meanStd } from '../src/eval/metrics.ts';
 import { adapterConfigFor, loadTaskData, trainConfigFor } from '../pipeline/train.ts';
-import { repoRoot } from '../src/paths.ts';
+import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
 
 const { values } = parseArgs({

@@ -16,7 +16,7 @@ import { ensureServiceJars } from '../src/services/provision.ts';
 import { requireJava } from '../src/services/java.ts';
 import { residentMiB } from '../src/services/process.ts';
 import { formatTable } from '../src/util/table.ts';
-import { repoRoot } from '../src/paths.ts';
+import { repoRoot } from '../src/util/paths.ts';
 import type { DependencyExample } from '../src/data/schemas.ts';
 
 const N = Number(process.env.BENCH_SENTENCES ?? 10_000);

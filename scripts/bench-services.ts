@@ -11,7 +11,7 @@ import { CoreNlpClient } from '../src/parsing/corenlp-client.ts';
 import { startNeo4j } from '../src/facts/neo4j-service.ts';
 import { openDriver } from '../src/facts/neo4j-client.ts';
 import { formatTable, type Row } from '../src/util/table.ts';
-import { repoRoot } from '../src/paths.ts';
+import { repoRoot } from '../src/util/paths.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const profile = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : 'default';

@@ -19,7 +19,7 @@ import { batchLoss, epochPlan, runTrainingLoop, modelTensors, type AdapterRunSpe
 import { initAdapter } from '../src/kadapter/adapter.ts';
 import { initHead } from '../src/kadapter/heads.ts';
 import { adapterConfigFor, loadTaskData, trainConfigFor } from '../pipeline/train.ts';
-import { repoRoot } from '../src/paths.ts';
+import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
 
 const { values } = parseArgs({

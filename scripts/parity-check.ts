@@ -12,7 +12,7 @@ import { initBackend } from '../src/kadapter/backend.ts';
 import { disposeBaseModel, loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { compareWithReference } from '../src/kadapter/parity.ts';
-import { repoRoot } from '../src/paths.ts';
+import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
 
 const { values } = parseArgs({ options: { 'base-model': { type: 'string' }, python: { type: 'string', default: 'python3' }, reference: { type: 'string' } } });

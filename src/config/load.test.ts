@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, redactConfig } from './load.ts';
-import { ConfigError, UsageError } from '../errors.ts';
+import { ConfigError, UsageError } from '../util/errors.ts';
 
 const env = (vars: Record<string, string> = {}) => ({ HOME: '/home/someone', ...vars });
 

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Config, ProfileName, PROFILE_NAMES } from './schema.ts';
 import { PROFILES } from './profiles.ts';
-import { UsageError, ConfigError } from '../errors.ts';
-import { repoRoot } from '../paths.ts';
+import { UsageError, ConfigError } from '../util/errors.ts';
+import { repoRoot } from '../util/paths.ts';
 
 type Env = Record<string, string | undefined>;
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
+import { repoRoot } from '../util/paths.ts';
 import { loadTacred, loadTyping } from './formats.ts';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'eval');

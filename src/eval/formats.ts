@@ -7,7 +7,7 @@
 // is an error that says what was expected.
 import fs from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export const TypingRow = z.looseObject({
   sent: z.string(),

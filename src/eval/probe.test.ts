@@ -7,7 +7,7 @@ import { initBackend } from '../kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../kadapter/base-model.ts';
 import { encodeSequences } from '../kadapter/encoder.ts';
 import { namedVariables, trainableCopy } from '../kadapter/encoder-weights.ts';
-import { repoRoot } from '../paths.ts';
+import { repoRoot } from '../util/paths.ts';
 import { liveSource, poolFeatures, type FrozenAdapter } from './pooled.ts';
 import { pooledSource, trainProbe, type ProbeSpec } from './probe.ts';
 import { scoreTask } from './score.ts';

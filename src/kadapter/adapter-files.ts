@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/jsonl.ts';
 import { countParameters } from './encoder-weights.ts';
 import { adapterTensors, initAdapter, namedAdapterTensors, type AdapterConfig } from './adapter.ts';

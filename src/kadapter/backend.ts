@@ -2,7 +2,7 @@
 // `KADAPTER_BACKEND` / config.backend overrides; the choice and why others were passed over are
 // returned for the manifests.
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import type { Backend } from '../config/schema.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 

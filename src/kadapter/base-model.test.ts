@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
+import { repoRoot } from '../util/paths.ts';
 import { initBackend } from './backend.ts';
 import { disposeBaseModel, loadBaseModel } from './base-model.ts';
 import { encode } from './encoder.ts';

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { encoderConfigFrom, maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
 import { countParameters, encoderTensors, hfNamedTensors, loadEncoderWeights, type EncoderWeights } from './encoder-weights.ts';
 import { SOURCE_FILE } from './model-fetch.ts';

@@ -1,6 +1,6 @@
 // The encoder's hyper-parameters, read from a Hugging Face `config.json` and checked once.
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 /** Families whose weights and maths this encoder implements (BERT layout; RoBERTa positions). */
 export const MODEL_TYPES = ['bert', 'roberta', 'xlm-roberta', 'camembert'] as const;

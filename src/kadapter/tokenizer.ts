@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export interface WordEncoding {
   /** Token ids with the special tokens: [CLS] w1a w1b w2a … [SEP]. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELATIONS, TINY_BERT, encodeAll } from '../../test/fixtures/kadapter/tiny-task.ts';
-import { repoRoot } from '../paths.ts';
+import { repoRoot } from '../util/paths.ts';
 import { loadAdapterFiles, saveAdapterFiles } from './adapter-files.ts';
 import { adapterOutputsOn, liveBatch } from './adapter-outputs.ts';
 import { defaultReadLayers, type AdapterConfig } from './adapter.ts';

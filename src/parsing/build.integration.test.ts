@@ -11,7 +11,7 @@ import { DependencyExample, FindHeadExample } from '../data/schemas.ts';
 import { buildDependencyData } from '../../pipeline/dependency-data.ts';
 import { exampleProblem } from './dependency.ts';
 import { readJsonl } from '../util/jsonl.ts';
-import { repoRoot } from '../paths.ts';
+import { repoRoot } from '../util/paths.ts';
 import { testServiceConfig } from '../../test/service-config.ts';
 import type { Manifest } from '../util/manifest.ts';
 

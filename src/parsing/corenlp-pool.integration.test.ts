@@ -8,7 +8,7 @@ import { CoreNlpPool, type AnnotateMode } from './corenlp-pool.ts';
 import { startCoreNlp } from './corenlp-service.ts';
 import { faultProxy } from '../../test/corenlp-proxy.ts';
 import { testServiceConfig } from '../../test/service-config.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 const url = inject('corenlpUrl');
 const PARSE: AnnotateMode = { annotators: ['tokenize', 'ssplit', 'pos', 'depparse'], properties: { 'ssplit.eolonly': true } };

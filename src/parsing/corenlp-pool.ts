@@ -4,7 +4,7 @@
 // request fails on its content, so one poisonous line is skipped and counted, not its batch.
 import PQueue from 'p-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { CoreNlpClient, MalformedAnswer, type CoreNlpSentence } from './corenlp-client.ts';
 import { HEALTH_SENTENCE } from './corenlp-service.ts';
 

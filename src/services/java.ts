@@ -1,7 +1,7 @@
 // Java and Maven on this machine: found, version-checked, or a one-line error saying what to do.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 const MIN_JAVA = 17;
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchUntilHealthy, type LaunchOptions } from './launch.ts';
 import { isAlive } from './process.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-launch-'));
 const servers: net.Server[] = [];

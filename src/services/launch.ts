@@ -1,6 +1,6 @@
 // Starts a service JVM on a free loopback port and waits until it answers a real request.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { freePort, PORT_IN_USE } from './ports.ts';
 import { ServiceProcess, type SpawnSpec } from './process.ts';
 

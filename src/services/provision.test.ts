@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ensureServiceJars, jarVersion } from './provision.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-provision-'));
 

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
-import { repoRoot } from '../paths.ts';
+import { UserError } from '../util/errors.ts';
+import { repoRoot } from '../util/paths.ts';
 import { requireJava, requireMaven } from './java.ts';
 import { lastLines } from './process.ts';
 

@@ -7,7 +7,7 @@
 // lines instead of leaving it to hang.
 import fs from 'node:fs';
 import type { Config } from '../config/schema.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { probeCoreNlp, startCoreNlp } from '../parsing/corenlp-service.ts';
 import { externalConnection, keptConnection, neo4jDataDir, startNeo4j } from '../facts/neo4j-service.ts';
 import { neo4jVersion, type Neo4jConnection } from '../facts/neo4j-client.ts';

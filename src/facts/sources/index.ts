@@ -1,7 +1,7 @@
 // The knowledge sources of a profile, loaded into one batch of entities and facts.
 import type { FactsConfig } from '../../config/schema.ts';
 import type { z } from 'zod';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError } from '../../util/errors.ts';
 import { packageVersion } from '../../parsing/sources/package-files.ts';
 import { loadGeography } from './geography.ts';
 import { loadPeriodicTable } from './periodic-table.ts';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SourceEntry } from '../../data/schemas.ts';
-import { repoRoot } from '../../paths.ts';
+import { repoRoot } from '../../util/paths.ts';
 import type { SENTENCE_SOURCES } from '../../config/schema.ts';
 import { brown } from './brown.ts';
 import { djangoDoc, linuxDoc, pythonDoc, sklearnDoc, sqlalchemyDoc } from './debian-docs.ts';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { globSync } from 'tinyglobby';
-import { UserError } from '../../errors.ts';
+import { UserError } from '../../util/errors.ts';
 import type { RawText, SentenceSource } from './types.ts';
 import { sha256File } from '../../util/jsonl.ts';
 
