@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
 import { PlannedSentence, SPLITS, type Split } from '../src/data/schemas.ts';
+import { dependencyDir, dependencySplitFiles } from '../src/data/layout.ts';
 import { collectSentences, type SourceCounts } from '../src/parsing/collect.ts';
 import { CoreNlpPool } from '../src/parsing/corenlp-pool.ts';
 import { exportFindHead } from '../src/parsing/find-head.ts';
@@ -41,17 +42,6 @@ interface ShardDone {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const shardName = (k: number) => String(k).padStart(5, '0');
 
-export function dependencyDir(config: Config): string {
-  return path.join(config.paths.buildDir, 'dependency');
-}
-
-/** The example shards of one split, in order, as paths (none when nothing is built). */
-export function dependencySplitFiles(config: Config, split: string): string[] {
-  const dir = dependencyDir(config);
-  if (!fs.existsSync(dir)) return [];
-  const name = new RegExp(`^${split}-\\d+\\.jsonl$`);
-  return fs.readdirSync(dir).filter((f) => name.test(f)).sort().map((f) => path.join(dir, f));
-}
 
 function readJson<T>(file: string): T | null {
   try {

@@ -22,14 +22,10 @@ import { ensureSchema, graphCounts, loadEntities, loadTriples, tripleKey } from 
 import { withServices } from '../src/services/session.ts';
 import { readJsonl, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
 import { completeManifest, hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
-import { dependencyDir } from './dependency-data.ts';
+import { dependencyDir, factsDir } from '../src/data/layout.ts';
 import { UserError } from '../src/util/errors.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-export function factsDir(config: Config): string {
-  return path.join(config.paths.buildDir, 'facts');
-}
 
 const unit = (hex: string) => parseInt(hex, 16) / 2 ** 32;
 

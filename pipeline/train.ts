@@ -18,13 +18,15 @@ import { encodeDependency, encodeRelation, type Skips } from '../src/kadapter/ex
 import { buildFeatureCache, FeatureCache } from '../src/kadapter/features.ts';
 import type { HeadConfig } from '../src/kadapter/heads.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
-import { evaluate, formatMetrics, trainAdapter, type AdapterRunSpec, type DevMetrics, type TrainConfig } from '../src/kadapter/train.ts';
+import { formatMetrics, type DevMetrics } from '../src/kadapter/dev-eval.ts';
+import type { AdapterRunSpec } from '../src/kadapter/forward.ts';
+import { evaluateAdapter, trainAdapter } from '../src/kadapter/train.ts';
+import type { TrainConfig } from '../src/kadapter/training-loop.ts';
 import { readJsonLines } from '../src/util/jsonl.ts';
 import { hashOf } from '../src/util/manifest.ts';
 import { formatTable } from '../src/util/table.ts';
-import { relationMicro } from '../src/eval/metrics.ts';
-import { dependencyDir, dependencySplitFiles } from './dependency-data.ts';
-import { factsDir } from './facts-data.ts';
+import { relationMicro } from '../src/util/metrics.ts';
+import { dependencyDir, dependencySplitFiles, factsDir, runsDir } from '../src/data/layout.ts';
 
 /** What `train` trains: the two adapters, and the multi-task baseline (the base itself, both tasks). */
 export const ADAPTER_NAMES = ['factual', 'linguistic', 'multitask'] as const;
@@ -32,10 +34,6 @@ export type AdapterName = (typeof ADAPTER_NAMES)[number];
 type KnowledgeAdapter = Exclude<AdapterName, 'multitask'>;
 
 const TASK: Record<KnowledgeAdapter, AdapterRunSpec['task']> = { factual: 'relation', linguistic: 'dependency' };
-
-export function runsDir(config: Config): string {
-  return path.join(config.paths.buildDir, 'runs');
-}
 
 export function featuresDir(config: Config, base: BaseModel): string {
   return path.join(config.paths.buildDir, 'features', path.basename(base.dir));
@@ -228,7 +226,7 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
       if (opts.force) fs.rmSync(runDir, { recursive: true, force: true });
       const spec: AdapterRunSpec = { task: TASK[name], adapter: adapterCfg, head, lastLayer: L, seed };
       const { model, result } = await trainAdapter({ spec, config: trainCfg, train: caches.train, dev: caches.dev, runDir, label: `train ${name} seed ${seed}` });
-      const { metrics, predictions } = evaluate(model, spec, caches.dev, trainCfg.batchSize * 2, head.labels);
+      const { metrics, predictions } = evaluateAdapter(model, spec, caches.dev, trainCfg.batchSize * 2, head.labels);
       fs.writeFileSync(path.join(runDir, 'predictions-dev.jsonl'), predictions.map((p) => `${JSON.stringify(p)}\n`).join(''));
       const files = saveAdapterFiles(path.join(runDir, 'adapter'), {
         name,

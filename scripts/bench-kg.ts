@@ -18,7 +18,7 @@ import { readJsonl } from '../src/util/jsonl.ts';
 import { readManifest } from '../src/util/manifest.ts';
 import { formatTable, type Row } from '../src/util/table.ts';
 import { repoRoot } from '../src/util/paths.ts';
-import { dependencyDir } from '../pipeline/dependency-data.ts';
+import { dependencyDir } from '../src/data/layout.ts';
 
 const profile = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : 'default';
 const config = loadConfig({ profile });

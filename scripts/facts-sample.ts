@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { RelationExample } from '../src/data/schemas.ts';
 import { PREDICATES } from '../src/facts/predicates.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
-import { factsDir } from '../pipeline/facts-data.ts';
+import { factsDir } from '../src/data/layout.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 // The metrics of each downstream task from its predictions, as the papers report them.
-import { accuracy, looseMacro, looseMicro, relationMacroF1, relationMicro, strictAccuracy, typingPredictions } from './metrics.ts';
+import { accuracy, looseMacro, looseMicro, relationMacroF1, relationMicro, strictAccuracy, typingPredictions } from '../util/metrics.ts';
 import type { ProbeRun } from './probe.ts';
 import type { TaskExample, TaskName } from './tasks.ts';
 

@@ -5,7 +5,7 @@ import type { EncodedExample } from '../data/schemas.ts';
 import type { LoadedAdapter } from './adapter-files.ts';
 import type { BaseModel } from './base-model.ts';
 import { encodeSequences } from './encoder.ts';
-import { forwardBatch, type AdapterRunSpec } from './train.ts';
+import { forwardBatch, type AdapterRunSpec } from './forward.ts';
 
 /** Base hidden states of examples as a batch the adapter and head read. */
 export function liveBatch(base: BaseModel, examples: EncodedExample[], weights = base.weights) {

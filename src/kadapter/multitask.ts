@@ -3,14 +3,15 @@
 // saved as a Hugging Face checkpoint that downstream evaluation loads like any base.
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedDependency, EncodedExample, EncodedRelation } from '../data/schemas.ts';
-import { relationDevScores } from '../eval/metrics.ts';
 import { hashOf } from '../util/manifest.ts';
 import { saveEncoderCheckpoint, type BaseModel } from './base-model.ts';
 import { namedVariables, trainableCopy, type EncoderWeights } from './encoder-weights.ts';
 import { headFeatures, initHead, namedHeadTensors, type HeadWeights } from './heads.ts';
 import { mulberry32, shuffled } from './rng.ts';
 import { liveBatch } from './adapter-outputs.ts';
-import { headLogits, lossFromLogits, runTrainingLoop, type AdapterRunSpec, type DevMetrics, type TrainConfig, type TrainResult } from './train.ts';
+import { evaluateDev, type DevBatch, type DevMetrics } from './dev-eval.ts';
+import { headLogits, lossFromLogits } from './forward.ts';
+import { runTrainingLoop, type TrainConfig, type TrainResult } from './training-loop.ts';
 
 export interface MultitaskData {
   labels: string[];
@@ -61,41 +62,22 @@ function logitsOf(m: MultitaskModel, base: BaseModel, task: BatchRef['task'], ex
   return { logits, batch };
 }
 
-const specFor = (task: BatchRef['task']) => ({ task }) as AdapterRunSpec;
-
-export function evaluateMultitask(m: MultitaskModel, base: BaseModel, data: MultitaskData, batchSize: number): DevMetrics {
-  const gold: string[] = [];
-  const pred: string[] = [];
-  let words = 0;
-  let correct = 0;
-  let lossSum = 0;
-  let n = 0;
+function* multitaskDevBatches(m: MultitaskModel, base: BaseModel, data: MultitaskData, batchSize: number): Generator<DevBatch> {
   for (const task of ['relation', 'dependency'] as const) {
     const dev: EncodedExample[] = data[task].dev;
     for (let i = 0; i < dev.length; i += batchSize) {
-      const exs = dev.slice(i, i + batchSize);
+      const examples = dev.slice(i, i + batchSize);
       const { loss, argmax } = tf.tidy(() => {
-        const { logits, batch } = logitsOf(m, base, task, exs);
-        return { loss: lossFromLogits(specFor(task), logits, batch).dataSync()[0]!, argmax: logits.argMax(-1).arraySync() as number[] | number[][] };
+        const { logits } = logitsOf(m, base, task, examples);
+        return { loss: lossFromLogits(task, logits, examples).dataSync()[0]!, argmax: logits.argMax(-1).arraySync() as number[] | number[][] };
       });
-      lossSum += loss * exs.length;
-      n += exs.length;
-      exs.forEach((e, b) => {
-        if (e.task === 'relation') {
-          gold.push(data.labels[e.label]!);
-          pred.push(data.labels[(argmax as number[])[b]!]!);
-        } else {
-          const row = (argmax as number[][])[b]!;
-          e.heads.forEach((h, w) => {
-            if (h < 0) return;
-            words++;
-            if (row[e.firsts[w]!] === h) correct++;
-          });
-        }
-      });
+      yield { examples, loss, argmax };
     }
   }
-  return { examples: n, loss: lossSum / Math.max(n, 1), ...relationDevScores(gold, pred), uas: words ? correct / words : 0, words };
+}
+
+export function evaluateMultitask(m: MultitaskModel, base: BaseModel, data: MultitaskData, batchSize: number): DevMetrics {
+  return evaluateDev(['relation', 'dependency'], multitaskDevBatches(m, base, data, batchSize), data.labels).metrics;
 }
 
 export async function trainMultitask(o: {
@@ -128,8 +110,8 @@ export async function trainMultitask(o: {
     plan: (epoch) => multitaskPlan(o.data, o.seed, epoch, o.config.batchSize),
     loss: (ref) => {
       const exs: EncodedExample[] = ref.indices.map((i) => o.data[ref.task].train[i]!);
-      const { logits, batch } = logitsOf(model, o.base, ref.task, exs);
-      return lossFromLogits(specFor(ref.task), logits, batch);
+      const { logits } = logitsOf(model, o.base, ref.task, exs);
+      return lossFromLogits(ref.task, logits, exs);
     },
     evaluate: () => evaluateMultitask(model, o.base, o.data, o.config.batchSize * 2),
     log: o.log,

@@ -13,7 +13,9 @@ import { initBackend } from './backend.ts';
 import { loadBaseModel, type BaseModel } from './base-model.ts';
 import { buildFeatureCache, FeatureCache } from './features.ts';
 import type { HeadConfig } from './heads.ts';
-import { modelTensors, trainAdapter, type AdapterRunSpec, type TrainConfig } from './train.ts';
+import type { AdapterRunSpec } from './forward.ts';
+import { modelTensors, trainAdapter } from './train.ts';
+import type { TrainConfig } from './training-loop.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-train-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
