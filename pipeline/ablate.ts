@@ -1,47 +1,37 @@
 // Stage `ablate`: what in the combined adapters carries the gain? (protocol `frozen`)
 //   inputs   as evaluate: the base, the trained factual and linguistic adapters (first seed), the
 //            downstream data of eval.ablate.tasks
-//   steps    per task: encode (dev/test sentences seen in adapter pre-training dropped) → pooled
-//            vectors of the base, F, L, their random controls, and F and L with each adapter layer's
-//            block knocked out → per variant × combination × seed: task layers, best dev epoch,
-//            test → each variant's difference from F+L
+//   steps    the variants as rows (src/eval/ablation.ts) → per task: encode (dev/test sentences
+//            seen in adapter pre-training dropped) → vectors of the base and every component the
+//            variants use (trained, random, with adapter layers left out), pooled once → per
+//            variant × seed: task layers, best dev epoch, test → each variant's difference from F+L
 //   outputs  reports/<profile>/ablation/{results.json, report.md, <task>.png, <task>.svg}
-//            reports/<profile>/ablation/runs/<task>/<variant>/seed-N/{predictions-test.jsonl, metrics.json, probe/}
+//            reports/<profile>/ablation/runs/<task>/<variant>/seed-N/{predictions-test.jsonl, metrics.json, task-layers/}
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
+import { reportsDir } from '../src/data/layout.ts';
+import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
-import { ablationVariants, writeAblationReport, type AblationResults } from '../src/eval/ablation.ts';
+import { ablationVariants, variantKey, writeAblationReport, type AblationResults } from '../src/eval/ablation.ts';
+import { resolveComponents, trainedAdapters } from '../src/eval/components.ts';
+import { loadDownstreamData, pretrainingSentences } from '../src/eval/downstream-data.ts';
+import { runRows } from '../src/eval/matrix.ts';
 import { rowChart, renderPlot } from '../src/eval/plots.ts';
-import type { FrozenAdapter } from '../src/eval/pooled.ts';
+import { frozenTrainer, pooledSplits, type Score } from '../src/eval/protocols.ts';
 import { MAIN_METRIC, scoreTask } from '../src/eval/score.ts';
-import {
-  adapterSources,
-  frozenTrainer,
-  loadEvalTask,
-  loadKnowledgeAdapters,
-  pooledSplits,
-  pretrainingSentences,
-  reportsDir,
-  runEntries,
-  type MatrixEntry,
-} from './evaluate.ts';
 
 export async function runAblateStage(config: Config, opts: { force: boolean }): Promise<void> {
   const started = Date.now();
   const backend = await initBackend(config.backend);
   process.stderr.write(`kadapter: backend ${describeBackend(backend)}\n`);
   const base = loadBaseModel(resolveBaseModelDir(config));
-  const { adapters, loaded } = loadKnowledgeAdapters(config, base);
-  // Knock-outs: the trained adapters with one adapter layer's block dropped, named <adapter>-without-<k>.
-  const readLayers = loaded.factual!.adapter.readLayers;
-  const knockouts: FrozenAdapter[] = readLayers.flatMap((_, k) =>
-    adapters.filter((a) => a.name === 'factual' || a.name === 'linguistic').map((a) => ({ ...a, name: `${a.name}-without-${k}`, knockout: k })),
-  );
-  const all = [...adapters, ...knockouts];
-  const variants = ablationVariants(readLayers, config.eval.combines);
+  const folders = new Map<string, LoadedAdapter>();
+  const adapters = trainedAdapters(config, base, folders);
+  const variants = ablationVariants({ ...adapters, combines: config.eval.combines });
+  const rows = variants.map((v) => v.row);
   const out = path.join(reportsDir(config, 'frozen'), 'ablation');
   if (opts.force) fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
@@ -51,25 +41,23 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     protocol: 'frozen',
     base: { name: base.name, layers: base.config.layers, hidden: base.config.hidden },
     backend: describeBackend(backend),
-    readLayers,
+    readLayers: adapters.factual.config.readLayers,
     seeds: config.eval.seeds,
     tasks: {},
     seconds: 0,
   };
   for (const task of config.eval.ablate.tasks) {
-    const data = await loadEvalTask(config, base, task, seen);
+    const data = await loadDownstreamData(config, base, task, seen);
     const main = MAIN_METRIC[task];
-    const score = (split: 'dev' | 'test', o: Parameters<typeof scoreTask>[3], idx?: number[]) => scoreTask(task, data.labels, data.splits[split], o, idx);
-    const sources = { base: await pooledSplits(base, all, data, `${task} ablation`), multitask: null };
-    const trainer = frozenTrainer(config, sources, score, main);
-    const entries: MatrixEntry[] = variants.map((v) => ({ key: v.key, row: v.row, combine: v.combine }));
-    const describe = (e: MatrixEntry) => ({ base, adapters: adapterSources(all, e.row.adapters) });
-    const { rows } = runEntries({ task, data, trainer, score, out, epochs: config.eval.epochs, seeds: config.eval.seeds, describe }, entries);
+    const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
+    const components = resolveComponents(rows.flatMap((r) => r.components), base, folders);
+    const trainer = frozenTrainer(config, { base: await pooledSplits(base, components, data, `${task} ablation`), multitask: null }, score, main);
+    const { results: rowResults } = runRows({ task, data, trainer, score, out, epochs: config.eval.epochs, seeds: config.eval.seeds, models: { base, multitask: null } }, rows);
     results.tasks[task] = {
       metric: main,
       examples: { train: data.splits.train.length, dev: data.splits.dev.length, test: data.splits.test.length },
       source: data.source,
-      rows: rows.map((r) => ({ ...r, family: variants.find((v) => v.key === r.key)!.family })),
+      rows: rowResults.map((r) => ({ ...r, family: variants.find((v) => variantKey(v) === r.key)!.family })),
     };
   }
   results.seconds = (Date.now() - started) / 1000;

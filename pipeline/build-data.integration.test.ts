@@ -125,7 +125,7 @@ it('runs the smoke ablations: every variant, task and seed, set against F+L', ()
     expect(fs.existsSync(path.join(dir, `${task}.png`))).toBe(true);
   }
   expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toMatch(/\| which adapter layers \| F\+L without adapter layer 1 \(reads base layer 0\) \| concat \|/);
-  // A knocked-out run scores again from its saved files, knock-out included.
+  // A run with adapter layers left out scores again from its saved files, the left-out layers included.
   const rowRun = path.join(dir, 'runs', 'relation', 'FL-without-2-concat', 'seed-2');
   const scored = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
   expect(scored.status, scored.stderr).toBe(0);
@@ -145,8 +145,10 @@ it('runs the smoke matrix under the finetune protocol, and a tuned row scores ag
   // The frozen report beside it is untouched.
   expect(JSON.parse(fs.readFileSync(path.join(reportsRoot, 'smoke', 'results.json'), 'utf8')).protocol).toBe('frozen');
   const rowRun = path.join(reports, 'runs', 'relation', 'FL-sum', 'seed-1');
-  const probe = JSON.parse(fs.readFileSync(path.join(rowRun, 'probe', 'probe_config.json'), 'utf8'));
-  expect(probe.base.dir).toBe(path.join(rowRun, 'base'));
+  // Run files hold no machine paths: the tuned base and the adapters are relative to the run.
+  const saved = JSON.parse(fs.readFileSync(path.join(rowRun, 'task-layers', 'task_layers_config.json'), 'utf8'));
+  expect(saved.base.dir).toBe('base');
+  expect(JSON.stringify(saved)).not.toMatch(/"\//);
   const scored = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
   expect(scored.status, scored.stderr).toBe(0);
   const own = JSON.parse(fs.readFileSync(path.join(rowRun, 'metrics.json'), 'utf8'));

@@ -7,15 +7,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
+import { PlanMeta, ShardDone } from '../src/data/files.ts';
 import { PlannedSentence, SPLITS, type Split } from '../src/data/schemas.ts';
 import { dependencyDir, dependencySplitFiles } from '../src/data/layout.ts';
-import { collectSentences, type SourceCounts } from '../src/parsing/collect.ts';
+import { collectSentences } from '../src/parsing/collect.ts';
 import { CoreNlpPool } from '../src/parsing/corenlp-pool.ts';
 import { exportFindHead } from '../src/parsing/find-head.ts';
 import { parseShard } from '../src/parsing/parse-shard.ts';
 import { inputFiles } from '../src/parsing/sources/input-files.ts';
 import { loadRegistry, sentenceSources } from '../src/parsing/sources/index.ts';
 import { withServices } from '../src/services/session.ts';
+import './service-definitions.ts';
+import { readJsonFileIfExists } from '../src/util/json-file.ts';
 import { readJsonl, sha256File, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
 import { completeManifest, hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
 import { progress } from '../src/util/progress.ts';
@@ -25,31 +28,8 @@ export interface DependencyDataOptions {
   inputs: string[];
 }
 
-interface PlanMeta {
-  inputsHash: string;
-  sentences: number;
-  counts: Record<string, SourceCounts>;
-  seconds: number;
-}
-
-interface ShardDone {
-  inputsHash: string;
-  outputs: WrittenFile[];
-  skipped: Record<string, number>;
-  seconds: number;
-}
-
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const shardName = (k: number) => String(k).padStart(5, '0');
-
-
-function readJson<T>(file: string): T | null {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}
 
 export async function buildDependencyData(config: Config, opts: DependencyDataOptions): Promise<Manifest> {
   const dir = dependencyDir(config);
@@ -67,7 +47,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     return readManifest(dir)!;
   }
   const planMetaFile = path.join(dir, 'plan.meta.json');
-  if (opts.force || readJson<PlanMeta>(planMetaFile)?.inputsHash !== inputsHash) {
+  if (opts.force || readJsonFileIfExists(planMetaFile, PlanMeta)?.inputsHash !== inputsHash) {
     // Different inputs or parameters: nothing already here can be reused.
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -75,9 +55,9 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
   const startedAt = new Date();
 
   return withServices(config, ['corenlp'], async (session) => {
-    const corenlp = session.corenlp!;
+    const corenlp = session.get('corenlp');
     const annotators = config.services.corenlp.annotators.split(',');
-    const pool = new CoreNlpPool(corenlp.urls, {
+    const pool = new CoreNlpPool(corenlp.address, {
       concurrencyPerServer: config.data.concurrencyPerServer,
       timeoutMs: config.services.corenlp.requestTimeoutMs,
       unreachableBudgetMs: config.data.unreachableBudgetS * 1000,
@@ -85,7 +65,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
 
     // 1. plan
     const planFile = path.join(dir, 'plan.jsonl');
-    let meta = readJson<PlanMeta>(planMetaFile);
+    let meta = readJsonFileIfExists(planMetaFile, PlanMeta);
     if (!meta || !fs.existsSync(planFile)) {
       const t0 = performance.now();
       const bar = progress('collect', 0, 'records');
@@ -113,7 +93,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     const done: ShardDone[] = [];
     const runShard = async (k: number, slice: PlannedSentence[]) => {
       const doneFile = path.join(dir, 'shards', `${shardName(k)}.done.json`);
-      const previous = readJson<ShardDone>(doneFile);
+      const previous = readJsonFileIfExists(doneFile, ShardDone);
       if (previous?.inputsHash === inputsHash && previous.outputs.every((o) => fs.existsSync(path.join(dir, o.file)))) {
         done.push(previous);
         return;
@@ -133,8 +113,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
       parsedNow += slice.length;
     };
     let slice: PlannedSentence[] = [];
-    for await (const row of readJsonl(planFile)) {
-      const s = PlannedSentence.parse(row);
+    for await (const s of readJsonl(planFile, PlannedSentence)) {
       (perSource[s.source] ??= { train: 0, dev: 0, test: 0 })[s.split]++;
       slice.push(s);
       plannedCount++;
@@ -184,7 +163,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
         wallSecondsThisRun: (Date.now() - startedAt.getTime()) / 1000,
       },
       tools: {
-        corenlp: { version: corenlp.version, origin: corenlp.origin, servers: corenlp.urls.length, annotators: config.services.corenlp.annotators },
+        corenlp: { version: corenlp.version, origin: corenlp.origin, servers: corenlp.address.length, annotators: config.services.corenlp.annotators },
       },
     });
     writeManifest(dir, manifest);

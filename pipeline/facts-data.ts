@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { SPLITS, type DependencyExample, type EntityTypingExample, type KgTriple, type RelationExample, type Split } from '../src/data/schemas.ts';
+import { DependencyExample, PlannedSentence, SPLITS, type EntityTypingExample, type KgTriple, type RelationExample, type Split } from '../src/data/schemas.ts';
 import type { Mention } from '../src/facts/alias-index.ts';
 import { alignMentions, type AlignedPair } from '../src/facts/align.ts';
 import { readIndexes } from '../src/facts/extract.ts';
@@ -20,6 +20,7 @@ import { NO_RELATION, PREDICATES } from '../src/facts/predicates.ts';
 import { knowledgeVersions, loadKnowledge } from '../src/facts/sources/index.ts';
 import { ensureSchema, graphCounts, loadEntities, loadTriples, tripleKey } from '../src/facts/store.ts';
 import { withServices } from '../src/services/session.ts';
+import './service-definitions.ts';
 import { readJsonl, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
 import { completeManifest, hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
 import { dependencyDir, factsDir } from '../src/data/layout.ts';
@@ -76,7 +77,8 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
   const t = () => performance.now();
 
   return withServices(config, ['neo4j'], async (session) => {
-    const driver = openDriver(session.neo4j!.connection);
+    const neo4j = session.get('neo4j');
+    const driver = openDriver(neo4j.address);
     try {
       // 1. load
       let t0 = t();
@@ -100,7 +102,7 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       // 3. align
       t0 = t();
       const glossOf = new Map<string, string>();
-      for await (const s of readJsonl<{ id: string; source: string; doc: string }>(path.join(depDir, 'plan.jsonl'))) {
+      for await (const s of readJsonl(path.join(depDir, 'plan.jsonl'), PlannedSentence)) {
         if (s.source === 'wordnet') glossOf.set(s.id, `wn:${s.doc}`);
       }
       const positives: { pair: AlignedPair; s: Sentence }[] = [];
@@ -109,7 +111,7 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       const counts = { sentences: 0, mentions: 0, ambiguousMentions: 0, ambiguousPairs: 0, glossSentences: 0 };
       for (const o of depManifest.outputs.filter((o) => o.file.endsWith('.jsonl'))) {
         const split = o.file.split('-')[0] as Split;
-        for await (const ex of readJsonl<DependencyExample>(path.join(depDir, o.file))) {
+        for await (const ex of readJsonl(path.join(depDir, o.file), DependencyExample)) {
           counts.sentences++;
           let sentence: Sentence = { ...ex, split };
           let mentions = index.match(ex.tokens, ex.pos);
@@ -268,7 +270,7 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           factsPerSecondLoaded: factLoad.written / Math.max(factLoad.seconds, 1e-9),
           sentencesPerSecondAligned: counts.sentences / Math.max(timings.alignSeconds, 1e-9),
         },
-        tools: { neo4j: { version: session.neo4j!.version, origin: session.neo4j!.origin } },
+        tools: { neo4j: { version: neo4j.version, origin: neo4j.origin } },
       });
       writeManifest(dir, manifest);
       log(`facts: ${positives.length} aligned facts, ${kept.size} relations kept (${Object.keys(dropped).length} dropped), written to ${path.relative(process.cwd(), dir)}`);

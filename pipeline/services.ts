@@ -1,35 +1,44 @@
 // `kadapter services fetch|start|status|stop`: services that outlive one command, for a
 // session of several commands (the stages find them through the state file).
+import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
 import { UserError } from '../src/util/errors.ts';
-import { startCoreNlp, probeCoreNlp } from '../src/parsing/corenlp-service.ts';
-import { externalConnection, keptConnection, neo4jDataDir, startNeo4j } from '../src/facts/neo4j-service.ts';
-import { neo4jVersion } from '../src/facts/neo4j-client.ts';
-import { ensureLauncherClasses, ensureServiceJars } from '../src/services/provision.ts';
 import { requireJava } from '../src/services/java.ts';
 import { ServiceProcess, isKadapterService, residentMiB, startingDetached } from '../src/services/process.ts';
-import { readState, writeState, removeState, stateFile, type KeptServices } from '../src/services/state.ts';
-import path from 'node:path';
+import { registeredServices, type ServiceDefinition, type ServiceName } from '../src/services/registry.ts';
+import { readState, writeState, removeState, stateFile, type KeptService, type KeptServices } from '../src/services/state.ts';
 import { formatTable } from '../src/util/table.ts';
+import './service-definitions.ts';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 export function fetchServices(config: Config): void {
   requireJava();
-  const { cacheDir } = config.paths;
-  const corenlp = ensureServiceJars('corenlp', cacheDir);
-  const neo4j = ensureServiceJars('neo4j', cacheDir);
-  ensureLauncherClasses('common', cacheDir);
-  ensureLauncherClasses('neo4j', cacheDir, [path.join(neo4j, '*')]);
-  log(`CoreNLP jars: ${corenlp}`);
-  log(`Neo4j jars:   ${neo4j}`);
+  for (const def of registeredServices()) log(`${def.title} jars: ${def.provision(config)}`);
 }
 
 function liveState(config: Config): KeptServices | null {
   const state = readState(config.paths.stateDir, config.profile);
   if (!state) return null;
-  const alive = [state.corenlp, state.neo4j].some((s) => s && isKadapterService(s.pid));
+  const alive = Object.values(state.services).some((s) => isKadapterService(s.pid));
   return alive ? state : null;
+}
+
+/** Starts a detached instance and says what the state file keeps of it. */
+async function startKept<N extends ServiceName>(
+  def: ServiceDefinition<N>,
+  config: Config,
+  logFile: string,
+): Promise<{ name: ServiceName; process: ServiceProcess; kept: KeptService }> {
+  const started = await def.start(config, { detached: true, logFile });
+  return {
+    name: def.name,
+    process: started.process,
+    kept: {
+      pid: started.process.pid, logFile: started.process.logFile, version: started.version,
+      coldStartMs: Math.round(started.coldStartMs), startedAt: new Date().toISOString(), ...started.keep,
+    },
+  };
 }
 
 export async function startServices(config: Config): Promise<void> {
@@ -41,32 +50,19 @@ export async function startServices(config: Config): Promise<void> {
     return;
   }
   const logFile = (service: string) => path.join(stateDir, 'logs', `${profile}-${service}.log`);
-  const dataDir = neo4jDataDir(config);
-  const results = await Promise.allSettled([
-    startCoreNlp(config, { detached: true, logFile: logFile('corenlp') }),
-    startNeo4j(config, { detached: true, dataDir, logFile: logFile('neo4j') }),
-  ]);
-  const [cn, n4] = results;
-  if (cn.status === 'rejected' || n4.status === 'rejected') {
+  const results = await Promise.allSettled(registeredServices().map((def) => startKept(def, config, logFile(def.name))));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     for (const r of results) if (r.status === 'fulfilled') await r.value.process.stop();
-    throw (cn.status === 'rejected' ? cn.reason : (n4 as PromiseRejectedResult).reason) as Error;
+    throw failed.reason as Error;
   }
-  const now = new Date().toISOString();
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   writeState(stateDir, profile, {
     profile,
-    corenlp: {
-      pid: cn.value.process.pid, logFile: cn.value.process.logFile, version: cn.value.version,
-      coldStartMs: Math.round(cn.value.coldStartMs), startedAt: now, url: cn.value.url,
-    },
-    neo4j: {
-      pid: n4.value.process.pid, logFile: n4.value.process.logFile, version: n4.value.version,
-      coldStartMs: Math.round(n4.value.coldStartMs), startedAt: now,
-      uri: n4.value.connection.uri, user: n4.value.connection.user, dataDir,
-    },
+    services: Object.fromEntries(started.map((s) => [s.name, s.kept])),
   });
   // Recorded in the state file now: from here on `services stop` finds them.
-  startingDetached.delete(cn.value.process);
-  startingDetached.delete(n4.value.process);
+  for (const { process: proc } of started) startingDetached.delete(proc);
   log(`started services of profile "${profile}"; stop them with: npm run services:stop -- --profile ${profile}`);
   await printStatus(config);
 }
@@ -92,43 +88,47 @@ async function timedHealth(check: () => Promise<unknown>): Promise<string> {
   }
 }
 
+/** The rows of a service configured as external: one per server behind it. */
+async function externalRows<N extends ServiceName>(def: ServiceDefinition<N>, config: Config): Promise<StatusRow[]> {
+  const address = def.external.address(config);
+  if (address === null) return [];
+  const rows: StatusRow[] = [];
+  for (const server of def.servers?.(address) ?? [address]) {
+    let version: string | null = null;
+    const health = await timedHealth(async () => { version = await def.probe(server, config); });
+    rows.push({
+      service: def.name, origin: `external (${def.external.variable})`, version: version ?? '-', endpoint: def.describe(server),
+      pid: '-', rssMiB: '-', coldStartS: '-', health,
+    });
+  }
+  return rows;
+}
+
+/** The row of a service kept by `services start`, if the state file lists it. */
+async function keptRow<N extends ServiceName>(def: ServiceDefinition<N>, config: Config, kept: KeptService): Promise<StatusRow> {
+  const fields = def.kept.schema.safeParse(kept);
+  const address = fields.success ? def.kept.address(fields.data, config) : null;
+  const health = !isKadapterService(kept.pid)
+    ? 'FAILING: process gone'
+    : address === null
+      ? 'FAILING: unreadable state file entry'
+      : await timedHealth(() => def.probe(address, config));
+  return {
+    service: def.name, origin: 'kept (services start)', version: kept.version ?? '?',
+    endpoint: address === null ? '?' : def.describe(address),
+    pid: String(kept.pid), rssMiB: residentMiB(kept.pid)?.toFixed(0) ?? '-',
+    coldStartS: (kept.coldStartMs / 1000).toFixed(1), health,
+  };
+}
+
 /** Prints one row per service; returns whether every listed service is healthy. */
 export async function printStatus(config: Config): Promise<boolean> {
   const rows: StatusRow[] = [];
-  const cn = config.services.corenlp;
-  for (const url of cn.urls) {
-    rows.push({
-      service: 'corenlp', origin: 'external (CORENLP_URLS)', version: '-', endpoint: url, pid: '-', rssMiB: '-',
-      coldStartS: '-', health: await timedHealth(() => probeCoreNlp(url, config)),
-    });
-  }
-  const external = externalConnection(config);
-  if (external) {
-    let version = '-';
-    const health = await timedHealth(async () => { version = await neo4jVersion(external); });
-    rows.push({ service: 'neo4j', origin: 'external (NEO4J_URI)', version, endpoint: external.uri, pid: '-', rssMiB: '-', coldStartS: '-', health });
-  }
+  for (const def of registeredServices()) rows.push(...(await externalRows(def, config)));
   const state = readState(config.paths.stateDir, config.profile);
-  const kept = (pid: number) => ({
-    pid: String(pid),
-    rssMiB: residentMiB(pid)?.toFixed(0) ?? '-',
-  });
-  if (state?.corenlp) {
-    const s = state.corenlp;
-    rows.push({
-      service: 'corenlp', origin: 'kept (services start)', version: s.version ?? '?', endpoint: s.url, ...kept(s.pid),
-      coldStartS: (s.coldStartMs / 1000).toFixed(1),
-      health: isKadapterService(s.pid) ? await timedHealth(() => probeCoreNlp(s.url, config)) : 'FAILING: process gone',
-    });
-  }
-  if (state?.neo4j) {
-    const s = state.neo4j;
-    const connection = keptConnection(s);
-    rows.push({
-      service: 'neo4j', origin: 'kept (services start)', version: s.version ?? '?', endpoint: s.uri, ...kept(s.pid),
-      coldStartS: (s.coldStartMs / 1000).toFixed(1),
-      health: isKadapterService(s.pid) ? await timedHealth(() => neo4jVersion(connection)) : 'FAILING: process gone',
-    });
+  for (const def of registeredServices()) {
+    const kept = state?.services[def.name];
+    if (kept) rows.push(await keptRow(def, config, kept));
   }
   if (rows.length === 0) {
     log(`no services running for profile "${config.profile}" (start them with: npm run services:start -- --profile ${config.profile}); commands start their own when needed`);
@@ -145,10 +145,8 @@ export async function stopServices(config: Config): Promise<void> {
     log(`no services kept for profile "${config.profile}"`);
     return;
   }
-  const procs = [
-    state.corenlp && ServiceProcess.adopt('CoreNLP server', state.corenlp.pid, state.corenlp.logFile),
-    state.neo4j && ServiceProcess.adopt('Neo4j', state.neo4j.pid, state.neo4j.logFile),
-  ].filter((p): p is ServiceProcess => p !== undefined);
+  const title = (name: string) => registeredServices().find((def) => def.name === name)?.title ?? name;
+  const procs = Object.entries(state.services).map(([name, kept]) => ServiceProcess.adopt(title(name), kept.pid, kept.logFile));
   await Promise.all(procs.map((p) => p.stop()));
   const left = procs.filter((p) => isKadapterService(p.pid));
   if (left.length > 0) throw new UserError(`could not stop ${left.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);

@@ -6,10 +6,12 @@
 //            <build>/runs/manifest.json
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../src/config/schema.ts';
+import { OPTIM_DEFAULTS, type Config } from '../src/config/schema.ts';
 import { DependencyExample, RelationExample, type EncodedDependency, type EncodedExample, type EncodedRelation } from '../src/data/schemas.ts';
 import { evaluateMultitask, saveMultitaskCheckpoint, trainMultitask, type MultitaskData } from '../src/kadapter/multitask.ts';
+import { RelationsFile } from '../src/data/files.ts';
 import { UserError } from '../src/util/errors.ts';
+import { readJsonFile } from '../src/util/json-file.ts';
 import { saveAdapterFiles } from '../src/kadapter/adapter-files.ts';
 import { defaultReadLayers, type AdapterConfig } from '../src/kadapter/adapter.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
@@ -44,7 +46,7 @@ export interface TrainStageOptions {
   force: boolean;
 }
 
-interface TaskData {
+interface KnowledgeData {
   labels?: string[];
   splits: Record<'train' | 'dev', EncodedExample[]>;
   skips: Record<string, Skips>;
@@ -52,7 +54,7 @@ interface TaskData {
 }
 
 /** Examples of one adapter's task, encoded for the base; what could not be encoded is counted. */
-export async function loadTaskData(config: Config, base: BaseModel, name: KnowledgeAdapter): Promise<TaskData> {
+export async function loadKnowledgeData(config: Config, base: BaseModel, name: KnowledgeAdapter): Promise<KnowledgeData> {
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skips: Record<string, Skips> = { train: {}, dev: {} };
   const read: Record<string, number> = {};
@@ -63,7 +65,7 @@ export async function loadTaskData(config: Config, base: BaseModel, name: Knowle
     const dir = factsDir(config);
     const relFile = path.join(dir, 'relations.json');
     if (!fs.existsSync(relFile)) throw new UserError(`no relation data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`);
-    labels = (JSON.parse(fs.readFileSync(relFile, 'utf8')) as { id: string }[]).map((r) => r.id);
+    labels = readJsonFile(relFile, RelationsFile).map((r) => r.id);
     if (!labels.includes('no_relation')) labels.push('no_relation');
     const index = new Map(labels.map((l, i) => [l, i]));
     for (const split of ['train', 'dev'] as const) {
@@ -117,14 +119,14 @@ export function trainConfigFor(config: Config): TrainConfig {
   return {
     epochs: a.epochs,
     batchSize: a.batchSize,
-    optim: { lr: a.lr, weightDecay: a.weightDecay, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: a.warmupRatio, clipNorm: a.clipNorm },
+    optim: { lr: a.lr, ...OPTIM_DEFAULTS, weightDecay: a.weightDecay, warmupRatio: a.warmupRatio, clipNorm: a.clipNorm },
     checkpointEverySteps: a.checkpointEverySteps,
     logEverySteps: a.logEverySteps,
   };
 }
 
 /** Caches of one task's train and dev features (built once, reused by every seed and variant). */
-export async function taskFeatures(config: Config, base: BaseModel, name: KnowledgeAdapter, data: TaskData, layers: number[], backend: string) {
+export async function taskFeatures(config: Config, base: BaseModel, name: KnowledgeAdapter, data: KnowledgeData, layers: number[], backend: string) {
   const caches: Record<string, FeatureCache> = {};
   for (const split of ['train', 'dev'] as const) {
     const dir = path.join(featuresDir(config, base), name, split);
@@ -144,7 +146,7 @@ export async function taskFeatures(config: Config, base: BaseModel, name: Knowle
 }
 
 /** The score a model gets by always predicting the most frequent training label / by chance. */
-export function trivialBaselines(name: KnowledgeAdapter, data: TaskData): Record<string, DevMetrics> {
+export function trivialBaselines(name: KnowledgeAdapter, data: KnowledgeData): Record<string, DevMetrics> {
   if (name === 'factual') {
     const counts = new Map<number, number>();
     for (const e of data.splits.train) if (e.task === 'relation') counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
@@ -201,10 +203,10 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
     runs: [] as unknown[],
     startedAt: new Date().toISOString(),
   };
-  const loaded = new Map<KnowledgeAdapter, TaskData>();
+  const loaded = new Map<KnowledgeAdapter, KnowledgeData>();
   const dataFor = async (name: KnowledgeAdapter) => {
     if (!loaded.has(name)) {
-      const data = await loadTaskData(config, base, name);
+      const data = await loadKnowledgeData(config, base, name);
       process.stderr.write(`kadapter: ${name}: ${data.splits.train.length} train / ${data.splits.dev.length} dev examples; skipped ${JSON.stringify(data.skips)}\n`);
       loaded.set(name, data);
     }
@@ -266,7 +268,7 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
 }
 
 /** The multi-task baseline for each seed: trained base + heads; the base saved as a checkpoint. */
-async function runMultitask(config: Config, base: BaseModel, factual: TaskData, linguistic: TaskData, trainCfg: TrainConfig, force: boolean, manifest: Record<string, unknown>) {
+async function runMultitask(config: Config, base: BaseModel, factual: KnowledgeData, linguistic: KnowledgeData, trainCfg: TrainConfig, force: boolean, manifest: Record<string, unknown>) {
   const rows: Record<string, unknown>[] = [];
   const data: MultitaskData = {
     labels: factual.labels!,

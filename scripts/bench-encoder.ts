@@ -10,12 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { loadConfig } from '../src/config/load.ts';
 import type { Backend } from '../src/config/schema.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { encode } from '../src/kadapter/encoder.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
+import { parseJsonText, readJsonFile } from '../src/util/json-file.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable, type Row } from '../src/util/table.ts';
 
@@ -35,14 +37,11 @@ const config = loadConfig({ baseModel: values['base-model'] });
 const dir = resolveBaseModelDir(config);
 const seconds = Number(values.seconds);
 
-interface WorkerResult {
-  backend: string;
-  detail: string;
-  batches: number;
-  seconds: number;
-  tokensPerS: number;
-  peakRssMb: number;
-}
+// What a backend's worker process and the PyTorch side print as their last line.
+const WorkerResult = z.strictObject({ backend: z.string(), detail: z.string(), batches: z.number(), seconds: z.number(), tokensPerS: z.number(), peakRssMb: z.number() });
+type WorkerResult = z.infer<typeof WorkerResult>;
+const WorkerAnswer = z.union([WorkerResult, z.strictObject({ skipped: z.string() })]);
+const TorchResult = z.looseObject({ torch: z.string(), runs: z.array(z.looseObject({ threads: z.number(), tokens_per_s: z.number() })), peak_rss_mb: z.number() });
 
 if (values.worker) {
   // One backend in this process: warm up once, then run whole batches for the time budget.
@@ -54,7 +53,7 @@ if (values.worker) {
     process.exit(0);
   }
   const model = loadBaseModel(dir);
-  const ids = tf.tensor2d(JSON.parse(fs.readFileSync(values.ids!, 'utf8')) as number[][], [B, T], 'int32');
+  const ids = tf.tensor2d(readJsonFile(values.ids!, z.array(z.array(z.number().int()).length(T)).length(B)), [B, T], 'int32');
   const mask = tf.onesLike(ids) as tf.Tensor2D;
   let peak = process.memoryUsage().rss;
   const run = async () => {
@@ -103,7 +102,7 @@ for (const backend of values['with-cpu'] ? (['tensorflow', 'wasm', 'cpu'] as con
     const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--worker', backend, '--ids', idsFile, '--seconds', String(backend === 'cpu' ? Math.min(seconds, 5) : seconds), ...(values['base-model'] ? ['--base-model', values['base-model']] : [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const r = JSON.parse(out.toString().trim().split('\n').pop()!) as WorkerResult | { skipped: string };
+    const r = parseJsonText(out.toString().trim().split('\n').pop()!, WorkerAnswer, `bench:encoder: the ${backend} worker's result`);
     if ('skipped' in r) {
       process.stderr.write(`bench:encoder: ${backend} skipped: ${r.skipped}\n`);
       results[`${backend}Skipped`] = r.skipped;
@@ -115,11 +114,11 @@ for (const backend of values['with-cpu'] ? (['tensorflow', 'wasm', 'cpu'] as con
   }
 }
 
-let torch: { torch: string; runs: { threads: number; tokens_per_s: number }[]; peak_rss_mb: number } | null = null;
+let torch: z.infer<typeof TorchResult> | null = null;
 try {
   const threads = [...new Set([1, cores])].join(',');
   const out = execFileSync(values.python!, [path.join(repoRoot, 'scripts', 'bench', 'encoder_torch.py'), dir, idsFile, threads, String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  torch = JSON.parse(out.toString().trim().split('\n').pop()!);
+  torch = parseJsonText(out.toString().trim().split('\n').pop()!, TorchResult, 'bench:encoder: the PyTorch side\'s result');
 } catch (e) {
   process.stderr.write(`bench:encoder: PyTorch side failed (needs torch and transformers: --python <python with them>): ${((e as { stderr?: Buffer }).stderr?.toString() ?? String(e)).trim().split('\n').pop()}\n`);
 }

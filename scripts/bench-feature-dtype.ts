@@ -15,7 +15,7 @@ import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import type { AdapterRunSpec } from '../src/kadapter/forward.ts';
 import { trainAdapter } from '../src/kadapter/train.ts';
 import { meanStd } from '../src/util/metrics.ts';
-import { adapterConfigFor, loadTaskData, trainConfigFor } from '../pipeline/train.ts';
+import { adapterConfigFor, loadKnowledgeData, trainConfigFor } from '../pipeline/train.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
 
@@ -38,7 +38,7 @@ const base = loadBaseModel(resolveBaseModelDir(config));
 const adapter = adapterConfigFor(config, base);
 const L = base.config.layers;
 const layers = [...new Set([...adapter.readLayers, L])].sort((a, b) => a - b);
-const data = await loadTaskData(config, base, name);
+const data = await loadKnowledgeData(config, base, name);
 const head: HeadConfig = name === 'factual' ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! } : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
 const metric = name === 'factual' ? 'microF1' : 'uas';
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-dtype-'));

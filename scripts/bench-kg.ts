@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.ts';
-import type { DependencyExample } from '../src/data/schemas.ts';
+import { DependencyExample } from '../src/data/schemas.ts';
 import { alignMentions } from '../src/facts/align.ts';
 import { readIndexes } from '../src/facts/extract.ts';
 import { openDriver } from '../src/facts/neo4j-client.ts';
@@ -65,7 +65,7 @@ try {
     let sentences = 0;
     let positives = 0;
     for (const o of dep.outputs.filter((o) => o.file.endsWith('.jsonl'))) {
-      for await (const ex of readJsonl<DependencyExample>(path.join(dependencyDir(config), o.file))) {
+      for await (const ex of readJsonl(path.join(dependencyDir(config), o.file), DependencyExample)) {
         sentences++;
         positives += alignMentions(index.match(ex.tokens, ex.pos), lookup).positives.length;
       }

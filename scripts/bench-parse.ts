@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load.ts';
+import { SPLITS } from '../src/data/schemas.ts';
 import { collectSentences } from '../src/parsing/collect.ts';
 import { CoreNlpPool } from '../src/parsing/corenlp-pool.ts';
 import { parseShard } from '../src/parsing/parse-shard.ts';
@@ -54,7 +55,7 @@ const examples: DependencyExample[] = [];
 const skipped: Record<string, number> = {};
 for (let k = 0; k < planned.length; k += config.data.shardSize) {
   const r = await parseShard(planned.slice(k, k + config.data.shardSize), pool, { annotators: cn.annotators.split(','), batchSize: config.data.batchSize });
-  for (const split of ['train', 'dev', 'test'] as const) for (const ex of r.examples[split]) examples.push(ex);
+  for (const split of SPLITS) for (const ex of r.examples[split]) examples.push(ex);
   for (const [why, n] of Object.entries(r.skipped)) skipped[why] = (skipped[why] ?? 0) + n;
 }
 const pipelineSeconds = (performance.now() - t0) / 1000;

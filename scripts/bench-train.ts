@@ -8,11 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { loadConfig } from '../src/config/load.ts';
+import { HeadConfig } from '../src/data/files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { buildFeatureCache, FeatureCache } from '../src/kadapter/features.ts';
-import type { HeadConfig } from '../src/kadapter/heads.ts';
 import { liveBatch } from '../src/kadapter/adapter-outputs.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { batchLoss, type AdapterRunSpec, type TrainedModel } from '../src/kadapter/forward.ts';
@@ -20,7 +21,8 @@ import { modelTensors } from '../src/kadapter/train.ts';
 import { epochPlan, runTrainingLoop } from '../src/kadapter/training-loop.ts';
 import { initAdapter } from '../src/kadapter/adapter.ts';
 import { initHead } from '../src/kadapter/heads.ts';
-import { adapterConfigFor, loadTaskData, trainConfigFor } from '../pipeline/train.ts';
+import { adapterConfigFor, loadKnowledgeData, trainConfigFor } from '../pipeline/train.ts';
+import { parseJsonText, readJsonFile } from '../src/util/json-file.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
 
@@ -45,7 +47,7 @@ const bs = trainCfg.batchSize;
 
 if (values.worker) {
   const cache = new FeatureCache(values.cache!);
-  const data = JSON.parse(fs.readFileSync(path.join(values.cache!, 'bench-head.json'), 'utf8')) as HeadConfig;
+  const data = readJsonFile(path.join(values.cache!, 'bench-head.json'), HeadConfig);
   const spec: AdapterRunSpec = { task: name === 'factual' ? 'relation' : 'dependency', adapter, head: data, lastLayer: L, seed: 1 };
   const model: TrainedModel = { adapter: initAdapter(adapter, 1), head: initHead(data, 2) };
   const plan = epochPlan(cache, 1, 0, bs).slice(0, steps);
@@ -77,17 +79,18 @@ if (values.worker) {
 }
 
 // The examples: the first steps × batch of the task's training split, cached once in a scratch folder.
-const data = await loadTaskData({ ...config, adapters: { ...config.adapters, maxTrainExamples: steps * bs, maxDevExamples: 1 } }, base, name);
+const data = await loadKnowledgeData({ ...config, adapters: { ...config.adapters, maxTrainExamples: steps * bs, maxDevExamples: 1 } }, base, name);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-bench-train-'));
 const layers = [...new Set([...adapter.readLayers, L])].sort((a, b) => a - b);
 await buildFeatureCache({ dir: scratch, model: base, examples: data.splits.train, spec: { layers, dtype: config.adapters.featureDtype, shardSize: config.adapters.featureShardSize }, key: 'bench', backend: backend.name, label: 'bench features' });
 const head: HeadConfig = name === 'factual' ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! } : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
 fs.writeFileSync(path.join(scratch, 'bench-head.json'), JSON.stringify(head));
 
-const results: Record<string, { steps: number; seconds: number; examplesPerSecond: number; peakRssMb: number }> = {};
+const WorkerResult = z.strictObject({ steps: z.number(), seconds: z.number(), examplesPerSecond: z.number(), peakRssMb: z.number() });
+const results: Record<string, z.infer<typeof WorkerResult>> = {};
 for (const side of ['cached', 'recomputed']) {
   const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--worker', side, '--cache', scratch, '--profile', values.profile!, '--steps', String(steps), '--adapter', name], { stdio: ['ignore', 'pipe', 'inherit'] });
-  results[side] = JSON.parse(out.toString().trim().split('\n').pop()!);
+  results[side] = parseJsonText(out.toString().trim().split('\n').pop()!, WorkerResult, `bench:train: the ${side} worker's result`);
 }
 const ratio = results.cached!.examplesPerSecond / results.recomputed!.examplesPerSecond;
 const rows = Object.entries(results).map(([side, r]) => ({

@@ -26,8 +26,7 @@ if (!fs.existsSync(file)) {
   process.exit(1);
 }
 const rows: RelationExample[] = [];
-for await (const r of readJsonl(file)) {
-  const ex = RelationExample.parse(r);
+for await (const ex of readJsonl(file, RelationExample)) {
   if (!values.positives || ex.relation !== 'no_relation') rows.push(ex);
 }
 

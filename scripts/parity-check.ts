@@ -7,11 +7,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { loadConfig } from '../src/config/load.ts';
 import { initBackend } from '../src/kadapter/backend.ts';
 import { disposeBaseModel, loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { compareWithReference } from '../src/kadapter/parity.ts';
+import { readJsonFile } from '../src/util/json-file.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
 
@@ -25,7 +27,7 @@ const reference = values.reference ?? path.join(outDir, `${name}.reference.safet
 if (!values.reference) {
   execFileSync(values.python!, [path.join(repoRoot, 'scripts', 'parity', 'reference.py'), 'reference', dir, reference], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
-const sentences = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'parity', 'sentences.json'), 'utf8')) as string[];
+const sentences = readJsonFile(path.join(repoRoot, 'test', 'fixtures', 'parity', 'sentences.json'), z.array(z.string()));
 const results: Record<string, unknown> = {};
 const rows = [];
 for (const backend of ['cpu', 'wasm', 'tensorflow'] as const) {

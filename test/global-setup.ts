@@ -17,12 +17,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const config = testServiceConfig('tests');
   const t0 = performance.now();
   const session = await ServiceSession.open(config, ['corenlp', 'neo4j']);
+  const corenlp = session.get('corenlp');
+  const neo4j = session.get('neo4j');
   process.stderr.write(
-    `[global-setup] CoreNLP ${session.corenlp!.origin} at ${session.corenlp!.urls[0]}, ` +
-      `Neo4j ${session.neo4j!.origin} at ${session.neo4j!.connection.uri}, ready in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    `[global-setup] CoreNLP ${corenlp.origin} at ${corenlp.address[0]}, ` +
+      `Neo4j ${neo4j.origin} at ${neo4j.address.uri}, ready in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
   );
-  project.provide('corenlpUrl', session.corenlp!.urls[0]!);
-  project.provide('neo4j', session.neo4j!.connection);
-  project.provide('servicePids', [session.corenlp!.process?.pid, session.neo4j!.process?.pid].filter((p): p is number => p !== undefined));
+  project.provide('corenlpUrl', corenlp.address[0]!);
+  project.provide('neo4j', neo4j.address);
+  project.provide('servicePids', [corenlp.process?.pid, neo4j.process?.pid].filter((p): p is number => p !== undefined));
   return () => session.close();
 }

@@ -1,5 +1,5 @@
 // The three profiles of SPEC §3. Paths are filled in by loadConfig (they depend on the machine).
-import type { Config, ProfileName } from './schema.ts';
+import { OPTIM_DEFAULTS, type Config, type ProfileName } from './schema.ts';
 
 export type ProfileDefaults = Omit<Config, 'paths' | 'profile'>;
 
@@ -60,9 +60,9 @@ const base: ProfileDefaults = {
     epochs: 1,
     batchSize: 32,
     lr: 5e-4,
-    weightDecay: 0.01,
-    warmupRatio: 0.1,
-    clipNorm: 1.0,
+    weightDecay: OPTIM_DEFAULTS.weightDecay,
+    warmupRatio: OPTIM_DEFAULTS.warmupRatio,
+    clipNorm: OPTIM_DEFAULTS.clipNorm,
     logEverySteps: 20,
     checkpointEverySteps: 200,
     maxTrainExamples: 20_000,
@@ -79,7 +79,7 @@ const base: ProfileDefaults = {
     epochs: 6,
     batchSize: 64,
     lr: 1e-3,
-    weightDecay: 0.01,
+    weightDecay: OPTIM_DEFAULTS.weightDecay,
     // Pooled features live in memory: 5k mentions, every relation pair, 1.5k POS sentences (~30k
     // words); sized with the rows, seeds and ablations to the default profile's time budget.
     maxTrain: { 'entity-typing': 5_000, relation: null, pos: 1_500 },

@@ -76,6 +76,26 @@ export const ModelConfig = z.strictObject({
   maxLength: z.number().int().min(8),
 });
 
+/** AdamW's settings besides the learning rate, which each use sets itself. */
+export const OptimSettings = z.strictObject({
+  /** Decoupled weight decay (not on biases and LayerNorm). */
+  weightDecay: z.number().min(0),
+  beta1: z.number().min(0).lt(1),
+  beta2: z.number().min(0).lt(1),
+  eps: z.number().positive(),
+  /** Fraction of the total steps spent warming up, then a linear decay to zero. */
+  warmupRatio: z.number().min(0).max(1),
+  /** Global-norm clip; 0 = none. */
+  clipNorm: z.number().min(0),
+});
+export type OptimSettings = z.infer<typeof OptimSettings>;
+
+/**
+ * The one AdamW default, for adapter pre-training, the multi-task baseline and the downstream task
+ * layers; the profiles' optimizer fields are taken from it.
+ */
+export const OPTIM_DEFAULTS: Readonly<OptimSettings> = Object.freeze({ weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: 0.1, clipNorm: 1 });
+
 export const AdaptersConfig = z.strictObject({
   /** Adapter width A (the paper: 768); heads A/64, FFN 4A. */
   size: z.number().int().min(8),
@@ -106,10 +126,10 @@ export const AdaptersConfig = z.strictObject({
   featureShardSize: z.number().int().min(1),
 });
 
-export const EVAL_TASKS = ['entity-typing', 'relation', 'pos'] as const;
+export const DOWNSTREAM_TASKS = ['entity-typing', 'relation', 'pos'] as const;
 
 export const EvalConfig = z.strictObject({
-  tasks: z.array(z.enum(EVAL_TASKS)).min(1),
+  tasks: z.array(z.enum(DOWNSTREAM_TASKS)).min(1),
   /** Folders with train/dev/test files in the standard formats, by task; null = the built data. */
   dataDirs: z.strictObject({ 'entity-typing': z.string().nullable(), relation: z.string().nullable() }),
   /** Seeds of every row (≥ 3 for mean ± std). */
@@ -141,7 +161,7 @@ export const EvalConfig = z.strictObject({
     keepBases: z.array(z.string()),
   }),
   /** `ablate`: which tasks (variants other than F+L use the first of `combines`). */
-  ablate: z.strictObject({ tasks: z.array(z.enum(EVAL_TASKS)).min(1) }),
+  ablate: z.strictObject({ tasks: z.array(z.enum(DOWNSTREAM_TASKS)).min(1) }),
 });
 
 export const Config = z.strictObject({

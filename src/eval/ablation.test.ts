@@ -1,16 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { ablationTable, ablationVariants, againstFL, type AblationRow } from './ablation.ts';
+import { Row } from '../data/composition.ts';
+import type { AdapterConfig } from '../data/files.ts';
+import { ablationTable, ablationVariants, againstFL, variantKey, type AblationRow } from './ablation.ts';
+
+const config: AdapterConfig = { baseHidden: 8, readLayers: [0, 2, 5], size: 16, layers: 1, chain: 'sum', initStd: 2e-4, layerNormEps: 1e-12 };
+const F = { name: 'factual', dir: '/runs/factual/seed-1/adapter', config };
+const L = { name: 'linguistic', dir: '/runs/linguistic/seed-1/adapter', config };
 
 describe('ablation variants', () => {
-  it('holds the combination fixed except for F+L, and knocks out each adapter layer of both adapters', () => {
-    const v = ablationVariants([0, 2, 5], ['concat', 'sum']);
-    expect(v.map((x) => x.key)).toEqual([
+  const v = ablationVariants({ factual: F, linguistic: L, combines: ['concat', 'sum'] });
+  it('holds the combination fixed except for F+L, and leaves out each adapter layer of both adapters', () => {
+    expect(v.map(variantKey)).toEqual([
       'base', 'FL-concat', 'FL-sum', 'F-concat', 'L-concat', 'F-randL-concat', 'randF-L-concat', 'randF-randL-concat',
       'FL-without-0-concat', 'FL-without-1-concat', 'FL-without-2-concat',
     ]);
-    expect(v.find((x) => x.key === 'FL-without-1-concat')!.row.adapters).toEqual(['factual-without-1', 'linguistic-without-1']);
-    expect(v.find((x) => x.key === 'FL-without-2-concat')!.row.label).toMatch(/adapter layer 3 \(reads base layer 5\)/);
-    expect(v.find((x) => x.key === 'base')!.combine).toBeNull();
+    const without1 = v.find((x) => variantKey(x) === 'FL-without-1-concat')!.row;
+    expect(without1.components.map((c) => (c.kind === 'adapter' ? [c.name, c.weights, c.leaveOut] : null))).toEqual([
+      ['factual', { dir: F.dir }, [1]],
+      ['linguistic', { dir: L.dir }, [1]],
+    ]);
+    expect(v.find((x) => variantKey(x) === 'FL-without-2-concat')!.row.label).toMatch(/adapter layer 3 \(reads base layer 5\)/);
+    expect(v.find((x) => variantKey(x) === 'base')!.row.combine).toBe('none');
+  });
+  it('names no role in a component: a random adapter is a weights field, with the trained one’s architecture', () => {
+    const randF = v.find((x) => variantKey(x) === 'randF-L-concat')!.row.components[0]!;
+    expect(randF).toEqual({ kind: 'adapter', name: 'factual', weights: { random: 1001, config } });
+  });
+  it('every variant is a valid row value', () => {
+    for (const x of v) expect(Row.parse(x.row)).toEqual(x.row);
   });
 });
 

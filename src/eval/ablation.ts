@@ -3,59 +3,47 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import type { AdapterComponent, Row } from '../data/composition.ts';
+import type { ABLATION_FAMILIES, AblationResults, AblationRow } from '../data/files.ts';
 import type { RowPoint } from './plots.ts';
-import type { Combine } from './probe.ts';
-import type { RowResult } from './report.ts';
+import { runKey, trained, untrained, type TrainedAdapter } from './rows.ts';
 
-export type Family = 'reference' | 'which adapters' | 'knowledge or capacity' | 'which adapter layers';
+export type Family = (typeof ABLATION_FAMILIES)[number];
+export type { AblationResults, AblationRow };
 
 export interface Variant {
-  key: string;
   family: Family;
-  row: { id: string; label: string; base: 'base'; adapters: string[] };
-  combine: Combine | null;
+  row: Row;
 }
 
 /**
  * The variants, F+L with every combination and the others with the first (the comparison holds
  * the combination fixed). Adapter layer k reads base layer readLayers[k].
  */
-export function ablationVariants(readLayers: number[], combines: Combine[]): Variant[] {
+export function ablationVariants(o: { factual: TrainedAdapter; linguistic: TrainedAdapter; combines: readonly ('sum' | 'concat')[] }): Variant[] {
+  const { factual: F, linguistic: L, combines } = o;
   const first = combines[0]!;
-  const v = (key: string, family: Family, label: string, adapters: string[], combine: Combine | null = first): Variant => ({
-    key: combine ? `${key}-${combine}` : key,
+  const v = (family: Family, id: string, label: string, components: AdapterComponent[], combine = first): Variant => ({
     family,
-    row: { id: key, label, base: 'base', adapters },
-    combine,
+    row: { id, label, base: 'base', components, combine: components.length ? combine : 'none' },
   });
+  const leaveOut = (c: AdapterComponent, k: number): AdapterComponent => ({ ...c, leaveOut: [k] });
+  const readLayers = F.config.readLayers;
   return [
-    v('base', 'reference', 'base', [], null),
-    ...combines.map((c) => v('FL', 'reference', 'F+L', ['factual', 'linguistic'], c)),
-    v('F', 'which adapters', 'F alone (L dropped)', ['factual']),
-    v('L', 'which adapters', 'L alone (F dropped)', ['linguistic']),
-    v('F-randL', 'knowledge or capacity', 'F + random L', ['factual', 'random-linguistic']),
-    v('randF-L', 'knowledge or capacity', 'random F + L', ['random-factual', 'linguistic']),
-    v('randF-randL', 'knowledge or capacity', 'random F + random L', ['random-factual', 'random-linguistic']),
+    v('reference', 'base', 'base', []),
+    ...combines.map((c) => v('reference', 'FL', 'F+L', [trained(F), trained(L)], c)),
+    v('which adapters', 'F', 'F alone (L dropped)', [trained(F)]),
+    v('which adapters', 'L', 'L alone (F dropped)', [trained(L)]),
+    v('knowledge or capacity', 'F-randL', 'F + random L', [trained(F), untrained(L)]),
+    v('knowledge or capacity', 'randF-L', 'random F + L', [untrained(F), trained(L)]),
+    v('knowledge or capacity', 'randF-randL', 'random F + random L', [untrained(F), untrained(L)]),
     ...readLayers.map((layer, k) =>
-      v(`FL-without-${k}`, 'which adapter layers', `F+L without adapter layer ${k + 1} (reads base layer ${layer})`, [`factual-without-${k}`, `linguistic-without-${k}`]),
+      v('which adapter layers', `FL-without-${k}`, `F+L without adapter layer ${k + 1} (reads base layer ${layer})`, [leaveOut(trained(F), k), leaveOut(trained(L), k)]),
     ),
   ];
 }
 
-export interface AblationRow extends RowResult {
-  family: Family;
-}
-
-export interface AblationResults {
-  profile: string;
-  protocol: 'frozen';
-  base: Record<string, unknown>;
-  backend: string;
-  readLayers: number[];
-  seeds: number[];
-  tasks: Record<string, { metric: string; examples: Record<string, number>; source: string; rows: AblationRow[] }>;
-  seconds: number;
-}
+export const variantKey = (v: Variant): string => runKey(v.row);
 
 /** A variant against F+L with the same combination: the difference, and whether it clears the seeds' spread. */
 export function againstFL(rows: AblationRow[], metric: string, row: AblationRow): { delta: number; noise: number; beyondNoise: boolean } | null {

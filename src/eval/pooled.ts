@@ -1,30 +1,27 @@
-// The vectors the task layers read: h_L of the base and each adapter's output at the pooled
+// The vectors the task layers read: h_L of the base and each component's output at the pooled
 // positions. Live (liveSource) they come from a forward pass, through a trainable base under
 // `finetune`. Frozen (poolFeatures): base and adapters are frozen, so each example's vectors are
 // computed once and every row, seed and data size trains on them.
 // (Position-wise combination commutes with pooling: combining after pooling is exact.)
 import * as tf from '@tensorflow/tfjs';
-import { adapterForward, type AdapterConfig, type AdapterWeights } from '../kadapter/adapter.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { encodeSequences } from '../kadapter/encoder.ts';
 import type { EncoderWeights } from '../kadapter/encoder-weights.ts';
-import type { RowSource } from './probe.ts';
+import { BASE_KEY, type ComponentVectors } from './components.ts';
 import { lengthBatches } from '../kadapter/tokenizer.ts';
 import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
 import type { TaskExample } from './tasks.ts';
 
-export interface FrozenAdapter {
-  name: string;
-  config: AdapterConfig;
-  weights: AdapterWeights;
-  /** An ablation: adapter layer k's block dropped (see adapterForward). */
-  knockout?: number;
-  /** Where the weights came from, recorded with every run that uses them: a trained folder, or the random control's seed. */
-  origin?: { dir: string } | { randomSeed: number };
+/** Where a batch's vectors come from. */
+export interface RowSource {
+  examples: TaskExample[];
+  hidden: number;
+  /** [P, H] per component (`base` and the named adapters) for the chosen examples, and positions per example. */
+  rows(idx: number[], names: string[]): { rows: Record<string, tf.Tensor2D>; perExample: number[] };
 }
 
-/** Per component (`base`, then each adapter by name), the pooled vectors [positions, H] in example order. */
+/** Per component (`base`, then each component by key), the pooled vectors [positions, H] in example order. */
 export interface PooledSet {
   hidden: number;
   /** Start of each example's positions in the flat arrays. */
@@ -34,10 +31,10 @@ export interface PooledSet {
 
 /**
  * Vectors computed live: h_L of the base — its own weights, or a trainable copy under `finetune`,
- * where the gradient flows through the frozen adapters into it — and each adapter's output, at the
- * pooled positions.
+ * where the gradient flows through the frozen adapters into it — and each component's output, at
+ * the pooled positions.
  */
-export function liveSource(base: BaseModel, adapters: FrozenAdapter[], examples: TaskExample[], weights: EncoderWeights = base.weights): RowSource {
+export function liveSource(base: BaseModel, components: ComponentVectors[], examples: TaskExample[], weights: EncoderWeights = base.weights): RowSource {
   const H = base.config.hidden;
   return {
     examples,
@@ -50,11 +47,11 @@ export function liveSource(base: BaseModel, adapters: FrozenAdapter[], examples:
       const pick = (x: tf.Tensor3D) => tf.gather(x.reshape([-1, H]), at) as tf.Tensor2D;
       const rows: Record<string, tf.Tensor2D> = {};
       for (const name of names) {
-        if (name === 'base') rows.base = pick(states[base.config.layers]!);
+        if (name === BASE_KEY) rows[name] = pick(states[base.config.layers]!);
         else {
-          const a = adapters.find((x) => x.name === name);
-          if (!a) throw new Error(`no adapter "${name}" for the live features`);
-          rows[name] = pick(adapterForward(a.weights, a.config, states, mask, a.knockout));
+          const c = components.find((x) => x.key === name);
+          if (!c) throw new Error(`no component "${name}" for the live features`);
+          rows[name] = pick(c.forward(states, mask));
         }
       }
       return { rows, perExample: idx.map((i) => examples[i]!.positions.length) };
@@ -62,12 +59,12 @@ export function liveSource(base: BaseModel, adapters: FrozenAdapter[], examples:
   };
 }
 
-export async function poolFeatures(base: BaseModel, adapters: FrozenAdapter[], examples: TaskExample[], label: string, batchTokens = 4096): Promise<PooledSet> {
+export async function poolFeatures(base: BaseModel, components: ComponentVectors[], examples: TaskExample[], label: string, batchTokens = 4096): Promise<PooledSet> {
   const H = base.config.hidden;
   const { offsets, total } = offsetsOf(examples.map((e) => e.positions.length));
-  const names = ['base', ...adapters.map((a) => a.name)];
-  const components: Record<string, Float32Array> = Object.fromEntries(names.map((n) => [n, new Float32Array(total * H)]));
-  const live = liveSource(base, adapters, examples);
+  const names = [BASE_KEY, ...components.map((c) => c.key)];
+  const pooled: Record<string, Float32Array> = Object.fromEntries(names.map((n) => [n, new Float32Array(total * H)]));
+  const live = liveSource(base, components, examples);
   const bar = progress(label, examples.length, 'examples');
   let done = 0;
   for (const idx of lengthBatches(examples.map((e) => e.ids.length), batchTokens)) {
@@ -80,12 +77,44 @@ export async function poolFeatures(base: BaseModel, adapters: FrozenAdapter[], e
     let row = 0;
     for (const i of idx) {
       const n = examples[i]!.positions.length;
-      names.forEach((name, c) => components[name]!.set(values[c]!.subarray(row * H, (row + n) * H), offsets[i]! * H));
+      names.forEach((name, c) => pooled[name]!.set(values[c]!.subarray(row * H, (row + n) * H), offsets[i]! * H));
       row += n;
     }
     done += idx.length;
     bar.update(done);
   }
   bar.stop();
-  return { hidden: H, offsets, components };
+  return { hidden: H, offsets, components: pooled };
+}
+
+/** Pooled features as a row source: the chosen examples' rows of every component, copied out. */
+export function pooledSource(examples: TaskExample[], pooled: PooledSet): RowSource {
+  const H = pooled.hidden;
+  return {
+    examples,
+    hidden: H,
+    rows(idx, names) {
+      const perExample = idx.map((i) => examples[i]!.positions.length);
+      const P = perExample.reduce((a, b) => a + b, 0);
+      const rows: Record<string, tf.Tensor2D> = {};
+      for (const name of names) {
+        const src = pooled.components[name];
+        if (!src) throw new Error(`pooled features lack the component "${name}"`);
+        const buf = new Float32Array(P * H);
+        let at = 0;
+        idx.forEach((i, k) => {
+          const o = pooled.offsets[i]! * H;
+          buf.set(src.subarray(o, o + perExample[k]! * H), at);
+          at += perExample[k]! * H;
+        });
+        rows[name] = tf.tensor2d(buf, [P, H]);
+      }
+      return { rows, perExample };
+    },
+  };
+}
+
+/** A source restricted to some of its examples (a smaller training set). */
+export function subsetSource(src: RowSource, idx: number[]): RowSource {
+  return { examples: idx.map((i) => src.examples[i]!), hidden: src.hidden, rows: (chosen, names) => src.rows(chosen.map((k) => idx[k]!), names) };
 }

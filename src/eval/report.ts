@@ -4,44 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import type { Results, RowResult, TaskResult } from '../data/files.ts';
 import type { RowPoint, CurvePoint } from './plots.ts';
 
-export interface RowResult {
-  key: string;
-  row: string;
-  label: string;
-  combine: string;
-  test: Record<string, { mean: number; std: number }>;
-  perSeed: { seed: number; test: Record<string, number>; dev: Record<string, number>; bestEpoch: number; seconds: number }[];
-  seconds: number;
-}
-
-export interface TaskResult {
-  source: string;
-  metric: string;
-  labels: number;
-  examples: Record<string, number>;
-  skipped: Record<string, Record<string, number>>;
-  droppedAsSeenInPretraining: Record<string, number>;
-  unseenTestLabels: Record<string, number>;
-  poolSeconds: number;
-  rows: RowResult[];
-  bootstrap: Record<string, unknown>;
-  efficiency: CurvePoint[];
-}
-
-export interface Results {
-  profile: string;
-  protocol: string;
-  base: Record<string, unknown>;
-  backend: string;
-  adapters: Record<string, unknown>;
-  seeds: number[];
-  tasks: Record<string, TaskResult>;
-  startedAt: string;
-  finishedAt: string;
-  seconds: number;
-}
+/** results.json and its parts, typed with their schemas in src/data/files.ts. */
+export type { Results, RowResult, TaskResult };
 
 /** The paper's numbers (Findings version, RoBERTa-large, the original OpenEntity and TACRED). */
 export const PAPER: Record<string, Record<string, number>> = {

@@ -7,7 +7,9 @@ import { encodeRelation, SUBJ_MARKER, type RelationSpans, type Skips } from '../
 import type { BaseTokenizer } from '../kadapter/tokenizer.ts';
 import { loadTacred, loadTyping, type TypingRow } from './formats.ts';
 
-export type TaskName = 'entity-typing' | 'relation' | 'pos';
+import type { DownstreamTask } from '../data/composition.ts';
+
+export type { DownstreamTask };
 
 export interface TaskExample {
   id: string;

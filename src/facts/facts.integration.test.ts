@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../config/schema.ts';
+import { RelationsFile } from '../data/files.ts';
 import { RelationExample, type KgEntity, type KgTriple } from '../data/schemas.ts';
 import { openDriver } from './neo4j-client.ts';
 import { ensureSchema, graphCounts, loadEntities, loadTriples, tripleKey } from './store.ts';
@@ -14,6 +15,7 @@ import { startNeo4j } from './neo4j-service.ts';
 import { testServiceConfig } from '../../test/service-config.ts';
 import { buildDependencyData } from '../../pipeline/dependency-data.ts';
 import { buildFactsData } from '../../pipeline/facts-data.ts';
+import { readJsonFile } from '../util/json-file.ts';
 import { readJsonl } from '../util/jsonl.ts';
 import type { Manifest } from '../util/manifest.ts';
 
@@ -172,7 +174,7 @@ describe('build-data, factual half (real CoreNLP and Neo4j)', () => {
     manifest = await buildFactsData(config, { force: false });
     for (const file of manifest.outputs.map((o) => o.file).filter((f) => !f.startsWith('entity_typing'))) {
       examples[file] = [];
-      for await (const row of readJsonl(path.join(config.paths.buildDir, 'facts', file))) examples[file]!.push(RelationExample.parse(row));
+      for await (const row of readJsonl(path.join(config.paths.buildDir, 'facts', file), RelationExample)) examples[file]!.push(row);
     }
   });
 
@@ -202,7 +204,7 @@ describe('build-data, factual half (real CoreNLP and Neo4j)', () => {
   });
 
   it('records relations and their counts', () => {
-    const relations = JSON.parse(fs.readFileSync(path.join(config.paths.buildDir, 'facts', 'relations.json'), 'utf8')) as { id: string }[];
+    const relations = readJsonFile(path.join(config.paths.buildDir, 'facts', 'relations.json'), RelationsFile);
     expect(relations.at(-1)!.id).toBe('no_relation');
     expect(relations.map((r) => r.id)).toEqual(expect.arrayContaining(manifest.counts.relationsKept as string[]));
   });

@@ -1,14 +1,27 @@
 // The embedded Neo4j: community edition from the cache, started by services/java/neo4j's
 // launcher with only Bolt, on loopback, with a generated password kept beside its data folder.
+// Registered as the service "neo4j".
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import { ensureLauncherClasses, ensureServiceJars, jarVersion } from '../services/provision.ts';
 import { requireJava } from '../services/java.ts';
 import { launchUntilHealthy, type Launched } from '../services/launch.ts';
 import { LOOPBACK } from '../services/ports.ts';
+import { registerService, type ServiceDefinition } from '../services/registry.ts';
 import { neo4jVersion, type Neo4jConnection } from './neo4j-client.ts';
+
+/** What the state file keeps of a kept server: never its password, which stays beside its data. */
+const KeptNeo4j = z.object({ uri: z.string(), user: z.string(), dataDir: z.string() });
+type KeptNeo4j = z.infer<typeof KeptNeo4j>;
+
+declare module '../services/registry.ts' {
+  interface ServiceTypes {
+    neo4j: { address: Neo4jConnection; kept: KeptNeo4j };
+  }
+}
 
 /** What services/java/neo4j's launcher prints once the database accepts our password. */
 const READY_LINE = 'kadapter-neo4j ready';
@@ -54,18 +67,23 @@ export function externalConnection(config: Config): Neo4jConnection | null {
 }
 
 /** The connection of an embedded server kept by `services start`. */
-export function keptConnection(kept: { uri: string; user: string; dataDir: string }): Neo4jConnection {
+export function keptConnection(kept: KeptNeo4j): Neo4jConnection {
   return { uri: kept.uri, user: kept.user, password: embeddedPassword(kept.dataDir) };
 }
 
-export async function startNeo4j(config: Config, opts: Neo4jStartOptions): Promise<StartedNeo4j> {
-  const { java } = requireJava();
-  const { cacheDir } = config.paths;
-  const n4 = config.services.neo4j;
+/** The server's jars and kadapter's launcher classes in the cache, fetched and compiled once. */
+function provisionNeo4j(cacheDir: string): { jars: string; classpath: string } {
   const jars = ensureServiceJars('neo4j', cacheDir);
   const jarGlob = path.join(jars, '*');
   const common = ensureLauncherClasses('common', cacheDir);
   const launcher = ensureLauncherClasses('neo4j', cacheDir, [jarGlob]);
+  return { jars, classpath: [common, launcher, jarGlob].join(path.delimiter) };
+}
+
+export async function startNeo4j(config: Config, opts: Neo4jStartOptions): Promise<StartedNeo4j> {
+  const { java } = requireJava();
+  const n4 = config.services.neo4j;
+  const { jars, classpath } = provisionNeo4j(config.paths.cacheDir);
   const password = embeddedPassword(opts.dataDir);
   const connectionAt = (port: number): Neo4jConnection => ({
     uri: `bolt://${LOOPBACK}:${port}`,
@@ -90,7 +108,7 @@ export async function startNeo4j(config: Config, opts: Neo4jStartOptions): Promi
       },
       args: [
         `-Xmx${n4.heapMb}m`,
-        '-cp', [common, launcher, jarGlob].join(path.delimiter),
+        '-cp', classpath,
         `-Dkadapter.watchParent=${!opts.detached}`,
         'kadapter.ServiceMain',
         'kadapter.Neo4jLauncher',
@@ -107,3 +125,29 @@ export async function startNeo4j(config: Config, opts: Neo4jStartOptions): Promi
   });
   return { ...launched, connection: connectionAt(launched.port), version: jarVersion(jars, 'neo4j') };
 }
+
+export const neo4jService: ServiceDefinition<'neo4j'> = {
+  name: 'neo4j',
+  title: 'Neo4j',
+  external: {
+    variable: 'NEO4J_URI',
+    address: externalConnection,
+    failing: (uri) => `Neo4j at ${uri} (NEO4J_URI) is not reachable`,
+  },
+  describe: (connection) => connection.uri,
+  probe: (connection) => neo4jVersion(connection),
+  provision: (config) => provisionNeo4j(config.paths.cacheDir).jars,
+  async start(config, opts) {
+    const dataDir = neo4jDataDir(config);
+    const started = await startNeo4j(config, { ...opts, dataDir });
+    const { uri, user } = started.connection;
+    return { ...started, address: started.connection, keep: { uri, user, dataDir } };
+  },
+  kept: {
+    schema: KeptNeo4j,
+    address: keptConnection,
+    serves: (kept, config) => kept.dataDir === neo4jDataDir(config),
+  },
+};
+
+registerService(neo4jService);

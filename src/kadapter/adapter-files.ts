@@ -4,30 +4,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { ADAPTER_FORMAT, AdapterFileConfig, HeadConfig } from '../data/files.ts';
 import { UserError } from '../util/errors.ts';
+import { readJsonFile } from '../util/json-file.ts';
 import { writeFileAtomic } from '../util/jsonl.ts';
 import { countParameters } from './encoder-weights.ts';
 import { adapterTensors, initAdapter, namedAdapterTensors, type AdapterConfig } from './adapter.ts';
 import type { BaseModel } from './base-model.ts';
-import { initHead, namedHeadTensors, type HeadConfig } from './heads.ts';
+import { initHead, namedHeadTensors } from './heads.ts';
 import { openSafetensors, writeSafetensors } from './safetensors.ts';
-import type { TrainedModel } from './train.ts';
+import type { TrainedModel } from './forward.ts';
 import { assignValues } from './variables.ts';
 
-export const ADAPTER_FORMAT = 'kadapter-adapter/1';
-
-export interface AdapterFileConfig {
-  format: typeof ADAPTER_FORMAT;
-  /** factual or linguistic (or any name a user gives). */
-  name: string;
-  task: 'relation' | 'dependency';
-  base: { name: string; modelType: string; hidden: number; layers: number };
-  adapter: AdapterConfig;
-  /** Base layer fused with the adapter's output by the head (L). */
-  lastLayer: number;
-  parameters: { adapter: number; head: number; base: number; adapterShareOfBase: number };
-  training?: Record<string, unknown>;
-}
+export { ADAPTER_FORMAT };
+/** adapter_config.json, typed with its schema in src/data/files.ts. */
+export type { AdapterFileConfig };
 
 function toWrite(named: Record<string, tf.Tensor>) {
   const out: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
@@ -70,8 +61,7 @@ export interface LoadedAdapter {
 export function loadAdapterFiles(dir: string, base: BaseModel): LoadedAdapter {
   const file = path.join(dir, 'adapter_config.json');
   if (!fs.existsSync(file)) throw new UserError(`${dir}: no adapter_config.json (not an adapter folder, or an unfinished one)`);
-  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as AdapterFileConfig;
-  if (config.format !== ADAPTER_FORMAT) throw new UserError(`${file}: format "${config.format}" is not ${ADAPTER_FORMAT}`);
+  const config = readJsonFile(file, AdapterFileConfig);
   if (config.base.hidden !== base.config.hidden || Math.max(...config.adapter.readLayers, config.lastLayer) > base.config.layers) {
     throw new UserError(
       `${dir}: the adapter was trained on ${config.base.name} (hidden ${config.base.hidden}, ${config.base.layers} layers); ` +
@@ -79,7 +69,7 @@ export function loadAdapterFiles(dir: string, base: BaseModel): LoadedAdapter {
     );
   }
   if (config.base.name !== base.name) process.stderr.write(`kadapter: note: ${dir} was trained on ${config.base.name}, loading it on ${base.name} (same shape)\n`);
-  const head = JSON.parse(fs.readFileSync(path.join(dir, 'head_config.json'), 'utf8')) as HeadConfig;
+  const head = readJsonFile(path.join(dir, 'head_config.json'), HeadConfig);
   const model: TrainedModel = { adapter: initAdapter(config.adapter, 0), head: initHead(head, 0) };
   assignFrom(path.join(dir, 'adapter.safetensors'), namedAdapterTensors(model.adapter));
   assignFrom(path.join(dir, 'head.safetensors'), namedHeadTensors(model.head));

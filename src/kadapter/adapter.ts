@@ -6,24 +6,13 @@
 //   out = r + up(enc(down(x)))                  enc = N post-LayerNorm transformer layers of width A
 // Down/up weights start ~ N(0, 0.0002) with zero biases, so a fresh adapter is near the identity.
 import * as tf from '@tensorflow/tfjs';
+import type { AdapterConfig } from '../data/files.ts';
 import type { EncoderLayerWeights, LayerNorm, Linear } from './encoder-weights.ts';
 import { attentionBias, linear, transformerLayer } from './layers.ts';
 import { variableFrom } from './variables.ts';
 
-export interface AdapterConfig {
-  /** Hidden size H of the base the adapter reads. */
-  baseHidden: number;
-  /** Base layers read by the adapter layers, in order (0 = embeddings). */
-  readLayers: number[];
-  /** Adapter width A; heads = max(1, A / 64), FFN 4A. */
-  size: number;
-  /** Transformer layers inside each adapter layer (N). */
-  layers: number;
-  chain: 'sum' | 'concat';
-  /** Std of the down/up projections' initial weights. */
-  initStd: number;
-  layerNormEps: number;
-}
+/** The adapter's shape (adapter_config.json's `adapter`), typed with its schema in src/data/files.ts. */
+export type { AdapterConfig };
 
 export interface AdapterLayerWeights {
   down: Linear; // [H or 2H, A]
@@ -92,10 +81,10 @@ export function initAdapter(cfg: AdapterConfig, seed: number): AdapterWeights {
 
 /**
  * The adapter's output [B, T, H] from the base's hidden states. `states` is indexed by base layer
- * (sparse is fine: only readLayers are touched); mask [B, T] is 1 at tokens. `knockout` (an
- * ablation) drops adapter layer k's block: that layer outputs its residual input r alone.
+ * (sparse is fine: only readLayers are touched); mask [B, T] is 1 at tokens. `leaveOut` (an
+ * ablation) lists adapter layers whose block is dropped: each outputs its residual input r alone.
  */
-export function adapterForward(w: AdapterWeights, cfg: AdapterConfig, states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D, knockout?: number): tf.Tensor3D {
+export function adapterForward(w: AdapterWeights, cfg: AdapterConfig, states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D, leaveOut: readonly number[] = []): tf.Tensor3D {
   return tf.tidy(() => {
     const bias = attentionBias(mask);
     const heads = adapterHeads(cfg.size);
@@ -105,7 +94,7 @@ export function adapterForward(w: AdapterWeights, cfg: AdapterConfig, states: (t
       if (!h) throw new Error(`adapter reads base layer ${layer}, which was not provided`);
       const lw = w.layers[k]!;
       const r = prev ? h.add(prev) : h;
-      if (k === knockout) {
+      if (leaveOut.includes(k)) {
         prev = r as tf.Tensor3D;
         return;
       }

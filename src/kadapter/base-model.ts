@@ -3,7 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { ModelSource } from '../data/files.ts';
 import { UserError } from '../util/errors.ts';
+import { readJsonFile } from '../util/json-file.ts';
 import { encoderConfigFrom, maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
 import { countParameters, encoderTensors, hfNamedTensors, loadEncoderWeights, type EncoderWeights } from './encoder-weights.ts';
 import { SOURCE_FILE } from './model-fetch.ts';
@@ -41,7 +43,7 @@ export function loadBaseModel(dir: string, opts: TokenizerOptions = {}): BaseMod
   const tokenizer = loadTokenizer(dir, opts);
   const weights = loadEncoderWeights(openSafetensors(path.join(dir, 'model.safetensors')), config);
   const source = path.join(dir, SOURCE_FILE);
-  const name = fs.existsSync(source) ? (JSON.parse(fs.readFileSync(source, 'utf8')) as { id: string }).id : path.basename(path.resolve(dir));
+  const name = fs.existsSync(source) ? readJsonFile(source, ModelSource).id : path.basename(path.resolve(dir));
   return { dir, name, config, weights, tokenizer, maxLength: maxSequenceLength(config), parameters: countParameters(encoderTensors(weights)) };
 }
 

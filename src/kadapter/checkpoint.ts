@@ -3,20 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { CheckpointState } from '../data/files.ts';
+import { parseJsonText, readJsonFile } from '../util/json-file.ts';
 import { writeFileAtomic } from '../util/jsonl.ts';
-import type { DevMetrics } from './dev-eval.ts';
 import type { AdamW } from './optim.ts';
 import { openSafetensors, writeSafetensors } from './safetensors.ts';
 
-export interface CheckpointState {
-  configHash: string;
-  step: number;
-  dev: DevMetrics[];
-  seconds: number;
-  /** The train loss accumulated since the last log line, so a resumed log is the same. */
-  lossAcc: number;
-  lossCount: number;
-}
+export type { CheckpointState };
 
 export function writeCheckpoint(dir: string, params: Record<string, tf.Variable>, opt: AdamW, meta: CheckpointState): void {
   const tmp = `${dir}.tmp`;
@@ -41,7 +35,7 @@ export function readCheckpoint(dir: string): { meta: CheckpointState; tensors: R
     const metaFile = path.join(d, 'state.json');
     const stFile = path.join(d, 'state.safetensors');
     if (!fs.existsSync(metaFile) || !fs.existsSync(stFile)) continue;
-    const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as CheckpointState;
+    const meta = readJsonFile(metaFile, CheckpointState);
     const st = openSafetensors(stFile);
     const tensors: Record<string, Float32Array> = {};
     for (const n of st.tensors.keys()) tensors[n] = st.read(n);
@@ -54,13 +48,15 @@ export function appendMetrics(file: string, row: Record<string, unknown>): void 
   fs.appendFileSync(file, `${JSON.stringify(row)}\n`);
 }
 
+const LoggedStep = z.looseObject({ step: z.number().int() });
+
 /** Drops log lines written after the checkpoint a run resumes from (they will be written again). */
 export function truncateMetrics(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
   // A kill mid-append can leave a partial last line: it goes with the rest past the checkpoint.
-  const stepOf = (l: string) => {
+  const stepOf = (l: string, i: number) => {
     try {
-      return (JSON.parse(l) as { step: number }).step;
+      return parseJsonText(l, LoggedStep, `${file}:${i + 1}`).step;
     } catch {
       return Infinity;
     }
@@ -68,6 +64,6 @@ export function truncateMetrics(file: string, step: number): void {
   const keep = fs
     .readFileSync(file, 'utf8')
     .split('\n')
-    .filter((l) => l.length > 0 && stepOf(l) <= step);
+    .filter((l, i) => l.length > 0 && stepOf(l, i) <= step);
   writeFileAtomic(file, keep.map((l) => `${l}\n`).join(''));
 }

@@ -1,22 +1,11 @@
 // Dev evaluation of the knowledge tasks, shared by the adapters and the multi-task base: the mean
 // loss, relation micro/macro scores and the unlabelled attachment score over labelled words.
+import type { DevMetrics } from '../data/files.ts';
 import type { EncodedExample } from '../data/schemas.ts';
 import { relationDevScores } from '../util/metrics.ts';
 import type { KnowledgeTask } from './forward.ts';
 
-export interface DevMetrics {
-  examples: number;
-  loss: number;
-  /** relation */
-  microF1?: number;
-  microP?: number;
-  microR?: number;
-  macroF1?: number;
-  accuracy?: number;
-  /** dependency: unlabelled attachment score over labelled words */
-  uas?: number;
-  words?: number;
-}
+export type { DevMetrics };
 
 export interface Prediction {
   id: string;

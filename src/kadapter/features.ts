@@ -9,7 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { EncodedExample } from '../data/schemas.ts';
+import { CachedExample, FeatureManifest, type FeatureDType } from '../data/files.ts';
+import type { EncodedExample } from '../data/schemas.ts';
+import { parseJsonText, readJsonFileIfExists } from '../util/json-file.ts';
 import { sha256File, writeFileAtomic } from '../util/jsonl.ts';
 import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
@@ -18,7 +20,8 @@ import { encodeSequences } from './encoder.ts';
 import { halfFromBits, halfToFloat } from './safetensors.ts';
 import { lengthBatches } from './tokenizer.ts';
 
-export type FeatureDType = 'float16' | 'float32';
+/** The cache's manifest and index lines, typed with their schemas in src/data/files.ts. */
+export type { CachedExample, FeatureDType, FeatureManifest };
 
 export interface FeatureCacheSpec {
   /** Base layers stored (0 = embeddings), ascending. */
@@ -26,23 +29,6 @@ export interface FeatureCacheSpec {
   dtype: FeatureDType;
   shardSize: number;
 }
-
-export interface FeatureManifest {
-  complete: boolean;
-  key: string;
-  model: string;
-  hidden: number;
-  layers: number[];
-  dtype: FeatureDType;
-  examples: number;
-  tokens: number;
-  shards: { name: string; examples: number; bytes: number; sha256: string }[];
-  backend: string;
-  seconds: number;
-  tokensPerSecond: number;
-}
-
-type CachedExample = EncodedExample & { offset: number; length: number };
 
 // ---- float16 in bulk: a lookup table one way, the bit routine of safetensors.ts the other.
 
@@ -83,12 +69,9 @@ export function featureCacheIsComplete(dir: string, key: string): boolean {
   return m !== null && m.complete && m.key === key && m.shards.every((s) => fs.existsSync(path.join(dir, `${s.name}.bin`)));
 }
 
+/** The cache's manifest, null when there is none yet (a cache being built or never built). */
 export function readFeatureManifest(dir: string): FeatureManifest | null {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as FeatureManifest;
-  } catch {
-    return null;
-  }
+  return readJsonFileIfExists(path.join(dir, 'manifest.json'), FeatureManifest);
 }
 
 export async function buildFeatureCache(o: BuildOptions): Promise<FeatureManifest> {
@@ -200,15 +183,13 @@ export class FeatureCache {
     if (buf.length !== s.bytes) throw new Error(`${this.dir}/${s.name}.bin: ${buf.length} bytes, manifest says ${s.bytes}`);
     const copy = new Uint8Array(buf).buffer; // aligned copy
     const data = this.manifest.dtype === 'float16' ? new Uint16Array(copy) : new Float32Array(copy);
+    // Every line is validated: a few µs a line, nothing beside the training step that uses it.
+    const index = path.join(this.dir, `${s.name}.jsonl`);
     const examples = fs
-      .readFileSync(path.join(this.dir, `${s.name}.jsonl`), 'utf8')
+      .readFileSync(index, 'utf8')
       .split('\n')
       .filter((l) => l.length > 0)
-      .map((l) => {
-        const raw = JSON.parse(l) as CachedExample;
-        const { offset, length, ...rest } = raw;
-        return { ...EncodedExample.parse(rest), offset, length };
-      });
+      .map((l, i) => parseJsonText(l, CachedExample, `${index}:${i + 1}`));
     return { examples, data };
   }
 

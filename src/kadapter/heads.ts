@@ -5,22 +5,13 @@
 //   linguistic head scores s[i, j] = (f_i Wq) · (f_j Wk) / √d over candidate positions j: the start
 //             token (ROOT) and every word's first subword; labels sit on first subwords only.
 import * as tf from '@tensorflow/tfjs';
+import type { HeadConfig, HeadKind } from '../data/files.ts';
 import type { Linear } from './encoder-weights.ts';
 import { Initializer, addLinear } from './adapter.ts';
 import { linear } from './layers.ts';
 
-export type HeadKind = 'relation' | 'dependency';
-
-export interface HeadConfig {
-  kind: HeadKind;
-  hidden: number;
-  /** Whether features fuse an adapter's output with h_L. */
-  fuse: boolean;
-  /** relation: label ids in logit order. */
-  labels?: string[];
-  /** dependency: width of the query/key projections. */
-  scoreDim?: number;
-}
+/** head_config.json, typed with its schema in src/data/files.ts. */
+export type { HeadConfig, HeadKind };
 
 export interface HeadWeights {
   fuse?: Linear; // [2H, H]

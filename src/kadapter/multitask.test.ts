@@ -1,3 +1,4 @@
+import { OPTIM_DEFAULTS } from '../config/schema.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,7 +50,7 @@ it('draws each epoch every example once, from length buckets', () => {
 it('trains the base itself on both tasks, the loss falls, and the saved checkpoint loads as a base', async () => {
   const base = loadBaseModel(TINY_BERT);
   const runDir = path.join(scratch, 'run');
-  const config = { epochs: 6, batchSize: 8, optim: { lr: 2e-3, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: 0.1, clipNorm: 1 }, checkpointEverySteps: 8, logEverySteps: 4 };
+  const config = { epochs: 6, batchSize: 8, optim: { lr: 2e-3, ...OPTIM_DEFAULTS }, checkpointEverySteps: 8, logEverySteps: 4 };
   const { model, result } = await trainMultitask({ base, data, config, seed: 1, scoreDim: 16, runDir, label: 'mt', log: () => {} });
   expect(result.steps).toBe(48);
   const losses = fs

@@ -2,21 +2,11 @@
 // global norm — what K-Adapter pre-training uses. Its state (m, v, step) is named so a checkpoint
 // can save and restore it exactly.
 import * as tf from '@tensorflow/tfjs';
+import type { OptimSettings } from '../config/schema.ts';
 import { assignValues, variableFrom } from './variables.ts';
 
-export interface OptimConfig {
-  lr: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  /** Fraction of the total steps spent warming up. */
-  warmupRatio: number;
-  /** Global-norm clip; 0 = none. */
-  clipNorm: number;
-}
-
-export const DEFAULT_OPTIM: OptimConfig = { lr: 5e-4, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: 0.1, clipNorm: 1.0 };
+/** AdamW as one use runs it: its learning rate and the settings (src/config/schema.ts OPTIM_DEFAULTS unless changed). */
+export type OptimConfig = OptimSettings & { lr: number };
 
 /** Learning rate at step s (0-based) of `total`. */
 export function scheduledLr(cfg: OptimConfig, step: number, total: number): number {

@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
+import { readJsonFile, validateJson } from '../util/json-file.ts';
 
 export interface WordEncoding {
   /** Token ids with the special tokens: [CLS] w1a w1b w2a … [SEP]. */
@@ -34,6 +36,19 @@ export interface BaseTokenizer {
 
 type Json = Record<string, unknown>;
 
+// Hugging Face's tokenizer files: objects, with only the fields read here checked; the rest goes to
+// @huggingface/tokenizers as it is.
+const JsonObject = z.record(z.string(), z.unknown());
+const VocabFile = z.record(z.string(), z.number().int().min(0));
+const Special = z.tuple([z.string(), z.number()]);
+/** The post-processors whose start and end tokens are read (others: none found). */
+const PostProcessor = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('Sequence'), processors: z.array(z.unknown()) }),
+  z.looseObject({ type: z.enum(['RobertaProcessing', 'BertProcessing']), cls: Special, sep: Special }),
+  z.looseObject({ type: z.literal('TemplateProcessing'), single: z.array(z.looseObject({ SpecialToken: z.looseObject({ id: z.string() }).optional() })) }),
+]);
+const POST_PROCESSOR_TYPES: readonly unknown[] = ['Sequence', 'RobertaProcessing', 'BertProcessing', 'TemplateProcessing'];
+
 export interface TokenizerOptions {
   /** Ignore tokenizer.json and build from the vocabulary files (tests prove the two agree). */
   fromVocabFiles?: boolean;
@@ -41,18 +56,17 @@ export interface TokenizerOptions {
 
 export function loadTokenizer(dir: string, opts: TokenizerOptions = {}): BaseTokenizer {
   const file = (f: string) => path.join(dir, f);
-  const readJson = (f: string): Json => JSON.parse(fs.readFileSync(file(f), 'utf8')) as Json;
-  const config: Json = fs.existsSync(file('tokenizer_config.json')) ? readJson('tokenizer_config.json') : {};
+  const config: Json = fs.existsSync(file('tokenizer_config.json')) ? readJsonFile(file('tokenizer_config.json'), JsonObject) : {};
   let json: Json;
   let kind: BaseTokenizer['kind'];
   if (fs.existsSync(file('tokenizer.json')) && !opts.fromVocabFiles) {
-    json = readJson('tokenizer.json');
+    json = readJsonFile(file('tokenizer.json'), JsonObject);
     kind = 'tokenizer.json';
   } else if (fs.existsSync(file('vocab.txt'))) {
     json = wordPieceJson(fs.readFileSync(file('vocab.txt'), 'utf8'), config);
     kind = 'wordpiece';
   } else if (fs.existsSync(file('vocab.json')) && fs.existsSync(file('merges.txt'))) {
-    json = byteLevelBpeJson(readJson('vocab.json') as Record<string, number>, fs.readFileSync(file('merges.txt'), 'utf8'), config);
+    json = byteLevelBpeJson(readJsonFile(file('vocab.json'), VocabFile), fs.readFileSync(file('merges.txt'), 'utf8'), config);
     kind = 'bpe';
   } else {
     throw new UserError(`${dir}: no tokenizer found (need tokenizer.json, vocab.txt, or vocab.json with merges.txt)`);
@@ -113,27 +127,25 @@ export function loadTokenizer(dir: string, opts: TokenizerOptions = {}): BaseTok
 
 /** The start and end tokens the post-processor adds around a single sentence. */
 function specialTokens(json: Json, dir: string): { cls: string; sep: string } {
-  const find = (pp: Json | null | undefined): { cls: string; sep: string } | null => {
-    if (!pp) return null;
+  const find = (value: unknown): { cls: string; sep: string } | null => {
+    if (!value || typeof value !== 'object' || !('type' in value) || !POST_PROCESSOR_TYPES.includes(value.type)) return null;
+    const pp = validateJson(value, PostProcessor, `${dir}: tokenizer post_processor`);
     if (pp.type === 'Sequence') {
-      for (const p of (pp.processors as Json[]) ?? []) {
+      for (const p of pp.processors) {
         const f = find(p);
         if (f) return f;
       }
       return null;
     }
-    if (pp.type === 'RobertaProcessing' || pp.type === 'BertProcessing') {
-      return { cls: (pp.cls as [string, number])[0], sep: (pp.sep as [string, number])[0] };
-    }
     if (pp.type === 'TemplateProcessing') {
-      const single = (pp.single as Json[]).map((s) => (s.SpecialToken as { id: string } | undefined)?.id ?? null);
+      const single = pp.single.map((s) => s.SpecialToken?.id ?? null);
       const first = single[0];
       const last = single[single.length - 1];
-      if (first && last) return { cls: first, sep: last };
+      return first && last ? { cls: first, sep: last } : null;
     }
-    return null;
+    return { cls: pp.cls[0], sep: pp.sep[0] };
   };
-  const found = find(json.post_processor as Json | null);
+  const found = find(json.post_processor);
   if (!found) throw new UserError(`${dir}: the tokenizer adds no start and end tokens; only BERT- and RoBERTa-style tokenizers are supported`);
   return found;
 }

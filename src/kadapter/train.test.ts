@@ -1,3 +1,4 @@
+import { OPTIM_DEFAULTS } from '../config/schema.ts';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,7 +30,7 @@ const adapterCfg = (): AdapterConfig => ({ baseHidden: 32, readLayers: defaultRe
 const trainCfg: TrainConfig = {
   epochs: 4,
   batchSize: 8,
-  optim: { lr: 3e-3, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: 0.1, clipNorm: 1 },
+  optim: { lr: 3e-3, ...OPTIM_DEFAULTS },
   checkpointEverySteps: 4,
   logEverySteps: 2,
 };

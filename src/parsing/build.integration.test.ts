@@ -7,9 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../config/schema.ts';
+import { StageManifest } from '../data/files.ts';
 import { DependencyExample, FindHeadExample } from '../data/schemas.ts';
 import { buildDependencyData } from '../../pipeline/dependency-data.ts';
 import { exampleProblem } from './dependency.ts';
+import { readJsonFile } from '../util/json-file.ts';
 import { readJsonl } from '../util/jsonl.ts';
 import { repoRoot } from '../util/paths.ts';
 import { testServiceConfig } from '../../test/service-config.ts';
@@ -44,7 +46,7 @@ fs.writeFileSync(
 );
 
 async function outputsOf(dir: string): Promise<Record<string, string>> {
-  const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  const m = readJsonFile(path.join(dir, 'manifest.json'), StageManifest);
   return Object.fromEntries(m.outputs.map((o) => [o.file, o.sha256]));
 }
 
@@ -64,8 +66,7 @@ describe('build-data, dependency half (real CoreNLP)', () => {
     expect(counts.test).toBeGreaterThan(0);
     let n = 0;
     for (const o of manifest.outputs.filter((o) => o.file.endsWith('.jsonl'))) {
-      for await (const row of readJsonl(path.join(dir, o.file))) {
-        const ex = DependencyExample.parse(row);
+      for await (const ex of readJsonl(path.join(dir, o.file), DependencyExample)) {
         expect(exampleProblem(ex), ex.id).toBeNull();
         n++;
       }
@@ -83,7 +84,7 @@ describe('build-data, dependency half (real CoreNLP)', () => {
 
   it('keeps Brown gold tags aligned with the parsed tokens, and Brown test files out of train', async () => {
     for (const o of manifest.outputs.filter((o) => o.file.endsWith('.jsonl'))) {
-      for await (const row of readJsonl<DependencyExample & { id: string }>(path.join(dir, o.file))) {
+      for await (const row of readJsonl(path.join(dir, o.file), DependencyExample)) {
         if (row.source !== 'brown') continue;
         expect(row.gold_pos).toHaveLength(row.tokens.length);
       }
@@ -134,7 +135,7 @@ describe('build-data, dependency half (real CoreNLP)', () => {
     const second = run();
     expect(await new Promise((r) => second.once('exit', r))).toBe(0);
     expect(await outputsOf(killedDir)).toEqual(await outputsOf(dir));
-    const resumed = JSON.parse(fs.readFileSync(path.join(killedDir, 'manifest.json'), 'utf8')) as Manifest;
+    const resumed = readJsonFile(path.join(killedDir, 'manifest.json'), StageManifest);
     expect(resumed.timings.sentencesParsedThisRun).toBeLessThan((manifest.counts.planned as number));
   });
 });

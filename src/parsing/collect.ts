@@ -3,18 +3,15 @@
 // split assigned, and a uniform sample of the profile's size kept — the N sentences with the
 // smallest hash, whatever their order or source, so the plan is the same on every run.
 import { createHash } from 'node:crypto';
+import type { SourceCounts } from '../data/files.ts';
 import type { PlannedSentence, Split } from '../data/schemas.ts';
 import type { CoreNlpPool } from './corenlp-pool.ts';
-import { normalizeSentence, normalizeWhitespace, type LengthBounds, type SkipReason } from './normalize.ts';
+import { normalizeSentence, normalizeWhitespace, type LengthBounds } from './normalize.ts';
 import { brownSplit } from './sources/brown.ts';
 import type { RawText, SentenceSource } from './sources/types.ts';
 
-export interface SourceCounts {
-  read: number;
-  sentences: number;
-  kept: number;
-  skipped: Partial<Record<SkipReason | string, number>>;
-}
+/** Per source, in plan.meta.json: typed with its schema in src/data/files.ts. */
+export type { SourceCounts };
 
 export interface CollectOptions {
   target: number;

@@ -1,12 +1,21 @@
 // The embedded Stanford CoreNLP server: jars from the cache, bound to loopback, its parsers
-// preloaded, healthy once it parses a sentence.
+// preloaded, healthy once it parses a sentence. Registered as the service "corenlp".
 import path from 'node:path';
+import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import { ensureLauncherClasses, ensureServiceJars, jarVersion } from '../services/provision.ts';
 import { requireJava } from '../services/java.ts';
 import { launchUntilHealthy, type Launched } from '../services/launch.ts';
 import { LOOPBACK } from '../services/ports.ts';
+import { registerService, type ServiceDefinition } from '../services/registry.ts';
 import { CoreNlpClient } from './corenlp-client.ts';
+
+declare module '../services/registry.ts' {
+  interface ServiceTypes {
+    /** The URLs of one server or of several that share the load. */
+    corenlp: { address: string[]; kept: { url: string } };
+  }
+}
 
 export const HEALTH_SENTENCE = 'The quick brown fox jumps over the lazy dog.';
 
@@ -33,13 +42,17 @@ export async function probeCoreNlp(url: string, config: Config, timeoutMs = 30_0
   }
 }
 
-export async function startCoreNlp(config: Config, opts: CoreNlpStartOptions): Promise<StartedCoreNlp> {
-  const { java } = requireJava();
-  const { cacheDir } = config.paths;
-  const cn = config.services.corenlp;
+/** The server's jars and kadapter's launcher classes in the cache, fetched and compiled once. */
+function provisionCoreNlp(cacheDir: string): { jars: string; classpath: string } {
   const jars = ensureServiceJars('corenlp', cacheDir);
   const classes = ensureLauncherClasses('common', cacheDir);
-  const classpath = [classes, path.join(jars, '*')].join(path.delimiter);
+  return { jars, classpath: [classes, path.join(jars, '*')].join(path.delimiter) };
+}
+
+export async function startCoreNlp(config: Config, opts: CoreNlpStartOptions): Promise<StartedCoreNlp> {
+  const { java } = requireJava();
+  const cn = config.services.corenlp;
+  const { jars, classpath } = provisionCoreNlp(config.paths.cacheDir);
 
   const launched = await launchUntilHealthy({
     name: 'CoreNLP server',
@@ -73,3 +86,30 @@ export async function startCoreNlp(config: Config, opts: CoreNlpStartOptions): P
   });
   return { ...launched, url: `http://${LOOPBACK}:${launched.port}`, version: jarVersion(jars, 'stanford-corenlp') };
 }
+
+export const corenlpService: ServiceDefinition<'corenlp'> = {
+  name: 'corenlp',
+  title: 'CoreNLP server',
+  external: {
+    variable: 'CORENLP_URLS',
+    address: (config) => (config.services.corenlp.urls.length > 0 ? config.services.corenlp.urls : null),
+    failing: (url) => `CoreNLP server ${url} (CORENLP_URLS) does not answer a parse`,
+  },
+  servers: (urls) => urls.map((url) => [url]),
+  describe: (urls) => urls.join(', '),
+  async probe(urls, config) {
+    await Promise.all(urls.map((url) => probeCoreNlp(url, config)));
+    return null; // the server does not tell its version
+  },
+  provision: (config) => provisionCoreNlp(config.paths.cacheDir).jars,
+  async start(config, opts) {
+    const started = await startCoreNlp(config, opts);
+    return { ...started, address: [started.url], keep: { url: started.url } };
+  },
+  kept: {
+    schema: z.object({ url: z.string() }),
+    address: (kept) => [kept.url],
+  },
+};
+
+registerService(corenlpService);

@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FindHeadExample, type DependencyExample, type Split } from '../data/schemas.ts';
+import { DependencyExample, FindHeadExample, type Split } from '../data/schemas.ts';
 import { readJsonl } from '../util/jsonl.ts';
 
 export function toFindHead(ex: DependencyExample): FindHeadExample {
@@ -28,7 +28,7 @@ export async function exportFindHead(shardFiles: string[], outDir: string, split
   try {
     await write('[');
     for (const shard of shardFiles) {
-      for await (const ex of readJsonl<DependencyExample>(shard)) {
+      for await (const ex of readJsonl(shard, DependencyExample)) {
         await write(`${n === 0 ? '\n' : ',\n'}${JSON.stringify(FindHeadExample.parse(toFindHead(ex)))}`);
         n++;
       }

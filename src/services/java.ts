@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { registeredServices } from './registry.ts';
 
 const MIN_JAVA = 17;
 
@@ -18,9 +19,14 @@ export function parseJavaMajor(versionOutput: string): number | null {
   return first === 1 && m[2] ? Number(m[2]) : first;
 }
 
-const INSTALL_JDK =
-  'install a JDK 17 or newer (Debian: apt-get install openjdk-17-jdk-headless) or set JAVA_HOME, ' +
-  'or point CORENLP_URLS and NEO4J_URI at running servers';
+/** The other way out: the variables that name external servers ("CORENLP_URLS and NEO4J_URI"). */
+function orExternalServers(): string[] {
+  const variables = registeredServices().map((def) => def.external.variable);
+  return variables.length === 0 ? [] : [`or point ${variables.join(' and ')} at running servers`];
+}
+
+const installJdk = () =>
+  ['install a JDK 17 or newer (Debian: apt-get install openjdk-17-jdk-headless) or set JAVA_HOME', ...orExternalServers()].join(', ');
 
 export interface JavaTools {
   java: string;
@@ -34,14 +40,14 @@ export function requireJava(): JavaTools {
   if (cached) return cached;
   const java = jdkTool('java');
   const run = spawnSync(java, ['-version'], { encoding: 'utf8' });
-  if (run.error) throw new UserError(`Java not found (${java}): ${INSTALL_JDK}`);
+  if (run.error) throw new UserError(`Java not found (${java}): ${installJdk()}`);
   const major = parseJavaMajor(`${run.stderr}${run.stdout}`);
   if (major === null || major < MIN_JAVA) {
-    throw new UserError(`Java ${major ?? '?'} found at ${java}, but ${MIN_JAVA}+ is needed: ${INSTALL_JDK}`);
+    throw new UserError(`Java ${major ?? '?'} found at ${java}, but ${MIN_JAVA}+ is needed: ${installJdk()}`);
   }
   const javac = jdkTool('javac');
   if (spawnSync(javac, ['-version'], { encoding: 'utf8' }).error) {
-    throw new UserError(`javac not found (${javac}): a JRE is not enough, ${INSTALL_JDK}`);
+    throw new UserError(`javac not found (${javac}): a JRE is not enough, ${installJdk()}`);
   }
   cached = { java, javac, major };
   return cached;
@@ -51,8 +57,8 @@ export function requireMaven(): string {
   const mvn = process.env.MAVEN_CMD ?? 'mvn';
   if (spawnSync(mvn, ['--version'], { encoding: 'utf8' }).error) {
     throw new UserError(
-      `Maven not found (${mvn}): it fetches CoreNLP and Neo4j from Maven Central once; ` +
-        'install it (Debian: apt-get install maven) or point CORENLP_URLS and NEO4J_URI at running servers',
+      `Maven not found (${mvn}): it fetches the service jars from Maven Central once; ` +
+        ['install it (Debian: apt-get install maven)', ...orExternalServers()].join(' '),
     );
   }
   return mvn;

@@ -10,8 +10,6 @@ import { repoRoot } from '../util/paths.ts';
 import { requireJava, requireMaven } from './java.ts';
 import { lastLines } from './process.ts';
 
-export type JavaService = 'corenlp' | 'neo4j';
-
 const POM = path.join(repoRoot, 'services', 'pom.xml');
 const JAVA_SOURCES = path.join(repoRoot, 'services', 'java');
 const MARKER = '.kadapter-complete';
@@ -47,8 +45,8 @@ function publish(tmp: string, dir: string, stamp: string): string {
 
 const OFFLINE_SIGNS = /Could not transfer|UnknownHost|Unknown host|Connection refused|Network is unreachable|Connect timed out|Could not resolve dependencies/i;
 
-/** The folder holding every jar a service needs, fetched by Maven when missing. */
-export function ensureServiceJars(service: JavaService, cacheDir: string): string {
+/** The folder holding every jar a service needs (its profile in services/pom.xml), fetched by Maven when missing. */
+export function ensureServiceJars(service: string, cacheDir: string): string {
   const dir = path.join(cacheDir, 'jars', service);
   const stamp = sha256(fs.readFileSync(POM), service);
   if (isComplete(dir, stamp)) return dir;
@@ -86,9 +84,10 @@ export function jarVersion(jarDir: string, artifact: string): string | null {
 
 /**
  * Compiled classes of one launcher group (services/java/<group>), cached by a hash of the sources.
- * `common` holds the supervision wrapper and the loopback HTTP provider; `neo4j` the Neo4j launcher.
+ * `common` holds the supervision wrapper and the loopback HTTP provider; a service's own group its
+ * launcher, compiled against its jars (`classpath`).
  */
-export function ensureLauncherClasses(group: 'common' | 'neo4j', cacheDir: string, classpath: string[] = []): string {
+export function ensureLauncherClasses(group: string, cacheDir: string, classpath: string[] = []): string {
   const srcDir = path.join(JAVA_SOURCES, group);
   const sources = (fs.readdirSync(srcDir, { recursive: true }) as string[])
     .filter((f) => f.endsWith('.java'))

@@ -41,7 +41,7 @@ describe('service lifecycle (real JVMs)', () => {
   it('fails a running command with the last log lines when its service dies', async () => {
     const config = testServiceConfig('death');
     const error = await withServices(config, ['neo4j'], async (session) => {
-      const pid = session.neo4j!.process!.pid;
+      const pid = session.get('neo4j').process!.pid;
       process.kill(pid, 'SIGKILL');
       await new Promise(() => undefined); // a command that would otherwise wait forever
     }).catch((e: unknown) => e);
@@ -52,7 +52,7 @@ describe('service lifecycle (real JVMs)', () => {
 
   it('stops embedded services when the command closes its session', async () => {
     const session = await ServiceSession.open(testServiceConfig('close'), ['neo4j']);
-    const pid = session.neo4j!.process!.pid;
+    const pid = session.get('neo4j').process!.pid;
     expect(isKadapterService(pid)).toBe(true);
     await session.close();
     expect(isKadapterService(pid)).toBe(false);

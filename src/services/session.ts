@@ -1,34 +1,26 @@
-// The services one command needs, wherever they come from:
-//   external  — CORENLP_URLS / NEO4J_URI from the config;
+// The services one command needs, each resolved the same way whichever it is:
+//   external  — named by the configuration (its definition says where: CORENLP_URLS, NEO4J_URI…);
 //   kept      — started earlier by `services start` (state file, live pid);
-//   embedded  — started now on free loopback ports and stopped when the command ends,
+//   embedded  — started now on a free loopback port and stopped when the command ends,
 //               on Ctrl-C, on SIGTERM, and (through the stdin watch) even when we are killed.
 // While a command runs, a kept or embedded service that dies fails the command with its last log
-// lines instead of leaving it to hang.
+// lines instead of leaving it to hang. What each service is comes from the registry.
 import fs from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../util/errors.ts';
-import { probeCoreNlp, startCoreNlp } from '../parsing/corenlp-service.ts';
-import { externalConnection, keptConnection, neo4jDataDir, startNeo4j } from '../facts/neo4j-service.ts';
-import { neo4jVersion, type Neo4jConnection } from '../facts/neo4j-client.ts';
 import { ServiceProcess, isKadapterService, startingDetached } from './process.ts';
+import { serviceDefinition, type Address, type ServiceDefinition, type ServiceName } from './registry.ts';
 import { logFileFor, readState } from './state.ts';
 
-export type ServiceName = 'corenlp' | 'neo4j';
 export type Origin = 'external' | 'kept' | 'embedded';
 
-interface Endpoint {
+export interface Endpoint<N extends ServiceName> {
   origin: Origin;
+  address: Address<N>;
   version: string | null;
   /** Our handle on the process, for kept and embedded services. */
   process?: ServiceProcess;
   coldStartMs?: number;
-}
-export interface CoreNlpEndpoint extends Endpoint {
-  urls: string[];
-}
-export interface Neo4jEndpoint extends Endpoint {
-  connection: Neo4jConnection;
 }
 
 const openSessions = new Set<ServiceSession>();
@@ -58,8 +50,8 @@ export function stopServicesOnSignals(): void {
 }
 
 export class ServiceSession {
-  corenlp?: CoreNlpEndpoint;
-  neo4j?: Neo4jEndpoint;
+  // Under each name, that service's endpoint only: openService is the one writer.
+  private readonly endpoints = new Map<ServiceName, Endpoint<ServiceName>>();
   /** Rejects when a kept or embedded service dies while the session is open. */
   readonly failure: Promise<never>;
   private failWith!: (err: Error) => void;
@@ -73,19 +65,24 @@ export class ServiceSession {
   }
 
   static async open(config: Config, need: ServiceName[]): Promise<ServiceSession> {
+    const definitions = need.map((name) => serviceDefinition(name));
     const session = new ServiceSession(config);
     if (openSessions.size === 0) process.on('exit', killAllNow);
     openSessions.add(session);
-    const results = await Promise.allSettled([
-      need.includes('corenlp') ? session.openCoreNlp() : Promise.resolve(),
-      need.includes('neo4j') ? session.openNeo4j(neo4jDataDir(config)) : Promise.resolve(),
-    ]);
+    const results = await Promise.allSettled(definitions.map((def) => session.openService(def)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await session.close();
       throw failed.reason;
     }
     return session;
+  }
+
+  /** The endpoint of a service this session opened. */
+  get<N extends ServiceName>(name: N): Endpoint<N> {
+    const endpoint = this.endpoints.get(name);
+    if (endpoint === undefined) throw new Error(`the session did not open ${name}`);
+    return endpoint as Endpoint<N>;
   }
 
   /** Runs `work`, failing fast if a service dies meanwhile. */
@@ -96,10 +93,9 @@ export class ServiceSession {
   async close(): Promise<void> {
     if (!openSessions.has(this)) return;
     this.closing = true;
-    const embedded = [this.corenlp, this.neo4j].filter((e) => e?.origin === 'embedded' && e.process);
-    await Promise.all(embedded.map(async (e) => {
-      await e!.process!.stop();
-      fs.rmSync(e!.process!.logFile, { force: true });
+    await Promise.all(this.embedded().map(async (proc) => {
+      await proc.stop();
+      fs.rmSync(proc.logFile, { force: true });
     }));
     openSessions.delete(this);
     if (openSessions.size === 0) process.off('exit', killAllNow);
@@ -107,7 +103,11 @@ export class ServiceSession {
 
   killNow(): void {
     this.closing = true;
-    for (const e of [this.corenlp, this.neo4j]) if (e?.origin === 'embedded') e.process?.killNow();
+    for (const proc of this.embedded()) proc.killNow();
+  }
+
+  private embedded(): ServiceProcess[] {
+    return [...this.endpoints.values()].flatMap((e) => (e.origin === 'embedded' && e.process ? [e.process] : []));
   }
 
   private watch(name: string, proc: ServiceProcess): void {
@@ -118,69 +118,49 @@ export class ServiceSession {
     });
   }
 
-  private async openCoreNlp(): Promise<void> {
-    const { config } = this;
-    const external = config.services.corenlp.urls;
-    if (external.length > 0) {
-      await Promise.all(external.map((url) => probeCoreNlp(url, config).catch((err: Error) => {
-        throw new UserError(`CoreNLP server ${url} (CORENLP_URLS) does not answer a parse: ${err.message}`);
-      })));
-      this.corenlp = { origin: 'external', urls: external, version: null };
-      return;
-    }
-    const kept = readState(config.paths.stateDir, config.profile)?.corenlp;
-    if (kept && isKadapterService(kept.pid)) {
-      await probeCoreNlp(kept.url, config).catch((err: Error) => {
-        throw new UserError(`the CoreNLP server kept by "services start" (pid ${kept.pid}) does not answer: ${err.message}; run npm run services:stop`);
-      });
-      const proc = ServiceProcess.adopt('CoreNLP server', kept.pid, kept.logFile);
-      this.corenlp = { origin: 'kept', urls: [kept.url], version: kept.version, process: proc };
-      this.watch('CoreNLP server', proc);
-      return;
-    }
-    const started = await startCoreNlp(config, {
-      detached: false,
-      logFile: logFileFor(config.paths.stateDir, config.profile, 'corenlp', 'embedded'),
-    });
-    this.corenlp = {
-      origin: 'embedded', urls: [started.url], version: started.version,
-      process: started.process, coldStartMs: started.coldStartMs,
-    };
-    this.watch('CoreNLP server', started.process);
+  /** External if the configuration names one, else kept by `services start`, else embedded. */
+  private async openService<N extends ServiceName>(def: ServiceDefinition<N>): Promise<void> {
+    const endpoint = (await this.openExternal(def)) ?? (await this.openKept(def)) ?? (await this.startEmbedded(def));
+    this.endpoints.set(def.name, endpoint);
   }
 
-  private async openNeo4j(dataDir: string): Promise<void> {
+  private async openExternal<N extends ServiceName>(def: ServiceDefinition<N>): Promise<Endpoint<N> | null> {
     const { config } = this;
-    const external = externalConnection(config);
-    if (external) {
-      const connection = external;
-      const version = await neo4jVersion(connection).catch((err: Error) => {
-        throw new UserError(`Neo4j at ${connection.uri} (NEO4J_URI) is not reachable: ${err.message}`);
-      });
-      this.neo4j = { origin: 'external', connection, version };
-      return;
-    }
-    const kept = readState(config.paths.stateDir, config.profile)?.neo4j;
-    if (kept && kept.dataDir === dataDir && isKadapterService(kept.pid)) {
-      const connection = keptConnection(kept);
-      await neo4jVersion(connection).catch((err: Error) => {
-        throw new UserError(`the Neo4j kept by "services start" (pid ${kept.pid}) does not answer: ${err.message}; run npm run services:stop`);
-      });
-      const proc = ServiceProcess.adopt('Neo4j', kept.pid, kept.logFile);
-      this.neo4j = { origin: 'kept', connection, version: kept.version, process: proc };
-      this.watch('Neo4j', proc);
-      return;
-    }
-    const started = await startNeo4j(config, {
-      detached: false,
-      dataDir,
-      logFile: logFileFor(config.paths.stateDir, config.profile, 'neo4j', 'embedded'),
+    const address = def.external.address(config);
+    if (address === null) return null;
+    const servers = def.servers?.(address) ?? [address];
+    const versions = await Promise.all(servers.map((server) => def.probe(server, config).catch((err: Error) => {
+      throw new UserError(`${def.external.failing(def.describe(server))}: ${err.message}`);
+    })));
+    return { origin: 'external', address, version: new Set(versions).size === 1 ? (versions[0] ?? null) : null };
+  }
+
+  private async openKept<N extends ServiceName>(def: ServiceDefinition<N>): Promise<Endpoint<N> | null> {
+    const { config } = this;
+    const kept = readState(config.paths.stateDir, config.profile)?.services[def.name];
+    const fields = kept && def.kept.schema.safeParse(kept);
+    if (!kept || !fields?.success || !isKadapterService(kept.pid)) return null;
+    if (def.kept.serves && !def.kept.serves(fields.data, config)) return null;
+    const address = def.kept.address(fields.data, config);
+    await def.probe(address, config).catch((err: Error) => {
+      throw new UserError(`the ${def.title} kept by "services start" (pid ${kept.pid}) does not answer: ${err.message}; run npm run services:stop`);
     });
-    this.neo4j = {
-      origin: 'embedded', connection: started.connection, version: started.version,
+    const proc = ServiceProcess.adopt(def.title, kept.pid, kept.logFile);
+    this.watch(def.title, proc);
+    return { origin: 'kept', address, version: kept.version, process: proc };
+  }
+
+  private async startEmbedded<N extends ServiceName>(def: ServiceDefinition<N>): Promise<Endpoint<N>> {
+    const { config } = this;
+    const started = await def.start(config, {
+      detached: false,
+      logFile: logFileFor(config.paths.stateDir, config.profile, def.name, 'embedded'),
+    });
+    this.watch(def.title, started.process);
+    return {
+      origin: 'embedded', address: started.address, version: started.version,
       process: started.process, coldStartMs: started.coldStartMs,
     };
-    this.watch('Neo4j', started.process);
   }
 }
 

@@ -5,20 +5,23 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ProfileName } from '../config/schema.ts';
 
-const KeptProcess = z.object({
+/** A kept service's process; its definition's own fields (how to reach it) sit beside these. */
+export const KeptService = z.looseObject({
   pid: z.number().int().positive(),
   logFile: z.string(),
   version: z.string().nullable(),
   coldStartMs: z.number(),
   startedAt: z.string(),
 });
+export type KeptService = z.infer<typeof KeptService>;
 
-export const KeptServices = z.object({
-  profile: z.string(),
-  corenlp: KeptProcess.extend({ url: z.string() }).optional(),
-  neo4j: KeptProcess.extend({ uri: z.string(), user: z.string(), dataDir: z.string() }).optional(),
-});
-export type KeptServices = z.infer<typeof KeptServices>;
+/** On disk: `profile` and one key per kept service. */
+const StateFile = z.object({ profile: z.string() }).catchall(KeptService);
+
+export interface KeptServices {
+  profile: string;
+  services: Record<string, KeptService>;
+}
 
 export function stateFile(stateDir: string, profile: ProfileName): string {
   return path.join(stateDir, `services-${profile}.json`);
@@ -31,15 +34,17 @@ export function readState(stateDir: string, profile: ProfileName): KeptServices 
   } catch {
     return null;
   }
-  const parsed = KeptServices.safeParse(JSON.parse(raw));
-  return parsed.success ? parsed.data : null;
+  const parsed = StateFile.safeParse(JSON.parse(raw));
+  if (!parsed.success) return null;
+  const { profile: stateProfile, ...services } = parsed.data;
+  return { profile: stateProfile, services };
 }
 
 export function writeState(stateDir: string, profile: ProfileName, state: KeptServices): void {
   const file = stateFile(stateDir, profile);
   fs.mkdirSync(stateDir, { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  fs.writeFileSync(tmp, `${JSON.stringify({ profile: state.profile, ...state.services }, null, 2)}\n`);
   fs.renameSync(tmp, file);
 }
 

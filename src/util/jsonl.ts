@@ -4,13 +4,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { z } from 'zod';
+import type { WrittenFile } from '../data/files.ts';
+import { parseJsonText } from './json-file.ts';
 
-export interface WrittenFile {
-  file: string;
-  lines: number;
-  bytes: number;
-  sha256: string;
-}
+export type { WrittenFile };
 
 export function writeFileAtomic(file: string, content: string | Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -30,9 +28,14 @@ export function writeJsonlAtomic(file: string, rows: unknown[]): WrittenFile {
   };
 }
 
-export async function* readJsonl<T = unknown>(file: string): AsyncIterable<T> {
+/** The rows of one of the project's own JSON Lines files; a row that is not of its schema stops the read, naming the file, line and field. */
+export async function* readJsonl<S extends z.ZodType>(file: string, schema: S): AsyncIterable<z.output<S>> {
   const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  for await (const line of lines) if (line.length > 0) yield JSON.parse(line) as T;
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.length > 0) yield parseJsonText(line, schema, `${file}:${n}`);
+  }
 }
 
 export function sha256File(file: string): string {

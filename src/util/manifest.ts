@@ -4,24 +4,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic, type WrittenFile } from './jsonl.ts';
+import { StageManifest } from '../data/files.ts';
+import { readJsonFileIfExists } from './json-file.ts';
+import { writeFileAtomic } from './jsonl.ts';
 
-export interface Manifest {
-  stage: string;
-  profile: string;
-  complete: boolean;
-  inputsHash: string;
-  inputs: Record<string, unknown>;
-  parameters: Record<string, unknown>;
-  counts: Record<string, unknown>;
-  skipped: Record<string, unknown>;
-  /** Paths relative to the stage folder. */
-  outputs: WrittenFile[];
-  timings: Record<string, number>;
-  tools: Record<string, unknown>;
-  startedAt: string;
-  finishedAt: string;
-}
+export type Manifest = StageManifest;
 
 /** The fields every stage manifest shares; the stage supplies the rest. */
 export function completeManifest(
@@ -50,12 +37,9 @@ export function manifestPath(dir: string): string {
   return path.join(dir, 'manifest.json');
 }
 
+/** The stage's manifest, null when there is none yet; one that is there but invalid stops with its file and field named. */
 export function readManifest(dir: string): Manifest | null {
-  try {
-    return JSON.parse(fs.readFileSync(manifestPath(dir), 'utf8')) as Manifest;
-  } catch {
-    return null;
-  }
+  return readJsonFileIfExists(manifestPath(dir), StageManifest);
 }
 
 export function writeManifest(dir: string, manifest: Manifest): void {

@@ -2,10 +2,11 @@
 // as one graph with shared ids: a capital named by world-countries is the GeoNames city of that
 // name in that country, so facts from the three sources meet on the same entities.
 import { createRequire } from 'node:module';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { KgEntity } from '../../data/schemas.ts';
-import { packageDir } from '../../parsing/sources/package-files.ts';
+import { z } from 'zod';
+import { readJsonFile } from '../../util/json-file.ts';
+import { packageDir } from '../../util/package-files.ts';
 import { countSkip, emptyBatch, type KgBatch } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -53,7 +54,7 @@ export function continentOf(c: Country): string | null {
 const slug = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '');
 
 function readStdlibList(pkg: string): string[] {
-  return JSON.parse(fs.readFileSync(path.join(packageDir(pkg), 'data', 'data.json'), 'utf8')) as string[];
+  return readJsonFile(path.join(packageDir(pkg), 'data', 'data.json'), z.array(z.string()));
 }
 
 export function loadGeography(opts: GeographyOptions): KgBatch {

@@ -2,7 +2,7 @@
 import type { FactsConfig } from '../../config/schema.ts';
 import type { z } from 'zod';
 import { ConfigError } from '../../util/errors.ts';
-import { packageVersion } from '../../parsing/sources/package-files.ts';
+import { packageVersion } from '../../util/package-files.ts';
 import { loadGeography } from './geography.ts';
 import { loadPeriodicTable } from './periodic-table.ts';
 import { emptyBatch, type KgBatch } from './types.ts';

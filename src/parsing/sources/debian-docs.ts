@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Parser } from 'htmlparser2';
-import { byNaturalName, debianPackageVersion } from './package-files.ts';
+import { byNaturalName, debianPackageVersion } from '../../util/package-files.ts';
 import type { RawText, SentenceSource } from './types.ts';
 
 const INSTALL_HINT = 'install it with `npm run setup:sources`';

@@ -3,7 +3,7 @@
 // are real English prose; the full profile needs them to pass a million sentences.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { debianPackageVersion } from './package-files.ts';
+import { debianPackageVersion } from '../../util/package-files.ts';
 import type { RawText, SentenceSource } from './types.ts';
 
 export const GCIDE_DIR = process.env.KADAPTER_GCIDE_DIR ?? '/usr/share/dictd';

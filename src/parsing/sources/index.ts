@@ -1,9 +1,9 @@
 // The sentence sources by id, checked against the registry in datasets/sources.json (where each
 // source's package and licence are recorded).
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SourceEntry } from '../../data/schemas.ts';
+import { readJsonFile } from '../../util/json-file.ts';
 import { repoRoot } from '../../util/paths.ts';
 import type { SENTENCE_SOURCES } from '../../config/schema.ts';
 import { brown } from './brown.ts';
@@ -16,7 +16,7 @@ import type { SentenceSource } from './types.ts';
 export const REGISTRY_FILE = path.join(repoRoot, 'datasets', 'sources.json');
 
 export function loadRegistry(file = REGISTRY_FILE): SourceEntry[] {
-  return z.array(SourceEntry).parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  return readJsonFile(file, z.array(SourceEntry));
 }
 
 const SOURCES: Record<(typeof SENTENCE_SOURCES)[number], SentenceSource> = {

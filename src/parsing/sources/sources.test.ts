@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { sphinxDocs, sphinxParagraphs } from './debian-docs.ts';
 import { brownSplit, splitTagged } from './brown.ts';
 import { glossParts } from './wordnet.ts';
-import { paragraphs } from './package-files.ts';
+import { paragraphs } from './paragraphs.ts';
 import { dictdNumber, entryParagraphs } from './gcide.ts';
 import { loadRegistry } from './index.ts';
 import { KNOWLEDGE_SOURCES, SENTENCE_SOURCES } from '../../config/schema.ts';

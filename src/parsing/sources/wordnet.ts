@@ -4,10 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { RawText, SentenceSource } from './types.ts';
-import { packageDir, packageVersion } from './package-files.ts';
-
-/** WordNet's data files and the part of speech each holds. */
-export const WORDNET_DATA_FILES = [['noun', 'n'], ['verb', 'v'], ['adj', 'a'], ['adv', 'r']] as const;
+import { packageDir, packageVersion } from '../../util/package-files.ts';
+import { WORDNET_DATA_FILES } from '../../util/wordnet-files.ts';
 
 /** Definitions and examples of one gloss: `def; def2; "example"; "example 2"`. */
 export function glossParts(gloss: string): { definitions: string[]; examples: string[] } {

@@ -1,0 +1,139 @@
+// Architecture rules, checked by `npm run lint:deps` (dependency-cruiser).
+//
+// Imports flow one way:
+//   pipeline/ → src/{parsing, facts, kadapter, eval} → src/services → src/{config, data, util}
+// with two extra constraints inside the middle layer: eval may import kadapter (never the reverse),
+// and parsing, facts and kadapter are independent of one another. Nothing under src/ imports
+// pipeline/, scripts/, test/ or bin/. Type-only imports count like any other (tsPreCompilationDeps),
+// and no import cycle is allowed anywhere, test files included.
+//
+// Test files (*.test.ts) are exempt from the layer rules (integration tests drive pipeline stages
+// and share helpers under test/), not from the cycle rule. src/types/*.d.ts holds ambient
+// declarations for untyped packages and is imported by no one.
+//
+// Paths are relative to the directory depcruise runs in (the repository root).
+
+const TEST = '\\.test\\.ts$';
+const BOTTOM = '^src/(config|data|util)/';
+const SERVICES = '^src/services/';
+const MIDDLE = '^src/(parsing|facts|kadapter|eval)/';
+const KNOWN_SRC = '^src/(config|data|util|services|parsing|facts|kadapter|eval|types)/';
+const OUTSIDE_SRC = '^(pipeline|scripts|test|bin)/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles at all, type-only imports and test files included.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment:
+        'Every import resolves to a file or package. (Also guards the layer rules: an import the ' +
+        'resolver cannot follow would otherwise slip past them unseen.)',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'layer-bottom-imports-upward',
+      severity: 'error',
+      comment:
+        'src/config, src/data and src/util are the bottom layer: they may import each other, never ' +
+        'src/services, src/{parsing,facts,kadapter,eval} or anything outside src/.',
+      from: { path: BOTTOM, pathNot: TEST },
+      to: { path: [SERVICES, MIDDLE, OUTSIDE_SRC] },
+    },
+    {
+      name: 'layer-services-imports-upward',
+      severity: 'error',
+      comment: 'src/services imports only src/services and the bottom layer (src/{config,data,util}).',
+      from: { path: SERVICES, pathNot: TEST },
+      to: { path: [MIDDLE, OUTSIDE_SRC] },
+    },
+    {
+      name: 'kadapter-imports-eval',
+      severity: 'error',
+      comment: 'src/eval may import src/kadapter; src/kadapter must not import src/eval.',
+      from: { path: '^src/kadapter/', pathNot: TEST },
+      to: { path: '^src/eval/' },
+    },
+    {
+      name: 'kadapter-imports-parsing-or-facts',
+      severity: 'error',
+      comment: 'src/kadapter is independent of the data builders src/parsing and src/facts.',
+      from: { path: '^src/kadapter/', pathNot: TEST },
+      to: { path: '^src/(parsing|facts)/' },
+    },
+    {
+      name: 'parsing-imports-facts',
+      severity: 'error',
+      comment: 'src/parsing and src/facts are independent of each other.',
+      from: { path: '^src/parsing/', pathNot: TEST },
+      to: { path: '^src/facts/' },
+    },
+    {
+      name: 'facts-imports-parsing',
+      severity: 'error',
+      comment:
+        'src/facts and src/parsing are independent of each other (in particular src/facts/sources ' +
+        'must not import src/parsing/sources); shared code belongs in a lower layer.',
+      from: { path: '^src/facts/', pathNot: TEST },
+      to: { path: '^src/parsing/' },
+    },
+    {
+      name: 'parsing-or-facts-imports-kadapter-or-eval',
+      severity: 'error',
+      comment: 'src/parsing and src/facts build data; they import neither src/kadapter nor src/eval.',
+      from: { path: '^src/(parsing|facts)/', pathNot: TEST },
+      to: { path: '^src/(kadapter|eval)/' },
+    },
+    {
+      name: 'src-imports-outside-src',
+      severity: 'error',
+      comment: 'Nothing under src/ imports pipeline/, scripts/, test/ or bin/ (pipeline/ sits on top of src/).',
+      from: { path: '^src/', pathNot: TEST },
+      to: { path: OUTSIDE_SRC },
+    },
+    {
+      name: 'src-unknown-layer',
+      severity: 'error',
+      comment:
+        'Every file under src/ belongs to a known layer folder. A new folder needs a place in the ' +
+        'layer rules of .dependency-cruiser.cjs first.',
+      from: { path: '^src/', pathNot: KNOWN_SRC },
+      to: {},
+    },
+    {
+      name: 'src-unknown-layer',
+      severity: 'error',
+      comment:
+        'Every file under src/ belongs to a known layer folder. A new folder needs a place in the ' +
+        'layer rules of .dependency-cruiser.cjs first.',
+      from: {},
+      to: { path: '^src/', pathNot: KNOWN_SRC },
+    },
+  ],
+  options: {
+    // Follow what the project itself resolves; packages are leaves.
+    doNotFollow: { path: ['node_modules'] },
+    exclude: { path: ['^datasets/', '^reports/'] },
+    // Type-only imports (`import type`, `export type … from`) are real dependencies here.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    moduleSystems: ['es6', 'cjs'],
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+      extensions: ['.ts', '.d.ts', '.js', '.mjs', '.cjs', '.json'],
+    },
+    reporterOptions: {
+      text: { highlightFocused: true },
+    },
+  },
+};

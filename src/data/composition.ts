@@ -1,0 +1,71 @@
+// A row of the evaluation as data, in the manner of AdapterHub's Stack/Fuse/Average blocks: which
+// base, which components beside its last layer, and how the task layers combine them. Rows are
+// built as values, written as-is into every run's config and read back by `evaluate --run`.
+import { z } from 'zod';
+import { DOWNSTREAM_TASKS } from '../config/schema.ts';
+import { AdapterConfig } from './files.ts';
+
+/** Trained weights in an adapter folder, or an untrained draw of the given architecture. */
+export const AdapterWeightsRef = z.union([
+  z.strictObject({ dir: z.string().min(1) }),
+  z.strictObject({ random: z.number().int(), config: AdapterConfig }),
+]);
+export type AdapterWeightsRef = z.infer<typeof AdapterWeightsRef>;
+
+export const AdapterComponent = z.strictObject({
+  kind: z.literal('adapter'),
+  /** The knowledge the adapter was trained for (factual, linguistic, or a user's name). */
+  name: z.string().min(1),
+  weights: AdapterWeightsRef,
+  /** Adapter layers whose block is dropped (their residual path kept): an ablation. */
+  leaveOut: z.array(z.number().int().min(0)).optional(),
+});
+export type AdapterComponent = z.infer<typeof AdapterComponent>;
+
+/** The base's own hidden states at these layers, summed: what a random adapter reduces to. */
+export const LayersComponent = z.strictObject({
+  kind: z.literal('layers'),
+  layers: z.array(z.number().int().min(0)).min(1),
+});
+export type LayersComponent = z.infer<typeof LayersComponent>;
+
+export const Component = z.discriminatedUnion('kind', [AdapterComponent, LayersComponent]);
+export type Component = z.infer<typeof Component>;
+
+export const COMBINE_KINDS = ['none', 'sum', 'concat'] as const;
+export const CombineKind = z.enum(COMBINE_KINDS);
+export type CombineKind = z.infer<typeof CombineKind>;
+
+export const Row = z
+  .strictObject({
+    /** Names the row's runs (with the combination, unless none): runs/<task>/<id>[-<combine>]/seed-N. */
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a folder-safe id'),
+    label: z.string().min(1),
+    base: z.enum(['base', 'multitask']),
+    components: z.array(Component),
+    combine: CombineKind,
+  })
+  .refine((r) => (r.combine === 'none') === (r.components.length === 0), {
+    message: 'combine is "none" exactly when the row has no components',
+    path: ['combine'],
+  });
+export type Row = z.infer<typeof Row>;
+
+export const DownstreamTask = z.enum(DOWNSTREAM_TASKS);
+export type DownstreamTask = z.infer<typeof DownstreamTask>;
+
+export const TASK_LAYERS_FORMAT = 'kadapter-task-layers/1';
+
+/**
+ * <run>/task-layers/task_layers_config.json: what a row's task layers were trained on. Folders
+ * (the base, adapter folders) are relative to the run's folder; a finetune run's base is its own
+ * tuned copy, null when it was not kept.
+ */
+export const TaskLayersFile = z.strictObject({
+  format: z.literal(TASK_LAYERS_FORMAT),
+  task: DownstreamTask,
+  labels: z.array(z.string()).min(1),
+  row: Row,
+  base: z.strictObject({ dir: z.string().nullable(), name: z.string(), hidden: z.number().int().min(1) }),
+});
+export type TaskLayersFile = z.infer<typeof TaskLayersFile>;

@@ -1,0 +1,239 @@
+// The files the project writes and reads back — manifests, markers, adapter folders, feature
+// caches, checkpoints, reports — typed once here and validated when read (src/util/json-file.ts).
+// The types are the schemas' (z.infer); the modules that write the files use them too.
+import { z } from 'zod';
+import { EncodedDependency, EncodedRelation } from './schemas.ts';
+
+const count = z.number().int().min(0);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
+
+// ---- stage manifests and resume markers (src/util/manifest.ts, pipeline/*-data.ts)
+
+/** A file a stage wrote, as its manifest records it; paths are relative to the stage folder. */
+export const WrittenFile = z.strictObject({ file: z.string().min(1), lines: count, bytes: count, sha256 });
+export type WrittenFile = z.infer<typeof WrittenFile>;
+
+/** <stage folder>/manifest.json: what a stage read, its parameters, what it wrote and skipped, timings, tools. */
+export const StageManifest = z.strictObject({
+  stage: z.string().min(1),
+  profile: z.string().min(1),
+  complete: z.boolean(),
+  inputsHash: z.string().min(1),
+  inputs: z.record(z.string(), z.unknown()),
+  parameters: z.record(z.string(), z.unknown()),
+  counts: z.record(z.string(), z.unknown()),
+  skipped: z.record(z.string(), z.unknown()),
+  outputs: z.array(WrittenFile),
+  timings: z.record(z.string(), z.number()),
+  tools: z.record(z.string(), z.unknown()),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type StageManifest = z.infer<typeof StageManifest>;
+
+/** What a sentence source yielded while planning: records read, sentences split, kept, skipped by reason. */
+export const SourceCounts = z.strictObject({ read: count, sentences: count, kept: count, skipped: z.record(z.string(), count) });
+export type SourceCounts = z.infer<typeof SourceCounts>;
+
+/** dependency/plan.meta.json: the plan (plan.jsonl) is complete for these inputs. */
+export const PlanMeta = z.strictObject({ inputsHash: z.string().min(1), sentences: count, counts: z.record(z.string(), SourceCounts), seconds: z.number().min(0) });
+export type PlanMeta = z.infer<typeof PlanMeta>;
+
+/** dependency/shards/NNNNN.done.json: the shard is parsed and its outputs written. */
+export const ShardDone = z.strictObject({ inputsHash: z.string().min(1), outputs: z.array(WrittenFile), skipped: z.record(z.string(), count), seconds: z.number().min(0) });
+export type ShardDone = z.infer<typeof ShardDone>;
+
+/** facts/relations.json: the relations kept, in label order (no_relation last), with example counts per split. */
+export const RelationsFile = z.array(z.strictObject({ id: z.string().min(1), label: z.string(), counts: z.record(z.string(), count) })).min(1);
+export type RelationsFile = z.infer<typeof RelationsFile>;
+
+// ---- base models (src/kadapter/base-model.ts, model-fetch.ts)
+
+/** <model folder>/kadapter-source.json: where a base came from (model:fetch) or what trained it; only `id` is read. */
+export const ModelSource = z.looseObject({ id: z.string().min(1) });
+export type ModelSource = z.infer<typeof ModelSource>;
+
+// ---- adapter folders (src/kadapter/adapter-files.ts)
+
+export const ADAPTER_FORMAT = 'kadapter-adapter/1';
+
+export const AdapterConfig = z.strictObject({
+  /** Hidden size H of the base the adapter reads. */
+  baseHidden: z.number().int().min(1),
+  /** Base layers read by the adapter layers, in order (0 = embeddings). */
+  readLayers: z.array(z.number().int().min(0)).min(1),
+  /** Adapter width A; heads = max(1, A / 64), FFN 4A. */
+  size: z.number().int().min(1),
+  /** Transformer layers inside each adapter layer (N). */
+  layers: z.number().int().min(1),
+  chain: z.enum(['sum', 'concat']),
+  /** Std of the down/up projections' initial weights. */
+  initStd: z.number().positive(),
+  layerNormEps: z.number().positive(),
+});
+export type AdapterConfig = z.infer<typeof AdapterConfig>;
+
+export const HEAD_KINDS = ['relation', 'dependency'] as const;
+export const HeadKind = z.enum(HEAD_KINDS);
+export type HeadKind = z.infer<typeof HeadKind>;
+
+/** head_config.json. The kind-dependent field is checked by kind when read; the type keeps both optional. */
+export const HeadConfig = z
+  .strictObject({
+    kind: HeadKind,
+    hidden: z.number().int().min(1),
+    /** Whether features fuse an adapter's output with h_L. */
+    fuse: z.boolean(),
+    /** relation: label ids in logit order. */
+    labels: z.array(z.string()).min(1).optional(),
+    /** dependency: width of the query/key projections. */
+    scoreDim: z.number().int().min(1).optional(),
+  })
+  .superRefine((head, ctx) => {
+    const need = head.kind === 'relation' ? 'labels' : 'scoreDim';
+    if (head[need] === undefined) ctx.addIssue({ code: 'custom', path: [need], message: `required for a ${head.kind} head` });
+  });
+export type HeadConfig = z.infer<typeof HeadConfig>;
+
+/** adapter_config.json: written last, so a folder that has it is complete. */
+export const AdapterFileConfig = z.strictObject({
+  format: z.literal(ADAPTER_FORMAT),
+  /** factual or linguistic (or any name a user gives). */
+  name: z.string().min(1),
+  task: HeadKind,
+  base: z.strictObject({ name: z.string().min(1), modelType: z.string(), hidden: z.number().int().min(1), layers: z.number().int().min(1) }),
+  adapter: AdapterConfig,
+  /** Base layer fused with the adapter's output by the head (L). */
+  lastLayer: z.number().int().min(0),
+  parameters: z.strictObject({ adapter: count, head: count, base: count, adapterShareOfBase: z.number().min(0) }),
+  training: z.record(z.string(), z.unknown()).optional(),
+});
+export type AdapterFileConfig = z.infer<typeof AdapterFileConfig>;
+
+// ---- feature caches (src/kadapter/features.ts)
+
+export const FeatureDType = z.enum(['float16', 'float32']);
+export type FeatureDType = z.infer<typeof FeatureDType>;
+
+/** <cache folder>/manifest.json. */
+export const FeatureManifest = z.strictObject({
+  complete: z.boolean(),
+  /** What the cache was built from; a different key rebuilds it. */
+  key: z.string(),
+  model: z.string(),
+  hidden: z.number().int().min(1),
+  /** Base layers stored (0 = embeddings), ascending. */
+  layers: z.array(z.number().int().min(0)).min(1),
+  dtype: FeatureDType,
+  examples: count,
+  tokens: count,
+  shards: z.array(z.strictObject({ name: z.string().regex(/^shard-\d+$/), examples: count, bytes: count, sha256 })),
+  backend: z.string(),
+  seconds: z.number().min(0),
+  tokensPerSecond: z.number().min(0),
+});
+export type FeatureManifest = z.infer<typeof FeatureManifest>;
+
+/** Where an example's hidden states start in its shard's .bin (in values) and its length in tokens. */
+const Stored = { offset: count, length: z.number().int().min(1) };
+
+/** One line of shard-NNNNN.jsonl: an encoded example and where its hidden states are. */
+export const CachedExample = z.discriminatedUnion('task', [EncodedRelation.extend(Stored), EncodedDependency.extend(Stored)]);
+export type CachedExample = z.infer<typeof CachedExample>;
+
+// ---- training runs (src/kadapter/train.ts and its checkpoint)
+
+/** Dev metrics after an epoch: relation fields for the factual task, uas/words for the dependency task. */
+export const DevMetrics = z.strictObject({
+  examples: count,
+  loss: z.number(),
+  /** relation */
+  microF1: z.number().optional(),
+  microP: z.number().optional(),
+  microR: z.number().optional(),
+  macroF1: z.number().optional(),
+  accuracy: z.number().optional(),
+  /** dependency: unlabelled attachment score over labelled words */
+  uas: z.number().optional(),
+  words: count.optional(),
+});
+export type DevMetrics = z.infer<typeof DevMetrics>;
+
+/** <run>/checkpoint/state.json, beside state.safetensors. */
+export const CheckpointState = z.strictObject({
+  /** Hash of what the run trains; a checkpoint of another config is not resumed. */
+  configHash: z.string().min(1),
+  step: count,
+  dev: z.array(DevMetrics),
+  seconds: z.number().min(0),
+  /** The train loss accumulated since the last log line, so a resumed log is the same. */
+  lossAcc: z.number(),
+  lossCount: count,
+});
+export type CheckpointState = z.infer<typeof CheckpointState>;
+
+// ---- evaluation reports (src/eval/report.ts, src/eval/ablation.ts)
+
+const MeanStd = z.strictObject({ mean: z.number(), std: z.number() });
+
+/** One row of a results table (a model and a combination), over seeds. */
+export const RowResult = z.strictObject({
+  key: z.string(),
+  row: z.string(),
+  label: z.string(),
+  combine: z.string(),
+  test: z.record(z.string(), MeanStd),
+  perSeed: z.array(
+    z.strictObject({ seed: z.number().int(), test: z.record(z.string(), z.number()), dev: z.record(z.string(), z.number()), bestEpoch: z.number().int(), seconds: z.number() }),
+  ),
+  seconds: z.number(),
+});
+export type RowResult = z.infer<typeof RowResult>;
+
+export const TaskResult = z.strictObject({
+  source: z.string(),
+  metric: z.string(),
+  labels: count,
+  examples: z.record(z.string(), count),
+  skipped: z.record(z.string(), z.record(z.string(), count)),
+  droppedAsSeenInPretraining: z.record(z.string(), count),
+  unseenTestLabels: z.record(z.string(), count),
+  poolSeconds: z.number(),
+  rows: z.array(RowResult),
+  bootstrap: z.record(z.string(), z.unknown()),
+  efficiency: z.array(z.strictObject({ row: z.string(), perRelation: z.string(), mean: z.number(), std: z.number() })),
+});
+export type TaskResult = z.infer<typeof TaskResult>;
+
+/** reports/<profile>/results.json. */
+export const Results = z.strictObject({
+  profile: z.string(),
+  protocol: z.string(),
+  base: z.record(z.string(), z.unknown()),
+  backend: z.string(),
+  adapters: z.record(z.string(), z.unknown()),
+  seeds: z.array(z.number().int()),
+  tasks: z.record(z.string(), TaskResult),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  seconds: z.number(),
+});
+export type Results = z.infer<typeof Results>;
+
+export const ABLATION_FAMILIES = ['reference', 'which adapters', 'knowledge or capacity', 'which adapter layers'] as const;
+
+export const AblationRow = RowResult.extend({ family: z.enum(ABLATION_FAMILIES) });
+export type AblationRow = z.infer<typeof AblationRow>;
+
+/** reports/<profile>/ablation/results.json. */
+export const AblationResults = z.strictObject({
+  profile: z.string(),
+  protocol: z.literal('frozen'),
+  base: z.record(z.string(), z.unknown()),
+  backend: z.string(),
+  readLayers: z.array(z.number().int().min(0)),
+  seeds: z.array(z.number().int()),
+  tasks: z.record(z.string(), z.strictObject({ metric: z.string(), examples: z.record(z.string(), count), source: z.string(), rows: z.array(AblationRow) })),
+  seconds: z.number(),
+});
+export type AblationResults = z.infer<typeof AblationResults>;

@@ -1,0 +1,216 @@
+// The task layers trained on the vectors of a row (SPEC §7): the combination of the base's h_L
+// with the row's components, then a linear task head.
+//   none     f = dense(h_L)
+//   sum      f = dense(h_L + Σ_k c_k)
+//   concat   f = out([dense_1([h_L ; c_1]) ; … ; dense_K([h_L ; c_K])])
+// Every row gets a dense layer before the head, so a row differs from the base by what its
+// features hold, not by how many trainable layers it has (the random-adapter row controls the rest).
+//   typing   logits = W f@              (sigmoid per label)
+//   relation logits = W [f@ ; f#]       (softmax)
+//   pos      logits = W f_word          (softmax, every word)
+// The epoch with the best dev score gives the test predictions.
+// The vectors come from a RowSource: pooled features for `frozen`, a live forward pass through a
+// trainable base for `finetune`; the task layers and the loop are the same for both.
+import * as tf from '@tensorflow/tfjs';
+import type { CombineKind } from '../data/composition.ts';
+import { OPTIM_DEFAULTS } from '../config/schema.ts';
+import { Initializer } from '../kadapter/adapter.ts';
+import type { Linear } from '../kadapter/encoder-weights.ts';
+import { crossEntropy } from '../kadapter/heads.ts';
+import { linear } from '../kadapter/layers.ts';
+import { AdamW, scheduledLr } from '../kadapter/optim.ts';
+import { mulberry32, shuffled } from '../kadapter/rng.ts';
+import { assignValues } from '../kadapter/variables.ts';
+import { BASE_KEY } from './components.ts';
+import type { RowSource } from './pooled.ts';
+import type { TaskExample, DownstreamTask } from './tasks.ts';
+
+export interface TaskLayerSpec {
+  task: DownstreamTask;
+  labels: string[];
+  /** Keys of the components combined with the base's h_L (none for a row without components). */
+  components: string[];
+  combine: CombineKind;
+}
+
+export interface TaskLayerConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  seed: number;
+}
+
+interface TaskLayerWeights {
+  fuse: Linear[];
+  fuseOut: Linear;
+  head: Linear;
+}
+
+/** How one kind of combination makes its layers, and applies them to h_L [P, H] and the components' [P, H] each. */
+interface CombineLayers {
+  init(init: Initializer, H: number, K: number): Pick<TaskLayerWeights, 'fuse' | 'fuseOut'>;
+  apply(w: TaskLayerWeights, h: tf.Tensor2D, parts: tf.Tensor2D[]): tf.Tensor2D;
+}
+
+const dense = (init: Initializer, H: number) => ({ fuse: [], fuseOut: init.linear(H, H, 0.02) });
+
+/** One table: each combine kind to its layers. */
+export const COMBINE: Record<CombineKind, CombineLayers> = {
+  none: { init: dense, apply: (w, h) => linear(h, w.fuseOut) as tf.Tensor2D },
+  sum: { init: dense, apply: (w, h, parts) => linear(parts.reduce((acc: tf.Tensor, c) => acc.add(c), h), w.fuseOut) as tf.Tensor2D },
+  concat: {
+    init: (init, H, K) => ({ fuse: Array.from({ length: K }, () => init.linear(2 * H, H, 0.02)), fuseOut: init.linear(K * H, H, 0.02) }),
+    apply: (w, h, parts) => linear(tf.concat(parts.map((c, k) => linear(tf.concat([h, c], -1), w.fuse[k]!)), -1), w.fuseOut) as tf.Tensor2D,
+  },
+};
+
+/** Extra variables trained with the task layers (the base, under `finetune`), at their own rate. */
+export interface AlsoTrained {
+  params: Record<string, tf.Variable>;
+  lr: number;
+}
+
+export interface TaskLayerRun {
+  /** Dev score per epoch (the task's main metric). */
+  devByEpoch: number[];
+  bestEpoch: number;
+  /** Test logits (typing: [N, C]) or predicted label per position, at the best dev epoch. */
+  test: { logits?: number[][]; predicted?: string[][] };
+  dev: { logits?: number[][]; predicted?: string[][] };
+  seconds: number;
+  /** The task layers at the best dev epoch, by name. */
+  weights: Record<string, { shape: number[]; data: Float32Array }>;
+  /** The extra trained variables at the best dev epoch (finetune: the base). */
+  alsoWeights?: Record<string, { shape: number[]; data: Float32Array }>;
+}
+
+export type Outputs = TaskLayerRun['test'];
+
+function initTaskLayers(spec: TaskLayerSpec, H: number, seed: number): TaskLayerWeights {
+  const init = new Initializer(seed);
+  const width = spec.task === 'relation' ? 2 * H : H;
+  const fused = COMBINE[spec.combine].init(init, H, spec.components.length);
+  return { ...fused, head: init.linear(width, spec.labels.length, 0.02) };
+}
+
+function params(w: TaskLayerWeights): Record<string, tf.Variable> {
+  const out: Record<string, tf.Variable> = {};
+  w.fuse.forEach((l, k) => Object.assign(out, { [`fuse.${k}.w`]: l.w, [`fuse.${k}.b`]: l.b }));
+  Object.assign(out, { 'fuseOut.w': w.fuseOut.w, 'fuseOut.b': w.fuseOut.b });
+  Object.assign(out, { 'head.w': w.head.w, 'head.b': w.head.b });
+  return out;
+}
+
+function logitsOf(w: TaskLayerWeights, spec: TaskLayerSpec, rows: Record<string, tf.Tensor2D>): tf.Tensor2D {
+  let f = COMBINE[spec.combine].apply(w, rows[BASE_KEY]!, spec.components.map((k) => rows[k]!));
+  // Relations pool two positions per example: [P, H] → [N, 2H].
+  if (spec.task === 'relation') f = f.reshape([-1, 2 * f.shape[1]]);
+  return linear(f, w.head) as tf.Tensor2D;
+}
+
+function targets(spec: TaskLayerSpec, d: RowSource, idx: number[], index: Map<string, number>): tf.Tensor {
+  if (spec.task === 'entity-typing') {
+    const C = spec.labels.length;
+    const y = new Float32Array(idx.length * C);
+    idx.forEach((i, k) => d.examples[i]!.gold.forEach((g) => index.has(g) && (y[k * C + index.get(g)!] = 1)));
+    return tf.tensor2d(y, [idx.length, C]);
+  }
+  // relation: one label per example; pos: one per position. Unseen labels are -1 (no loss).
+  const ys = idx.flatMap((i) => d.examples[i]!.gold.map((g) => index.get(g) ?? -1));
+  return tf.tensor1d(ys, 'int32');
+}
+
+function lossOf(spec: TaskLayerSpec, logits: tf.Tensor2D, y: tf.Tensor): tf.Scalar {
+  if (spec.task === 'entity-typing') return tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar;
+  return crossEntropy(logits, y as tf.Tensor1D);
+}
+
+function predict(w: TaskLayerWeights, spec: TaskLayerSpec, d: RowSource, batchSize: number): Outputs {
+  const names = [BASE_KEY, ...spec.components];
+  const logitsOut: number[][] = [];
+  const predicted: string[][] = [];
+  for (let i = 0; i < d.examples.length; i += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, d.examples.length - i) }, (_, k) => i + k);
+    const perExample = idx.map((j) => d.examples[j]!.positions.length);
+    const l = tf.tidy(() => logitsOf(w, spec, d.rows(idx, names).rows));
+    const arr = l.arraySync();
+    l.dispose();
+    if (spec.task === 'entity-typing') logitsOut.push(...arr);
+    else {
+      const best = arr.map((r) => spec.labels[r.indexOf(Math.max(...r))]!);
+      if (spec.task === 'relation') best.forEach((b) => predicted.push([b]));
+      else {
+        let at = 0;
+        for (const n of perExample) {
+          predicted.push(best.slice(at, at + n));
+          at += n;
+        }
+      }
+    }
+  }
+  return spec.task === 'entity-typing' ? { logits: logitsOut } : { predicted };
+}
+
+const snapshot = (p: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(p).map(([n, v]) => [n, { shape: v.shape, data: (v.dataSync() as Float32Array).slice() }]));
+
+export function trainTaskLayers(
+  spec: TaskLayerSpec,
+  cfg: TaskLayerConfig,
+  train: RowSource,
+  dev: RowSource,
+  test: RowSource,
+  score: (split: 'dev', out: Outputs) => number,
+  also?: AlsoTrained,
+): TaskLayerRun {
+  const started = performance.now();
+  const w = initTaskLayers(spec, train.hidden, cfg.seed);
+  const p = params(w);
+  const optim = { ...OPTIM_DEFAULTS, weightDecay: cfg.weightDecay };
+  const opt = new AdamW({ lr: cfg.lr, ...optim }, p);
+  const alsoOpt = also ? new AdamW({ lr: also.lr, ...optim }, also.params) : null;
+  const all = { ...p, ...(also ? Object.fromEntries(Object.entries(also.params).map(([n, v]) => [`also.${n}`, v])) : {}) };
+  const index = new Map(spec.labels.map((l, i) => [l, i]));
+  const names = [BASE_KEY, ...spec.components];
+  const stepsPerEpoch = Math.ceil(train.examples.length / cfg.batchSize);
+  const total = stepsPerEpoch * cfg.epochs;
+  let step = 0;
+  const devByEpoch: number[] = [];
+  let best = { epoch: -1, score: -Infinity, dev: {} as Outputs, test: {} as Outputs, weights: {} as TaskLayerRun['weights'], alsoWeights: undefined as TaskLayerRun['alsoWeights'] };
+  for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+    const order = shuffled(Array.from({ length: train.examples.length }, (_, i) => i), mulberry32(cfg.seed * 7_919 + epoch));
+    for (let b = 0; b < order.length; b += cfg.batchSize) {
+      const idx = order.slice(b, b + cfg.batchSize);
+      const y = targets(spec, train, idx, index);
+      // The rows are built inside the gradient's scope: live rows (finetune) carry the base's gradient.
+      const { value, grads } = tf.variableGrads(() => lossOf(spec, logitsOf(w, spec, train.rows(idx, names).rows), y), Object.values(all));
+      const pick = (vars: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, grads[v.name]]));
+      const lr = (o: AdamW) => scheduledLr(o.cfg, step, total);
+      opt.apply(pick(p), lr(opt));
+      if (alsoOpt && also) alsoOpt.apply(pick(also.params), lr(alsoOpt));
+      step++;
+      tf.dispose([value, y, ...Object.values(grads)]);
+    }
+    const devOut = predict(w, spec, dev, 256);
+    const s = score('dev', devOut);
+    devByEpoch.push(s);
+    if (s > best.score) best = { epoch, score: s, dev: devOut, test: predict(w, spec, test, 256), weights: snapshot(p), alsoWeights: also ? snapshot(also.params) : undefined };
+  }
+  opt.dispose();
+  alsoOpt?.dispose();
+  tf.dispose(Object.values(p));
+  return { devByEpoch, bestEpoch: best.epoch, dev: best.dev, test: best.test, seconds: (performance.now() - started) / 1000, weights: best.weights, alsoWeights: best.alsoWeights };
+}
+
+/** Task layers saved by a run, applied to new vectors (scoring any file). */
+export function predictWithTaskLayers(spec: TaskLayerSpec, weights: Record<string, Float32Array>, hidden: number, data: RowSource): Outputs {
+  const w = initTaskLayers(spec, hidden, 0);
+  for (const [n, v] of Object.entries(params(w))) {
+    const values = weights[n];
+    if (!values || values.length !== v.size) throw new Error(`saved task layers lack ${n} of ${v.size} values`);
+    assignValues(v, values);
+  }
+  const out = predict(w, spec, data, 256);
+  tf.dispose(Object.values(params(w)));
+  return out;
+}
