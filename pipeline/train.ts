@@ -59,7 +59,7 @@ export async function loadKnowledgeData(config: Config, base: BaseModel, name: K
   const skips: Record<string, Skips> = { train: {}, dev: {} };
   const read: Record<string, number> = {};
   const splits = { train: [] as EncodedExample[], dev: [] as EncodedExample[] };
-  const limit = { train: config.adapters.maxTrainExamples, dev: config.adapters.maxDevExamples };
+  const limit = { train: config.adapters.maxTrain, dev: config.adapters.maxDev };
   let labels: string[] | undefined;
   if (name === 'factual') {
     const dir = factsDir(config);

@@ -30,8 +30,8 @@ const { values } = parseArgs({
 });
 const name = values.adapter as 'linguistic' | 'factual';
 const config = loadConfig({ profile: values.profile });
-config.adapters.maxTrainExamples = Number(values.train);
-config.adapters.maxDevExamples = Number(values.dev);
+config.adapters.maxTrain = Number(values.train);
+config.adapters.maxDev = Number(values.dev);
 const seeds = values.seeds!.split(',').map(Number);
 const backend = await initBackend(config.backend);
 const base = loadBaseModel(resolveBaseModelDir(config));

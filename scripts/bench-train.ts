@@ -79,7 +79,7 @@ if (values.worker) {
 }
 
 // The examples: the first steps × batch of the task's training split, cached once in a scratch folder.
-const data = await loadKnowledgeData({ ...config, adapters: { ...config.adapters, maxTrainExamples: steps * bs, maxDevExamples: 1 } }, base, name);
+const data = await loadKnowledgeData({ ...config, adapters: { ...config.adapters, maxTrain: steps * bs, maxDev: 1 } }, base, name);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-bench-train-'));
 const layers = [...new Set([...adapter.readLayers, L])].sort((a, b) => a - b);
 await buildFeatureCache({ dir: scratch, model: base, examples: data.splits.train, spec: { layers, dtype: config.adapters.featureDtype, shardSize: config.adapters.featureShardSize }, key: 'bench', backend: backend.name, label: 'bench features' });

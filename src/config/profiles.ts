@@ -65,8 +65,8 @@ const base: ProfileDefaults = {
     clipNorm: OPTIM_DEFAULTS.clipNorm,
     logEverySteps: 20,
     checkpointEverySteps: 200,
-    maxTrainExamples: 20_000,
-    maxDevExamples: 2_000,
+    maxTrain: 20_000,
+    maxDev: 2_000,
     seeds: [1],
     featureDtype: 'float16',
     featureShardSize: 2000,
@@ -114,7 +114,7 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     // Finetune backpropagates through the whole base for every run: on smoke it is a CPU check of
     // the protocol (one seed, 64 training examples a task), not a measurement.
     eval: { ...base.eval, dataDirs: { 'entity-typing': null, relation: 'test/fixtures/eval/tacred' }, epochs: 20, maxTrain: { 'entity-typing': 300, relation: 300, pos: 300 }, maxDev: 100, maxTest: 100, perRelation: [2, 5], bootstrapSamples: 200, finetune: { ...base.eval.finetune, epochs: 2, baseLr: 1e-4, seeds: [1], maxTrain: 64 }, ablate: { tasks: ['entity-typing', 'relation', 'pos'] } },
-    adapters: { ...base.adapters, size: 64, layers: 1, epochs: 3, batchSize: 16, lr: 1e-3, logEverySteps: 1, checkpointEverySteps: 10, featureShardSize: 200, maxTrainExamples: null, maxDevExamples: null },
+    adapters: { ...base.adapters, size: 64, layers: 1, epochs: 3, batchSize: 16, lr: 1e-3, logEverySteps: 1, checkpointEverySteps: 10, featureShardSize: 200, maxTrain: null, maxDev: null },
   },
   // What a newcomer runs on a 2-core CPU machine.
   default: base,
@@ -125,7 +125,7 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     // The npm sources hold ~380k distinct usable sentences; Debian's GCIDE and five projects'
     // documentation supply the rest (`npm run setup:sources`).
     data: { ...base.data, sentences: 1_000_000, shardSize: 10_000, sources: [...base.data.sources, 'gcide', 'linux-doc', 'python-doc', 'django-doc', 'sqlalchemy-doc', 'sklearn-doc'] },
-    adapters: { ...base.adapters, size: 768, epochs: 3, lr: 1e-4, seeds: [1, 2, 3], maxTrainExamples: null, maxDevExamples: null },
+    adapters: { ...base.adapters, size: 768, epochs: 3, lr: 1e-4, seeds: [1, 2, 3], maxTrain: null, maxDev: null },
     eval: { ...base.eval, epochs: 8, maxTrain: { 'entity-typing': null, relation: null, pos: 3_000 }, maxDev: 2_000 },
   },
 };

@@ -117,8 +117,8 @@ export const AdaptersConfig = z.strictObject({
   logEverySteps: z.number().int().min(1),
   checkpointEverySteps: z.number().int().min(1),
   /** Training examples used per adapter (the first N of the split); null = all. */
-  maxTrainExamples: z.number().int().min(1).nullable(),
-  maxDevExamples: z.number().int().min(1).nullable(),
+  maxTrain: z.number().int().min(1).nullable(),
+  maxDev: z.number().int().min(1).nullable(),
   /** Seeds of the adapter pre-training runs. */
   seeds: z.array(z.number().int().min(0)).min(1),
   /** Stored hidden states: float16 halves the cache (checked against float32 on the dev metric). */
