@@ -50,9 +50,30 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     const data = await loadDownstreamData(config, base, task, seen);
     const main = MAIN_METRIC[task];
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
-    const components = resolveComponents(rows.flatMap((r) => r.components), base, folders);
-    const trainer = frozenTrainer(config, { base: await pooledSplits(base, components, data, `${task} ablation`), multitask: null }, score, main);
-    const { results: rowResults } = runRows({ task, data, trainer, score, out, epochs: config.eval.epochs, seeds: config.eval.seeds, models: { base, multitask: null } }, rows);
+    const components = resolveComponents(
+      rows.flatMap((r) => r.components),
+      base,
+      folders,
+    );
+    const trainer = frozenTrainer(
+      config,
+      { base: await pooledSplits(base, components, data, `${task} ablation`), multitask: null },
+      score,
+      main,
+    );
+    const { results: rowResults } = runRows(
+      {
+        task,
+        data,
+        trainer,
+        score,
+        out,
+        epochs: config.eval.epochs,
+        seeds: config.eval.seeds,
+        models: { base, multitask: null },
+      },
+      rows,
+    );
     results.tasks[task] = {
       metric: main,
       examples: { train: data.splits.train.length, dev: data.splits.dev.length, test: data.splits.test.length },

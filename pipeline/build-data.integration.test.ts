@@ -12,23 +12,30 @@ import { testServiceEnv } from '../test/service-config.ts';
 const buildRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-cli-build-'));
 const reportsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-cli-reports-'));
 const kadapter = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [path.join(repoRoot, 'bin/kadapter.js'), ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true', KADAPTER_BUILD_DIR: buildRoot, KADAPTER_REPORTS_DIR: reportsRoot, ...env } });
+  spawnSync(process.execPath, [path.join(repoRoot, 'bin/kadapter.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', KADAPTER_BUILD_DIR: buildRoot, KADAPTER_REPORTS_DIR: reportsRoot, ...env },
+  });
 
 it('builds the smoke data end to end from the command line', () => {
   const neo4j = inject('neo4j');
-  const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin/kadapter.js'), 'build-data', '--profile', 'smoke'], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      ...testServiceEnv('cli-build'),
-      CI: 'true',
-      KADAPTER_BUILD_DIR: buildRoot,
-      CORENLP_URLS: inject('corenlpUrl'),
-      NEO4J_URI: neo4j.uri,
-      NEO4J_USER: neo4j.user,
-      NEO4J_PASSWORD: neo4j.password,
+  const run = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'bin/kadapter.js'), 'build-data', '--profile', 'smoke'],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        ...testServiceEnv('cli-build'),
+        CI: 'true',
+        KADAPTER_BUILD_DIR: buildRoot,
+        CORENLP_URLS: inject('corenlpUrl'),
+        NEO4J_URI: neo4j.uri,
+        NEO4J_USER: neo4j.user,
+        NEO4J_PASSWORD: neo4j.password,
+      },
     },
-  });
+  );
   expect(run.status, run.stderr).toBe(0);
   const dir = path.join(buildRoot, 'smoke');
   for (const half of ['dependency', 'facts']) {
@@ -36,7 +43,10 @@ it('builds the smoke data end to end from the command line', () => {
     expect(manifest.complete).toBe(true);
     expect(manifest.profile).toBe('smoke');
   }
-  const dependency = fs.readFileSync(path.join(dir, 'dependency', 'train-00000.jsonl'), 'utf8').trim().split('\n');
+  const dependency = fs
+    .readFileSync(path.join(dir, 'dependency', 'train-00000.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
   expect(dependency.length).toBeGreaterThan(50);
   for (const line of dependency) DependencyExample.parse(JSON.parse(line));
   for (const split of ['train', 'dev', 'test']) {
@@ -55,13 +65,18 @@ it('trains the smoke adapters and the multi-task baseline from the command line,
   const runs = path.join(buildRoot, 'smoke', 'runs');
   for (const name of ['factual', 'linguistic', 'multitask']) {
     const dir = path.join(runs, name, 'seed-1');
-    const rows = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = fs
+      .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const train = rows.filter((r) => r.split === 'train') as { epoch: number; loss: number }[];
     expect(train.length, name).toBeGreaterThan(1);
     // The mean logged train loss of the last epoch is below the first epoch's. Single logged losses
     // are no measure here: multi-task steps alternate between the two tasks, and its batches come
     // from length buckets, so one step's loss depends on which task and which lengths it drew.
-    const meanOf = (epoch: number) => ((l) => l.reduce((a, b) => a + b, 0) / l.length)(train.filter((r) => r.epoch === epoch).map((r) => r.loss));
+    const meanOf = (epoch: number) =>
+      ((l) => l.reduce((a, b) => a + b, 0) / l.length)(train.filter((r) => r.epoch === epoch).map((r) => r.loss));
     const last = Math.max(...train.map((r) => r.epoch));
     expect(last, name).toBeGreaterThan(0);
     expect(meanOf(last), name).toBeLessThan(meanOf(0));
@@ -94,15 +109,39 @@ it('runs the smoke evaluation matrix from the command line and scores a trained 
   expect(results.tasks.relation.efficiency.length).toBeGreaterThan(0);
   expect(fs.readFileSync(path.join(reports, 'report.md'), 'utf8')).toMatch(/paper’s direction/);
   const rowRun = path.join(reports, 'runs', 'relation', 'FL-concat', 'seed-1');
-  const predictions = fs.readFileSync(path.join(rowRun, 'predictions-test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const predictions = fs
+    .readFileSync(path.join(rowRun, 'predictions-test.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(Object.keys(predictions[0]).sort()).toEqual(['gold', 'id', 'predicted']);
-  const scored = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
+  const scored = kadapter([
+    'evaluate',
+    '--profile',
+    'smoke',
+    '--run',
+    rowRun,
+    '--task',
+    'relation',
+    '--test',
+    path.join(repoRoot, 'test/fixtures/eval/tacred/test.json'),
+  ]);
   expect(scored.status, scored.stderr).toBe(0);
   const out = JSON.parse(scored.stdout);
   // The same test file the matrix scored: the same micro-F1 as the row's own metrics.
   const own = JSON.parse(fs.readFileSync(path.join(rowRun, 'metrics.json'), 'utf8'));
   expect(out.metrics.microF1).toBeCloseTo(own.test.microF1, 6);
-  const wrongTask = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'entity-typing', '--test', path.join(repoRoot, 'test/fixtures/eval/openentity/test.json')]);
+  const wrongTask = kadapter([
+    'evaluate',
+    '--profile',
+    'smoke',
+    '--run',
+    rowRun,
+    '--task',
+    'entity-typing',
+    '--test',
+    path.join(repoRoot, 'test/fixtures/eval/openentity/test.json'),
+  ]);
   expect(wrongTask.status).toBe(1);
   expect(wrongTask.stderr).toMatch(/was trained for relation, not entity-typing/);
 });
@@ -118,16 +157,37 @@ it('runs the smoke ablations: every variant, task and seed, set against F+L', ()
     const rows = results.tasks[task].rows as { key: string; family: string; perSeed: unknown[] }[];
     // base, F+L ×2, F, L, F + random L, random F + L, random F + random L, F+L without each of 3 layers
     expect(rows.map((r) => r.key)).toEqual([
-      'base', 'FL-concat', 'FL-sum', 'F-concat', 'L-concat', 'F-randL-concat', 'randF-L-concat', 'randF-randL-concat',
-      'FL-without-0-concat', 'FL-without-1-concat', 'FL-without-2-concat',
+      'base',
+      'FL-concat',
+      'FL-sum',
+      'F-concat',
+      'L-concat',
+      'F-randL-concat',
+      'randF-L-concat',
+      'randF-randL-concat',
+      'FL-without-0-concat',
+      'FL-without-1-concat',
+      'FL-without-2-concat',
     ]);
     for (const r of rows) expect(r.perSeed).toHaveLength(3);
     expect(fs.existsSync(path.join(dir, `${task}.png`))).toBe(true);
   }
-  expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toMatch(/\| which adapter layers \| F\+L without adapter layer 1 \(reads base layer 0\) \| concat \|/);
+  expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).toMatch(
+    /\| which adapter layers \| F\+L without adapter layer 1 \(reads base layer 0\) \| concat \|/,
+  );
   // A run with adapter layers left out scores again from its saved files, the left-out layers included.
   const rowRun = path.join(dir, 'runs', 'relation', 'FL-without-2-concat', 'seed-2');
-  const scored = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
+  const scored = kadapter([
+    'evaluate',
+    '--profile',
+    'smoke',
+    '--run',
+    rowRun,
+    '--task',
+    'relation',
+    '--test',
+    path.join(repoRoot, 'test/fixtures/eval/tacred/test.json'),
+  ]);
   expect(scored.status, scored.stderr).toBe(0);
   const own = JSON.parse(fs.readFileSync(path.join(rowRun, 'metrics.json'), 'utf8'));
   expect(JSON.parse(scored.stdout).metrics.microF1).toBeCloseTo(own.test.microF1, 6);
@@ -149,14 +209,34 @@ it('runs the smoke matrix under the finetune protocol, and a tuned row scores ag
   const saved = JSON.parse(fs.readFileSync(path.join(rowRun, 'task-layers', 'task_layers_config.json'), 'utf8'));
   expect(saved.base.dir).toBe('base');
   expect(JSON.stringify(saved)).not.toMatch(/"\//);
-  const scored = kadapter(['evaluate', '--profile', 'smoke', '--run', rowRun, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
+  const scored = kadapter([
+    'evaluate',
+    '--profile',
+    'smoke',
+    '--run',
+    rowRun,
+    '--task',
+    'relation',
+    '--test',
+    path.join(repoRoot, 'test/fixtures/eval/tacred/test.json'),
+  ]);
   expect(scored.status, scored.stderr).toBe(0);
   const own = JSON.parse(fs.readFileSync(path.join(rowRun, 'metrics.json'), 'utf8'));
   expect(JSON.parse(scored.stdout).metrics.microF1).toBeCloseTo(own.test.microF1, 6);
   // Rows outside eval.finetune.keepBases keep no tuned base, and scoring them says so.
   const unkept = path.join(reports, 'runs', 'relation', 'base', 'seed-1');
   expect(fs.existsSync(path.join(unkept, 'base'))).toBe(false);
-  const refused = kadapter(['evaluate', '--profile', 'smoke', '--run', unkept, '--task', 'relation', '--test', path.join(repoRoot, 'test/fixtures/eval/tacred/test.json')]);
+  const refused = kadapter([
+    'evaluate',
+    '--profile',
+    'smoke',
+    '--run',
+    unkept,
+    '--task',
+    'relation',
+    '--test',
+    path.join(repoRoot, 'test/fixtures/eval/tacred/test.json'),
+  ]);
   expect(refused.status).toBe(1);
   expect(refused.stderr).toMatch(/tuned base was not kept/);
 }, 900_000);

@@ -26,8 +26,16 @@ describe('kadapter CLI', () => {
   });
 
   it.each([
-    'build-data', 'train', 'evaluate', 'ablate', 'pipeline',
-    'services fetch', 'services start', 'services status', 'services stop', 'config',
+    'build-data',
+    'train',
+    'evaluate',
+    'ablate',
+    'pipeline',
+    'services fetch',
+    'services start',
+    'services status',
+    'services stop',
+    'config',
   ])('"%s" takes --profile and --help', (cmd) => {
     const { code, out } = kadapter([...cmd.split(' '), '--help']);
     expect(code).toBe(0);
@@ -48,9 +56,14 @@ describe('kadapter CLI', () => {
   it('says what to run first when evaluate or ablate finds no trained adapters', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-empty-build-'));
     for (const stage of ['evaluate', 'ablate']) {
-      const { code, err } = kadapter([stage, '--profile', 'smoke'], { KADAPTER_BUILD_DIR: empty, KADAPTER_REPORTS_DIR: empty });
+      const { code, err } = kadapter([stage, '--profile', 'smoke'], {
+        KADAPTER_BUILD_DIR: empty,
+        KADAPTER_REPORTS_DIR: empty,
+      });
       expect(code).toBe(1);
-      expect(err).toMatch(/no trained factual adapter in .*: run `npm run pipeline:train -- --profile smoke` first|no base model yet: run `npm run model:fetch`/);
+      expect(err).toMatch(
+        /no trained factual adapter in .*: run `npm run pipeline:train -- --profile smoke` first|no base model yet: run `npm run model:fetch`/,
+      );
     }
   });
 
@@ -62,7 +75,9 @@ describe('kadapter CLI', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-empty-build-'));
     const { code, err } = kadapter(['train', '--profile', 'smoke'], { KADAPTER_BUILD_DIR: empty });
     expect(code).toBe(1);
-    expect(err).toMatch(/run `npm run pipeline:build-data -- --profile smoke` first|no base model yet: run `npm run model:fetch`/);
+    expect(err).toMatch(
+      /run `npm run pipeline:build-data -- --profile smoke` first|no base model yet: run `npm run model:fetch`/,
+    );
   });
 
   it('prints the resolved configuration with the password hidden', () => {

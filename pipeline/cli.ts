@@ -23,21 +23,38 @@ function withProfile(cmd: Command): Command {
 }
 
 function protocolOption(): Option {
-  return new Option('--protocol <name>', 'frozen: task layers on frozen features; finetune: the base trained too, adapters frozen (the paper\'s; a GPU job beyond smoke)').choices(['frozen', 'finetune']);
+  return new Option(
+    '--protocol <name>',
+    "frozen: task layers on frozen features; finetune: the base trained too, adapters frozen (the paper's; a GPU job beyond smoke)",
+  ).choices(['frozen', 'finetune']);
 }
 
 function partOption(): Option {
-  return new Option('--part <part...>', 'which halves of build-data to build').choices(DATA_PARTS).default([...DATA_PARTS]);
+  return new Option('--part <part...>', 'which halves of build-data to build')
+    .choices(DATA_PARTS)
+    .default([...DATA_PARTS]);
 }
 
 async function runStages(
   stages: Stage[],
-  opts: CommonOptions & { force?: boolean; input?: string[]; part?: DataPart[]; baseModel?: string; adapter?: AdapterName[]; protocol?: string },
+  opts: CommonOptions & {
+    force?: boolean;
+    input?: string[];
+    part?: DataPart[];
+    baseModel?: string;
+    adapter?: AdapterName[];
+    protocol?: string;
+  },
 ): Promise<void> {
   const config = loadConfig({ profile: opts.profile, baseModel: opts.baseModel, protocol: opts.protocol });
   for (const s of stages) {
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
-    await s.run(config, { force: opts.force ?? false, inputs: opts.input ?? [], parts: opts.part ?? [...DATA_PARTS], adapters: opts.adapter });
+    await s.run(config, {
+      force: opts.force ?? false,
+      inputs: opts.input ?? [],
+      parts: opts.part ?? [...DATA_PARTS],
+      adapters: opts.adapter,
+    });
   }
 }
 
@@ -61,18 +78,27 @@ export function buildProgram(): Command {
     }
     if (s.name === 'evaluate') {
       cmd
-        .option('--run <dir>', 'score one trained row (reports/<profile>/runs/<task>/<row>/seed-N) on --test instead of running the matrix')
+        .option(
+          '--run <dir>',
+          'score one trained row (reports/<profile>/runs/<task>/<row>/seed-N) on --test instead of running the matrix',
+        )
         .addOption(new Option('--task <task>', 'the task of --run').choices(['entity-typing', 'relation']))
         .option('--test <file>', 'a test file in the standard format (OpenEntity/FIGER or TACRED JSON)')
         .addOption(protocolOption());
     }
     if (s.name === 'train') {
-      cmd.addOption(new Option('--adapter <name...>', 'which adapters to train').choices(ADAPTER_NAMES).default([...ADAPTER_NAMES]));
+      cmd.addOption(
+        new Option('--adapter <name...>', 'which adapters to train').choices(ADAPTER_NAMES).default([...ADAPTER_NAMES]),
+      );
     }
     cmd.action((opts) => {
       if (s.name === 'evaluate' && (opts.run || opts.test || opts.task)) {
         if (!opts.run || !opts.test || !opts.task) throw new UsageError('--run, --task and --test go together');
-        return scoreRun(loadConfig({ profile: opts.profile, baseModel: opts.baseModel }), { run: opts.run, task: opts.task, test: opts.test });
+        return scoreRun(loadConfig({ profile: opts.profile, baseModel: opts.baseModel }), {
+          run: opts.run,
+          task: opts.task,
+          test: opts.test,
+        });
       }
       return runStages([s], opts);
     });

@@ -20,7 +20,14 @@ import { withServices } from '../src/services/session.ts';
 import './service-definitions.ts';
 import { readJsonFileIfExists } from '../src/util/json-file.ts';
 import { readJsonl, sha256File, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
-import { completeManifest, hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
+import {
+  completeManifest,
+  hashOf,
+  isUpToDate,
+  readManifest,
+  writeManifest,
+  type Manifest,
+} from '../src/util/manifest.ts';
 import { progress } from '../src/util/progress.ts';
 
 export interface DependencyDataOptions {
@@ -33,11 +40,18 @@ const shardName = (k: number) => String(k).padStart(5, '0');
 
 export async function buildDependencyData(config: Config, opts: DependencyDataOptions): Promise<Manifest> {
   const dir = dependencyDir(config);
-  const sources = [...sentenceSources(config.data.sources), ...(opts.inputs.length > 0 ? [inputFiles(opts.inputs)] : [])];
+  const sources = [
+    ...sentenceSources(config.data.sources),
+    ...(opts.inputs.length > 0 ? [inputFiles(opts.inputs)] : []),
+  ];
   // The registry entries of the sources used (package, licence) are inputs; other entries are not.
   const registry = loadRegistry();
   const inputs = {
-    sources: sources.map((s) => ({ id: s.id, version: s.version(), registry: registry.find((e) => e.id === s.id) ?? null })),
+    sources: sources.map((s) => ({
+      id: s.id,
+      version: s.version(),
+      registry: registry.find((e) => e.id === s.id) ?? null,
+    })),
   };
   const parameters = { ...config.data, annotators: config.services.corenlp.annotators };
   const inputsHash = hashOf({ inputs, parameters });
@@ -107,7 +121,12 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
         const file = `${split}-${shardName(k)}.jsonl`;
         outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
       }
-      const record: ShardDone = { inputsHash, outputs, skipped: result.skipped, seconds: (performance.now() - t0) / 1000 };
+      const record: ShardDone = {
+        inputsHash,
+        outputs,
+        skipped: result.skipped,
+        seconds: (performance.now() - t0) / 1000,
+      };
       writeFileAtomic(doneFile, `${JSON.stringify(record, null, 2)}\n`);
       done.push(record);
       parsedNow += slice.length;
@@ -134,7 +153,12 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     for (const split of SPLITS) {
       const files = shardOutputs.filter((o) => o.file.startsWith(`${split}-`)).map((o) => path.join(dir, o.file));
       const { file, examples } = await exportFindHead(files, path.join(dir, 'find_head'), split);
-      findHead.push({ file: path.relative(dir, file), lines: examples, bytes: fs.statSync(file).size, sha256: sha256File(file) });
+      findHead.push({
+        file: path.relative(dir, file),
+        lines: examples,
+        bytes: fs.statSync(file).size,
+        sha256: sha256File(file),
+      });
     }
 
     // 4. manifest
@@ -153,7 +177,10 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
         collected: meta.counts,
         pool: pool.stats,
       },
-      skipped: { collect: Object.fromEntries(Object.entries(meta.counts).map(([s, c]) => [s, c.skipped])), parse: parseSkipped },
+      skipped: {
+        collect: Object.fromEntries(Object.entries(meta.counts).map(([s, c]) => [s, c.skipped])),
+        parse: parseSkipped,
+      },
       outputs: [...shardOutputs, ...findHead],
       timings: {
         planSeconds: meta.seconds,
@@ -163,11 +190,18 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
         wallSecondsThisRun: (Date.now() - startedAt.getTime()) / 1000,
       },
       tools: {
-        corenlp: { version: corenlp.version, origin: corenlp.origin, servers: corenlp.address.length, annotators: config.services.corenlp.annotators },
+        corenlp: {
+          version: corenlp.version,
+          origin: corenlp.origin,
+          servers: corenlp.address.length,
+          annotators: config.services.corenlp.annotators,
+        },
       },
     });
     writeManifest(dir, manifest);
-    log(`dependency data: ${examples.train} train, ${examples.dev} dev, ${examples.test} test examples in ${path.relative(process.cwd(), dir)}`);
+    log(
+      `dependency data: ${examples.train} train, ${examples.dev} dev, ${examples.test} test examples in ${path.relative(process.cwd(), dir)}`,
+    );
     return manifest;
   });
 }

@@ -36,7 +36,10 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   const adapters = trainedAdapters(config, base, folders);
   const mtDir = path.join(runsDir(config), 'multitask', `seed-${config.adapters.seeds[0]!}`, 'model');
   const multitask = fs.existsSync(path.join(mtDir, 'model.safetensors')) ? loadBaseModel(mtDir) : null;
-  if (!multitask) process.stderr.write(`kadapter: no multi-task baseline in ${mtDir}: its row is left out (train it with --adapter multitask)\n`);
+  if (!multitask)
+    process.stderr.write(
+      `kadapter: no multi-task baseline in ${mtDir}: its row is left out (train it with --adapter multitask)\n`,
+    );
   const models = { base, multitask };
   const rows = mainRows({ ...adapters, combines: config.eval.combines, multitask: multitask !== null });
 
@@ -61,24 +64,52 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   };
 
   for (const task of config.eval.tasks) {
-    const data = await loadDownstreamData(config, base, task, seen, frozen ? config.eval.maxTrain[task] : (config.eval.finetune.maxTrain ?? config.eval.maxTrain[task]));
+    const data = await loadDownstreamData(
+      config,
+      base,
+      task,
+      seen,
+      frozen ? config.eval.maxTrain[task] : (config.eval.finetune.maxTrain ?? config.eval.maxTrain[task]),
+    );
     process.stderr.write(
       `kadapter: ${task}: ${data.splits.train.length}/${data.splits.dev.length}/${data.splits.test.length} examples from ${data.source}; ${data.labels.length} labels; ` +
         `dropped as seen in adapter pre-training ${JSON.stringify(data.droppedAsSeenInPretraining)}; unseen test labels ${JSON.stringify(data.unseenTestLabels)}\n`,
     );
     const main = MAIN_METRIC[task];
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
-    const componentsOf = (which: 'base' | 'multitask') => resolveComponents(rows.filter((r) => r.base === which).flatMap((r) => r.components), base, folders);
+    const componentsOf = (which: 'base' | 'multitask') =>
+      resolveComponents(
+        rows.filter((r) => r.base === which).flatMap((r) => r.components),
+        base,
+        folders,
+      );
     const poolStarted = Date.now();
     let trainer: RowTrainer;
     if (frozen) {
-      trainer = frozenTrainer(config, {
-        base: await pooledSplits(base, componentsOf('base'), data, `${task} base`),
-        multitask: multitask ? await pooledSplits(multitask, componentsOf('multitask'), data, `${task} multitask`) : null,
-      }, score, main);
+      trainer = frozenTrainer(
+        config,
+        {
+          base: await pooledSplits(base, componentsOf('base'), data, `${task} base`),
+          multitask: multitask
+            ? await pooledSplits(multitask, componentsOf('multitask'), data, `${task} multitask`)
+            : null,
+        },
+        score,
+        main,
+      );
     } else trainer = finetuneTrainer(config, models, componentsOf('base'), data, score, main);
     const poolSeconds = (Date.now() - poolStarted) / 1000;
-    const matrix: MatrixOptions = { task, data, trainer, score, out, epochs, seeds, models, keepBases: config.eval.finetune.keepBases };
+    const matrix: MatrixOptions = {
+      task,
+      data,
+      trainer,
+      score,
+      out,
+      epochs,
+      seeds,
+      models,
+      keepBases: config.eval.finetune.keepBases,
+    };
     const { results: rowResults, testOutputs } = runRows(matrix, rows);
     // Paired bootstrap of F+L minus base on the test examples, averaging each side over seeds.
     const bootstrap: Record<string, unknown> = {};
@@ -86,10 +117,24 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       const a = testOutputs.get('base');
       const b = testOutputs.get(`FL-${combine}`);
       if (!a || !b) continue;
-      bootstrap[`FL-${combine} − base`] = bootstrapPair({ a, b, score, metric: main, n: data.splits.test.length, samples: config.eval.bootstrapSamples });
+      bootstrap[`FL-${combine} − base`] = bootstrapPair({
+        a,
+        b,
+        score,
+        metric: main,
+        n: data.splits.test.length,
+        samples: config.eval.bootstrapSamples,
+      });
     }
     const first = config.eval.combines[0]!;
-    const efficiency = task === 'relation' ? relationEfficiency(matrix, rows.filter((r) => r.base === 'base' && (r.combine === 'none' || r.combine === first)), config.eval.perRelation) : [];
+    const efficiency =
+      task === 'relation'
+        ? relationEfficiency(
+            matrix,
+            rows.filter((r) => r.base === 'base' && (r.combine === 'none' || r.combine === first)),
+            config.eval.perRelation,
+          )
+        : [];
     results.tasks[task] = {
       source: data.source,
       metric: main,

@@ -11,7 +11,15 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { DependencyExample, PlannedSentence, SPLITS, type EntityTypingExample, type KgTriple, type RelationExample, type Split } from '../src/data/schemas.ts';
+import {
+  DependencyExample,
+  PlannedSentence,
+  SPLITS,
+  type EntityTypingExample,
+  type KgTriple,
+  type RelationExample,
+  type Split,
+} from '../src/data/schemas.ts';
 import type { Mention } from '../src/facts/alias-index.ts';
 import { alignMentions, type AlignedPair } from '../src/facts/align.ts';
 import { readIndexes } from '../src/facts/extract.ts';
@@ -22,7 +30,14 @@ import { ensureSchema, graphCounts, loadEntities, loadTriples, tripleKey } from 
 import { withServices } from '../src/services/session.ts';
 import './service-definitions.ts';
 import { readJsonl, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
-import { completeManifest, hashOf, isUpToDate, readManifest, writeManifest, type Manifest } from '../src/util/manifest.ts';
+import {
+  completeManifest,
+  hashOf,
+  isUpToDate,
+  readManifest,
+  writeManifest,
+  type Manifest,
+} from '../src/util/manifest.ts';
 import { dependencyDir, factsDir } from '../src/data/layout.ts';
 import { UserError } from '../src/util/errors.ts';
 
@@ -31,7 +46,11 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const unit = (hex: string) => parseInt(hex, 16) / 2 ** 32;
 
 /** Adapter split or the downstream hold-out, from the unordered entity pair. */
-export function pairSplit(a: string, b: string, downstreamShare: number): { set: 'adapter' | 'downstream'; split: Split } {
+export function pairSplit(
+  a: string,
+  b: string,
+  downstreamShare: number,
+): { set: 'adapter' | 'downstream'; split: Split } {
   const [x, y] = a < b ? [a, b] : [b, a];
   const h = createHash('sha256').update(`${x}\u0000${y}`).digest('hex');
   const u = unit(h.slice(8, 16));
@@ -62,7 +81,9 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
   const depDir = dependencyDir(config);
   const depManifest = readManifest(depDir);
   if (!depManifest?.complete) {
-    throw new UserError(`facts need the parsed sentences of ${path.relative(process.cwd(), depDir)}: run build-data --part dependency first`);
+    throw new UserError(
+      `facts need the parsed sentences of ${path.relative(process.cwd(), depDir)}: run build-data --part dependency first`,
+    );
   }
   const inputs = { knowledge: knowledgeVersions(config.facts), sentences: depManifest.inputsHash };
   const parameters = config.facts;
@@ -85,17 +106,25 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       const { batch, skippedBySource } = loadKnowledge(config.facts);
       timings.readSourcesSeconds = (t() - t0) / 1000;
       const { formerFactsRemoved } = await ensureSchema(driver);
-      if (formerFactsRemoved > 0) log(`facts: removed ${formerFactsRemoved} facts stored in the earlier [:FACT] layout`);
+      if (formerFactsRemoved > 0)
+        log(`facts: removed ${formerFactsRemoved} facts stored in the earlier [:FACT] layout`);
       const entityLoad = await loadEntities(driver, batch.entities, config.facts.loadBatchSize);
-      const factLoad = await loadTriples(driver, batch.triples, config.facts.loadBatchSize, { writers: config.facts.loadWriters });
+      const factLoad = await loadTriples(driver, batch.triples, config.facts.loadBatchSize, {
+        writers: config.facts.loadWriters,
+      });
       timings.loadEntitiesSeconds = entityLoad.seconds;
       timings.loadFactsSeconds = factLoad.seconds;
       const stored = await graphCounts(driver);
-      log(`facts: ${stored.entities} entities, ${Object.values(stored.facts).reduce((a, b) => a + b, 0)} facts in Neo4j (${factLoad.written} facts stored, ${factLoad.created} of them new, at ${Math.round(factLoad.written / Math.max(factLoad.seconds, 1e-9))}/s)`);
+      log(
+        `facts: ${stored.entities} entities, ${Object.values(stored.facts).reduce((a, b) => a + b, 0)} facts in Neo4j (${factLoad.written} facts stored, ${factLoad.created} of them new, at ${Math.round(factLoad.written / Math.max(factLoad.seconds, 1e-9))}/s)`,
+      );
 
       // 2. extract
       t0 = t();
-      const loaded = { entities: new Set(batch.entities.map((e) => e.id)), facts: new Set(batch.triples.map(tripleKey)) };
+      const loaded = {
+        entities: new Set(batch.entities.map((e) => e.id)),
+        facts: new Set(batch.triples.map(tripleKey)),
+      };
       const { index, lookup, names } = await readIndexes(driver, loaded);
       timings.extractSeconds = (t() - t0) / 1000;
 
@@ -132,7 +161,11 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
               ...sentence,
               text,
               tokens: [...head, ':', ...ex.tokens],
-              offsets: [...headOffsets, [at, at + 1], ...ex.offsets.map(([a, b]) => [a + at + 2, b + at + 2] as [number, number])],
+              offsets: [
+                ...headOffsets,
+                [at, at + 1],
+                ...ex.offsets.map(([a, b]) => [a + at + 2, b + at + 2] as [number, number]),
+              ],
               glossOf: gloss,
             };
             mentions = [
@@ -150,7 +183,12 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
             if (m.ids.length !== 1) continue;
             const labels = (index.types.get(m.ids[0]!) ?? []).filter((l) => l !== 'entity');
             if (labels.length === 0) continue;
-            typing[split].push({ sent: sentence.text, start: sentence.offsets[m.start]![0], end: sentence.offsets[m.end]![1], labels: ['entity', ...labels] });
+            typing[split].push({
+              sent: sentence.text,
+              start: sentence.offsets[m.start]![0],
+              end: sentence.offsets[m.end]![1],
+              labels: ['entity', ...labels],
+            });
           }
         }
       }
@@ -177,7 +215,11 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           perRelation[p.pair.relation] = (perRelation[p.pair.relation] ?? 0) + 1;
         }
       }
-      const kept = new Set(Object.entries(perRelation).filter(([, n]) => n >= config.facts.minExamplesPerRelation).map(([r]) => r));
+      const kept = new Set(
+        Object.entries(perRelation)
+          .filter(([, n]) => n >= config.facts.minExamplesPerRelation)
+          .map(([r]) => r),
+      );
       const dropped = Object.fromEntries(Object.entries(perRelation).filter(([r]) => !kept.has(r)));
       const buckets: Record<'adapter' | 'downstream', Record<Split, RelationExample[]>> = {
         adapter: { train: [], dev: [], test: [] },
@@ -204,7 +246,10 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       }
       // Which negatives are kept is decided by a hash of their id, computed once per example.
       const byHashOf = (rows: RelationExample[]) =>
-        rows.map((r) => [hashOf(r.id), r] as const).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r);
+        rows
+          .map((r) => [hashOf(r.id), r] as const)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([, r]) => r);
       const outputs: WrittenFile[] = [];
       const exampleCounts: Record<string, Record<string, Record<string, number>>> = {};
       for (const set of ['adapter', 'downstream'] as const) {
@@ -212,7 +257,9 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           const pos = buckets[set][split];
           const cap = Math.floor(pos.length * config.facts.noRelationRatio);
           const neg = byHashOf(negativesBy[set][split]).slice(0, cap);
-          const rows = [...pos, ...neg].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.relation < b.relation ? -1 : 1));
+          const rows = [...pos, ...neg].sort((a, b) =>
+            a.id < b.id ? -1 : a.id > b.id ? 1 : a.relation < b.relation ? -1 : 1,
+          );
           const file = set === 'adapter' ? `${split}.jsonl` : `downstream/${split}.jsonl`;
           outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
           const c = ((exampleCounts[set] ??= {})[split] = {} as Record<string, number>);
@@ -231,7 +278,11 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
       }
       const relations = [
-        ...PREDICATES.filter((p) => kept.has(p.id)).map((p) => ({ id: p.id, label: p.label, counts: countsOf(exampleCounts, p.id) })),
+        ...PREDICATES.filter((p) => kept.has(p.id)).map((p) => ({
+          id: p.id,
+          label: p.label,
+          counts: countsOf(exampleCounts, p.id),
+        })),
         { id: NO_RELATION, label: 'no relation', counts: countsOf(exampleCounts, NO_RELATION) },
       ];
       writeFileAtomic(path.join(dir, 'relations.json'), `${JSON.stringify(relations, null, 2)}\n`);
@@ -273,7 +324,9 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         tools: { neo4j: { version: neo4j.version, origin: neo4j.origin } },
       });
       writeManifest(dir, manifest);
-      log(`facts: ${positives.length} aligned facts, ${kept.size} relations kept (${Object.keys(dropped).length} dropped), written to ${path.relative(process.cwd(), dir)}`);
+      log(
+        `facts: ${positives.length} aligned facts, ${kept.size} relations kept (${Object.keys(dropped).length} dropped), written to ${path.relative(process.cwd(), dir)}`,
+      );
       return manifest;
     } finally {
       await driver.close();
@@ -290,10 +343,14 @@ function factsBySource(triples: KgTriple[]): Record<string, Record<string, numbe
   return out;
 }
 
-function countsOf(exampleCounts: Record<string, Record<string, Record<string, number>>>, relation: string): Record<string, number> {
+function countsOf(
+  exampleCounts: Record<string, Record<string, Record<string, number>>>,
+  relation: string,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [set, splits] of Object.entries(exampleCounts)) {
-    for (const [split, c] of Object.entries(splits)) out[set === 'adapter' ? split : `downstream/${split}`] = c[relation] ?? 0;
+    for (const [split, c] of Object.entries(splits))
+      out[set === 'adapter' ? split : `downstream/${split}`] = c[relation] ?? 0;
   }
   return out;
 }

@@ -7,13 +7,17 @@ import { fetchBaseModel, resolveBaseModelDir } from '../src/kadapter/model-fetch
 
 export async function fetchModel(config: Config): Promise<void> {
   if (config.model.base !== null) {
-    process.stderr.write(`kadapter: --base-model/KADAPTER_BASE_MODEL is set (${config.model.base}); nothing to fetch\n`);
+    process.stderr.write(
+      `kadapter: --base-model/KADAPTER_BASE_MODEL is set (${config.model.base}); nothing to fetch\n`,
+    );
     await checkModel(config);
     return;
   }
   const r = await fetchBaseModel(config);
   for (const line of r.log) process.stderr.write(`kadapter: ${line}\n`);
-  process.stderr.write(`kadapter: ${config.model.hubId} ${r.from === 'cache' ? 'already cached' : `fetched from ${r.from}`} in ${r.dir}\n`);
+  process.stderr.write(
+    `kadapter: ${config.model.hubId} ${r.from === 'cache' ? 'already cached' : `fetched from ${r.from}`} in ${r.dir}\n`,
+  );
   await checkModel(config);
 }
 

@@ -6,7 +6,14 @@ import { UserError } from '../src/util/errors.ts';
 import { requireJava } from '../src/services/java.ts';
 import { ServiceProcess, isKadapterService, residentMiB, startingDetached } from '../src/services/process.ts';
 import { registeredServices, type ServiceDefinition, type ServiceName } from '../src/services/registry.ts';
-import { readState, writeState, removeState, stateFile, type KeptService, type KeptServices } from '../src/services/state.ts';
+import {
+  readState,
+  writeState,
+  removeState,
+  stateFile,
+  type KeptService,
+  type KeptServices,
+} from '../src/services/state.ts';
 import { formatTable } from '../src/util/table.ts';
 import './service-definitions.ts';
 
@@ -35,8 +42,12 @@ async function startKept<N extends ServiceName>(
     name: def.name,
     process: started.process,
     kept: {
-      pid: started.process.pid, logFile: started.process.logFile, version: started.version,
-      coldStartMs: Math.round(started.coldStartMs), startedAt: new Date().toISOString(), ...started.keep,
+      pid: started.process.pid,
+      logFile: started.process.logFile,
+      version: started.version,
+      coldStartMs: Math.round(started.coldStartMs),
+      startedAt: new Date().toISOString(),
+      ...started.keep,
     },
   };
 }
@@ -50,7 +61,9 @@ export async function startServices(config: Config): Promise<void> {
     return;
   }
   const logFile = (service: string) => path.join(stateDir, 'logs', `${profile}-${service}.log`);
-  const results = await Promise.allSettled(registeredServices().map((def) => startKept(def, config, logFile(def.name))));
+  const results = await Promise.allSettled(
+    registeredServices().map((def) => startKept(def, config, logFile(def.name))),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     for (const r of results) if (r.status === 'fulfilled') await r.value.process.stop();
@@ -95,17 +108,29 @@ async function externalRows<N extends ServiceName>(def: ServiceDefinition<N>, co
   const rows: StatusRow[] = [];
   for (const server of def.servers?.(address) ?? [address]) {
     let version: string | null = null;
-    const health = await timedHealth(async () => { version = await def.probe(server, config); });
+    const health = await timedHealth(async () => {
+      version = await def.probe(server, config);
+    });
     rows.push({
-      service: def.name, origin: `external (${def.external.variable})`, version: version ?? '-', endpoint: def.describe(server),
-      pid: '-', rssMiB: '-', coldStartS: '-', health,
+      service: def.name,
+      origin: `external (${def.external.variable})`,
+      version: version ?? '-',
+      endpoint: def.describe(server),
+      pid: '-',
+      rssMiB: '-',
+      coldStartS: '-',
+      health,
     });
   }
   return rows;
 }
 
 /** The row of a service kept by `services start`, if the state file lists it. */
-async function keptRow<N extends ServiceName>(def: ServiceDefinition<N>, config: Config, kept: KeptService): Promise<StatusRow> {
+async function keptRow<N extends ServiceName>(
+  def: ServiceDefinition<N>,
+  config: Config,
+  kept: KeptService,
+): Promise<StatusRow> {
   const fields = def.kept.schema.safeParse(kept);
   const address = fields.success ? def.kept.address(fields.data, config) : null;
   const health = !isKadapterService(kept.pid)
@@ -114,10 +139,14 @@ async function keptRow<N extends ServiceName>(def: ServiceDefinition<N>, config:
       ? 'FAILING: unreadable state file entry'
       : await timedHealth(() => def.probe(address, config));
   return {
-    service: def.name, origin: 'kept (services start)', version: kept.version ?? '?',
+    service: def.name,
+    origin: 'kept (services start)',
+    version: kept.version ?? '?',
     endpoint: address === null ? '?' : def.describe(address),
-    pid: String(kept.pid), rssMiB: residentMiB(kept.pid)?.toFixed(0) ?? '-',
-    coldStartS: (kept.coldStartMs / 1000).toFixed(1), health,
+    pid: String(kept.pid),
+    rssMiB: residentMiB(kept.pid)?.toFixed(0) ?? '-',
+    coldStartS: (kept.coldStartMs / 1000).toFixed(1),
+    health,
   };
 }
 
@@ -131,7 +160,9 @@ export async function printStatus(config: Config): Promise<boolean> {
     if (kept) rows.push(await keptRow(def, config, kept));
   }
   if (rows.length === 0) {
-    log(`no services running for profile "${config.profile}" (start them with: npm run services:start -- --profile ${config.profile}); commands start their own when needed`);
+    log(
+      `no services running for profile "${config.profile}" (start them with: npm run services:start -- --profile ${config.profile}); commands start their own when needed`,
+    );
     return true;
   }
   log(formatTable(rows));
@@ -146,7 +177,9 @@ export async function stopServices(config: Config): Promise<void> {
     return;
   }
   const title = (name: string) => registeredServices().find((def) => def.name === name)?.title ?? name;
-  const procs = Object.entries(state.services).map(([name, kept]) => ServiceProcess.adopt(title(name), kept.pid, kept.logFile));
+  const procs = Object.entries(state.services).map(([name, kept]) =>
+    ServiceProcess.adopt(title(name), kept.pid, kept.logFile),
+  );
   await Promise.all(procs.map((p) => p.stop()));
   const left = procs.filter((p) => isKadapterService(p.pid));
   if (left.length > 0) throw new UserError(`could not stop ${left.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`);

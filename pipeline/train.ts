@@ -7,8 +7,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OPTIM_DEFAULTS, type Config } from '../src/config/schema.ts';
-import { DependencyExample, RelationExample, type EncodedDependency, type EncodedExample, type EncodedRelation } from '../src/data/schemas.ts';
-import { evaluateMultitask, saveMultitaskCheckpoint, trainMultitask, type MultitaskData } from '../src/kadapter/multitask.ts';
+import {
+  DependencyExample,
+  RelationExample,
+  type EncodedDependency,
+  type EncodedExample,
+  type EncodedRelation,
+} from '../src/data/schemas.ts';
+import {
+  evaluateMultitask,
+  saveMultitaskCheckpoint,
+  trainMultitask,
+  type MultitaskData,
+} from '../src/kadapter/multitask.ts';
 import { RelationsFile } from '../src/data/files.ts';
 import { UserError } from '../src/util/errors.ts';
 import { readJsonFile } from '../src/util/json-file.ts';
@@ -54,7 +65,11 @@ interface KnowledgeData {
 }
 
 /** Examples of one adapter's task, encoded for the base; what could not be encoded is counted. */
-export async function loadKnowledgeData(config: Config, base: BaseModel, name: KnowledgeAdapter): Promise<KnowledgeData> {
+export async function loadKnowledgeData(
+  config: Config,
+  base: BaseModel,
+  name: KnowledgeAdapter,
+): Promise<KnowledgeData> {
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skips: Record<string, Skips> = { train: {}, dev: {} };
   const read: Record<string, number> = {};
@@ -64,7 +79,10 @@ export async function loadKnowledgeData(config: Config, base: BaseModel, name: K
   if (name === 'factual') {
     const dir = factsDir(config);
     const relFile = path.join(dir, 'relations.json');
-    if (!fs.existsSync(relFile)) throw new UserError(`no relation data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`);
+    if (!fs.existsSync(relFile))
+      throw new UserError(
+        `no relation data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`,
+      );
     labels = readJsonFile(relFile, RelationsFile).map((r) => r.id);
     if (!labels.includes('no_relation')) labels.push('no_relation');
     const index = new Map(labels.map((l, i) => [l, i]));
@@ -81,7 +99,10 @@ export async function loadKnowledgeData(config: Config, base: BaseModel, name: K
     const dir = dependencyDir(config);
     for (const split of ['train', 'dev'] as const) {
       const files = dependencySplitFiles(config, split);
-      if (files.length === 0) throw new UserError(`no dependency data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`);
+      if (files.length === 0)
+        throw new UserError(
+          `no dependency data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`,
+        );
       outer: for (const f of files) {
         for await (const row of readJsonLines(f, DependencyExample, skips[split]!)) {
           read[split] = (read[split] ?? 0) + 1;
@@ -93,7 +114,10 @@ export async function loadKnowledgeData(config: Config, base: BaseModel, name: K
     }
   }
   for (const split of ['train', 'dev'] as const) {
-    if (splits[split].length === 0) throw new UserError(`${name}: the ${split} split has no usable example (read ${read[split] ?? 0}; skipped ${JSON.stringify(skips[split])})`);
+    if (splits[split].length === 0)
+      throw new UserError(
+        `${name}: the ${split} split has no usable example (read ${read[split] ?? 0}; skipped ${JSON.stringify(skips[split])})`,
+      );
   }
   return { labels, splits, skips, read };
 }
@@ -119,18 +143,37 @@ export function trainConfigFor(config: Config): TrainConfig {
   return {
     epochs: a.epochs,
     batchSize: a.batchSize,
-    optim: { lr: a.lr, ...OPTIM_DEFAULTS, weightDecay: a.weightDecay, warmupRatio: a.warmupRatio, clipNorm: a.clipNorm },
+    optim: {
+      lr: a.lr,
+      ...OPTIM_DEFAULTS,
+      weightDecay: a.weightDecay,
+      warmupRatio: a.warmupRatio,
+      clipNorm: a.clipNorm,
+    },
     checkpointEverySteps: a.checkpointEverySteps,
     logEverySteps: a.logEverySteps,
   };
 }
 
 /** Caches of one task's train and dev features (built once, reused by every seed and variant). */
-export async function taskFeatures(config: Config, base: BaseModel, name: KnowledgeAdapter, data: KnowledgeData, layers: number[], backend: string) {
+export async function taskFeatures(
+  config: Config,
+  base: BaseModel,
+  name: KnowledgeAdapter,
+  data: KnowledgeData,
+  layers: number[],
+  backend: string,
+) {
   const caches: Record<string, FeatureCache> = {};
   for (const split of ['train', 'dev'] as const) {
     const dir = path.join(featuresDir(config, base), name, split);
-    const key = hashOf({ base: base.name, hidden: base.config.hidden, layers, dtype: config.adapters.featureDtype, examples: hashOf(data.splits[split]) });
+    const key = hashOf({
+      base: base.name,
+      hidden: base.config.hidden,
+      layers,
+      dtype: config.adapters.featureDtype,
+      examples: hashOf(data.splits[split]),
+    });
     await buildFeatureCache({
       dir,
       model: base,
@@ -156,12 +199,22 @@ export function trivialBaselines(name: KnowledgeAdapter, data: KnowledgeData): R
     const majLabel = data.labels![majority]!;
     // A fixed seeded draw, uniform over the labels, stands for chance.
     let s = 7;
-    const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const randomPred = gold.map(() => data.labels![Math.floor(rand() * data.labels!.length)]!);
     const micro = (pred: string[]) => relationMicro(gold, pred).f1;
     return {
-      majority: { examples: dev.length, loss: NaN, microF1: micro(gold.map(() => majLabel)), accuracy: gold.filter((g) => g === majLabel).length / gold.length },
-      random: { examples: dev.length, loss: NaN, microF1: micro(randomPred), accuracy: randomPred.filter((p, i) => p === gold[i]).length / gold.length },
+      majority: {
+        examples: dev.length,
+        loss: NaN,
+        microF1: micro(gold.map(() => majLabel)),
+        accuracy: gold.filter((g) => g === majLabel).length / gold.length,
+      },
+      random: {
+        examples: dev.length,
+        loss: NaN,
+        microF1: micro(randomPred),
+        accuracy: randomPred.filter((p, i) => p === gold[i]).length / gold.length,
+      },
     };
   }
   // Heads: "attach to the next word" (a strong trivial baseline for English) and uniform random
@@ -207,14 +260,26 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
   const dataFor = async (name: KnowledgeAdapter) => {
     if (!loaded.has(name)) {
       const data = await loadKnowledgeData(config, base, name);
-      process.stderr.write(`kadapter: ${name}: ${data.splits.train.length} train / ${data.splits.dev.length} dev examples; skipped ${JSON.stringify(data.skips)}\n`);
+      process.stderr.write(
+        `kadapter: ${name}: ${data.splits.train.length} train / ${data.splits.dev.length} dev examples; skipped ${JSON.stringify(data.skips)}\n`,
+      );
       loaded.set(name, data);
     }
     return loaded.get(name)!;
   };
   for (const name of opts.adapters) {
     if (name === 'multitask') {
-      rows.push(...(await runMultitask(config, base, await dataFor('factual'), await dataFor('linguistic'), trainCfg, opts.force, manifest)));
+      rows.push(
+        ...(await runMultitask(
+          config,
+          base,
+          await dataFor('factual'),
+          await dataFor('linguistic'),
+          trainCfg,
+          opts.force,
+          manifest,
+        )),
+      );
       continue;
     }
     const data = await dataFor(name);
@@ -227,9 +292,19 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
       const runDir = path.join(runsDir(config), name, `seed-${seed}`);
       if (opts.force) fs.rmSync(runDir, { recursive: true, force: true });
       const spec: AdapterRunSpec = { task: TASK[name], adapter: adapterCfg, head, lastLayer: L, seed };
-      const { model, result } = await trainAdapter({ spec, config: trainCfg, train: caches.train, dev: caches.dev, runDir, label: `train ${name} seed ${seed}` });
+      const { model, result } = await trainAdapter({
+        spec,
+        config: trainCfg,
+        train: caches.train,
+        dev: caches.dev,
+        runDir,
+        label: `train ${name} seed ${seed}`,
+      });
       const { metrics, predictions } = evaluateAdapter(model, spec, caches.dev, trainCfg.batchSize * 2, head.labels);
-      fs.writeFileSync(path.join(runDir, 'predictions-dev.jsonl'), predictions.map((p) => `${JSON.stringify(p)}\n`).join(''));
+      fs.writeFileSync(
+        path.join(runDir, 'predictions-dev.jsonl'),
+        predictions.map((p) => `${JSON.stringify(p)}\n`).join(''),
+      );
       const files = saveAdapterFiles(path.join(runDir, 'adapter'), {
         name,
         task: TASK[name],
@@ -255,10 +330,27 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
         features: { train: caches.train.manifest, dev: caches.dev.manifest },
       };
       fs.writeFileSync(path.join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-      (manifest.runs as unknown[]).push({ adapter: name, seed, dir: path.relative(config.paths.buildDir, runDir), dev: metrics, seconds: result.seconds, parameters: files.parameters });
-      process.stderr.write(`kadapter: ${name} seed ${seed}: dev ${formatMetrics(metrics)} (${result.seconds.toFixed(0)} s)\n`);
-      rows.push({ adapter: name, seed, ...scoreColumns(metrics), seconds: Math.round(result.seconds), 'adapter params': files.parameters.adapter, 'base params': files.parameters.base });
-      for (const [b, m] of Object.entries(summary.baselines)) rows.push({ adapter: `${name}: ${b}`, seed: '', ...scoreColumns(m) });
+      (manifest.runs as unknown[]).push({
+        adapter: name,
+        seed,
+        dir: path.relative(config.paths.buildDir, runDir),
+        dev: metrics,
+        seconds: result.seconds,
+        parameters: files.parameters,
+      });
+      process.stderr.write(
+        `kadapter: ${name} seed ${seed}: dev ${formatMetrics(metrics)} (${result.seconds.toFixed(0)} s)\n`,
+      );
+      rows.push({
+        adapter: name,
+        seed,
+        ...scoreColumns(metrics),
+        seconds: Math.round(result.seconds),
+        'adapter params': files.parameters.adapter,
+        'base params': files.parameters.base,
+      });
+      for (const [b, m] of Object.entries(summary.baselines))
+        rows.push({ adapter: `${name}: ${b}`, seed: '', ...scoreColumns(m) });
     }
   }
   manifest.finishedAt = new Date().toISOString();
@@ -268,24 +360,71 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
 }
 
 /** The multi-task baseline for each seed: trained base + heads; the base saved as a checkpoint. */
-async function runMultitask(config: Config, base: BaseModel, factual: KnowledgeData, linguistic: KnowledgeData, trainCfg: TrainConfig, force: boolean, manifest: Record<string, unknown>) {
+async function runMultitask(
+  config: Config,
+  base: BaseModel,
+  factual: KnowledgeData,
+  linguistic: KnowledgeData,
+  trainCfg: TrainConfig,
+  force: boolean,
+  manifest: Record<string, unknown>,
+) {
   const rows: Record<string, unknown>[] = [];
   const data: MultitaskData = {
     labels: factual.labels!,
     relation: { train: factual.splits.train as EncodedRelation[], dev: factual.splits.dev as EncodedRelation[] },
-    dependency: { train: linguistic.splits.train as EncodedDependency[], dev: linguistic.splits.dev as EncodedDependency[] },
+    dependency: {
+      train: linguistic.splits.train as EncodedDependency[],
+      dev: linguistic.splits.dev as EncodedDependency[],
+    },
   };
   for (const seed of config.adapters.seeds) {
     const runDir = path.join(runsDir(config), 'multitask', `seed-${seed}`);
     if (force) fs.rmSync(runDir, { recursive: true, force: true });
-    const { model, result } = await trainMultitask({ base, data, config: trainCfg, seed, scoreDim: config.adapters.headScoreDim, runDir, label: `train multitask seed ${seed}` });
+    const { model, result } = await trainMultitask({
+      base,
+      data,
+      config: trainCfg,
+      seed,
+      scoreDim: config.adapters.headScoreDim,
+      runDir,
+      label: `train multitask seed ${seed}`,
+    });
     const dev = evaluateMultitask(model, base, data, trainCfg.batchSize * 2);
-    saveMultitaskCheckpoint(path.join(runDir, 'model'), base, model, { seed, steps: result.steps, seconds: result.seconds });
-    const summary = { adapter: 'multitask', seed, steps: result.steps, seconds: result.seconds, examplesPerSecond: result.examplesPerSecond, resumedFromStep: result.resumedFromStep, devByEpoch: result.dev, dev, parameters: { base: base.parameters } };
+    saveMultitaskCheckpoint(path.join(runDir, 'model'), base, model, {
+      seed,
+      steps: result.steps,
+      seconds: result.seconds,
+    });
+    const summary = {
+      adapter: 'multitask',
+      seed,
+      steps: result.steps,
+      seconds: result.seconds,
+      examplesPerSecond: result.examplesPerSecond,
+      resumedFromStep: result.resumedFromStep,
+      devByEpoch: result.dev,
+      dev,
+      parameters: { base: base.parameters },
+    };
     fs.writeFileSync(path.join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    (manifest.runs as unknown[]).push({ adapter: 'multitask', seed, dir: path.relative(config.paths.buildDir, runDir), dev, seconds: result.seconds });
-    process.stderr.write(`kadapter: multitask seed ${seed}: dev ${formatMetrics({ ...dev, uas: undefined })}; UAS ${(100 * dev.uas!).toFixed(2)} (${result.seconds.toFixed(0)} s)\n`);
-    rows.push({ adapter: 'multitask (base trained)', seed, ...scoreColumns(dev), seconds: Math.round(result.seconds), 'base params': base.parameters });
+    (manifest.runs as unknown[]).push({
+      adapter: 'multitask',
+      seed,
+      dir: path.relative(config.paths.buildDir, runDir),
+      dev,
+      seconds: result.seconds,
+    });
+    process.stderr.write(
+      `kadapter: multitask seed ${seed}: dev ${formatMetrics({ ...dev, uas: undefined })}; UAS ${(100 * dev.uas!).toFixed(2)} (${result.seconds.toFixed(0)} s)\n`,
+    );
+    rows.push({
+      adapter: 'multitask (base trained)',
+      seed,
+      ...scoreColumns(dev),
+      seconds: Math.round(result.seconds),
+      'base params': base.parameters,
+    });
   }
   return rows;
 }

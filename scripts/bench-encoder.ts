@@ -38,10 +38,21 @@ const dir = resolveBaseModelDir(config);
 const seconds = Number(values.seconds);
 
 // What a backend's worker process and the PyTorch side print as their last line.
-const WorkerResult = z.strictObject({ backend: z.string(), detail: z.string(), batches: z.number(), seconds: z.number(), tokensPerS: z.number(), peakRssMb: z.number() });
+const WorkerResult = z.strictObject({
+  backend: z.string(),
+  detail: z.string(),
+  batches: z.number(),
+  seconds: z.number(),
+  tokensPerS: z.number(),
+  peakRssMb: z.number(),
+});
 type WorkerResult = z.infer<typeof WorkerResult>;
 const WorkerAnswer = z.union([WorkerResult, z.strictObject({ skipped: z.string() })]);
-const TorchResult = z.looseObject({ torch: z.string(), runs: z.array(z.looseObject({ threads: z.number(), tokens_per_s: z.number() })), peak_rss_mb: z.number() });
+const TorchResult = z.looseObject({
+  torch: z.string(),
+  runs: z.array(z.looseObject({ threads: z.number(), tokens_per_s: z.number() })),
+  peak_rss_mb: z.number(),
+});
 
 if (values.worker) {
   // One backend in this process: warm up once, then run whole batches for the time budget.
@@ -53,7 +64,11 @@ if (values.worker) {
     process.exit(0);
   }
   const model = loadBaseModel(dir);
-  const ids = tf.tensor2d(readJsonFile(values.ids!, z.array(z.array(z.number().int()).length(T)).length(B)), [B, T], 'int32');
+  const ids = tf.tensor2d(
+    readJsonFile(values.ids!, z.array(z.array(z.number().int()).length(T)).length(B)),
+    [B, T],
+    'int32',
+  );
   const mask = tf.onesLike(ids) as tf.Tensor2D;
   let peak = process.memoryUsage().rss;
   const run = async () => {
@@ -71,7 +86,14 @@ if (values.worker) {
     done++;
     elapsed = (performance.now() - start) / 1000;
   } while (elapsed < seconds || done < 2);
-  const result: WorkerResult = { backend: choice.name, detail: describeBackend(choice), batches: done, seconds: elapsed, tokensPerS: (done * B * T) / elapsed, peakRssMb: peak / 2 ** 20 };
+  const result: WorkerResult = {
+    backend: choice.name,
+    detail: describeBackend(choice),
+    batches: done,
+    seconds: elapsed,
+    tokensPerS: (done * B * T) / elapsed,
+    peakRssMb: peak / 2 ** 20,
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -83,7 +105,7 @@ const idsFile = path.join(scratch, 'ids.json');
   const model = loadBaseModel(dir);
   const V = model.config.vocabSize;
   let s = 12345;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const rows = Array.from({ length: B }, () => {
     const r = Array.from({ length: T }, () => 1000 + Math.floor(rand() * (V - 1000)));
     r[0] = model.tokenizer.clsId;
@@ -97,12 +119,32 @@ const cores = os.availableParallelism();
 const results: Record<string, unknown> = { model: dir, batch: B, length: T, cores };
 const backends: WorkerResult[] = [];
 // The pure-JS cpu backend needs minutes a batch here (~0.01× PyTorch); it runs on request only.
-for (const backend of values['with-cpu'] ? (['tensorflow', 'wasm', 'cpu'] as const) : (['tensorflow', 'wasm'] as const)) {
+for (const backend of values['with-cpu']
+  ? (['tensorflow', 'wasm', 'cpu'] as const)
+  : (['tensorflow', 'wasm'] as const)) {
   try {
-    const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--worker', backend, '--ids', idsFile, '--seconds', String(backend === 'cpu' ? Math.min(seconds, 5) : seconds), ...(values['base-model'] ? ['--base-model', values['base-model']] : [])], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const r = parseJsonText(out.toString().trim().split('\n').pop()!, WorkerAnswer, `bench:encoder: the ${backend} worker's result`);
+    const out = execFileSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        process.argv[1]!,
+        '--worker',
+        backend,
+        '--ids',
+        idsFile,
+        '--seconds',
+        String(backend === 'cpu' ? Math.min(seconds, 5) : seconds),
+        ...(values['base-model'] ? ['--base-model', values['base-model']] : []),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const r = parseJsonText(
+      out.toString().trim().split('\n').pop()!,
+      WorkerAnswer,
+      `bench:encoder: the ${backend} worker's result`,
+    );
     if ('skipped' in r) {
       process.stderr.write(`bench:encoder: ${backend} skipped: ${r.skipped}\n`);
       results[`${backend}Skipped`] = r.skipped;
@@ -117,10 +159,20 @@ for (const backend of values['with-cpu'] ? (['tensorflow', 'wasm', 'cpu'] as con
 let torch: z.infer<typeof TorchResult> | null = null;
 try {
   const threads = [...new Set([1, cores])].join(',');
-  const out = execFileSync(values.python!, [path.join(repoRoot, 'scripts', 'bench', 'encoder_torch.py'), dir, idsFile, threads, String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  torch = parseJsonText(out.toString().trim().split('\n').pop()!, TorchResult, 'bench:encoder: the PyTorch side\'s result');
+  const out = execFileSync(
+    values.python!,
+    [path.join(repoRoot, 'scripts', 'bench', 'encoder_torch.py'), dir, idsFile, threads, String(seconds)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  torch = parseJsonText(
+    out.toString().trim().split('\n').pop()!,
+    TorchResult,
+    "bench:encoder: the PyTorch side's result",
+  );
 } catch (e) {
-  process.stderr.write(`bench:encoder: PyTorch side failed (needs torch and transformers: --python <python with them>): ${((e as { stderr?: Buffer }).stderr?.toString() ?? String(e)).trim().split('\n').pop()}\n`);
+  process.stderr.write(
+    `bench:encoder: PyTorch side failed (needs torch and transformers: --python <python with them>): ${((e as { stderr?: Buffer }).stderr?.toString() ?? String(e)).trim().split('\n').pop()}\n`,
+  );
 }
 
 const torchAt = (n: number) => torch?.runs.find((r) => r.threads === n)?.tokens_per_s;
@@ -138,7 +190,13 @@ for (const r of backends) {
   });
 }
 for (const run of torch?.runs ?? []) {
-  rows.push({ side: `PyTorch ${torch!.torch}`, threads: run.threads, 'tokens/s': Math.round(run.tokens_per_s), 'vs PyTorch (same threads)': '1.00×', 'peak RSS MiB': Math.round(torch!.peak_rss_mb) });
+  rows.push({
+    side: `PyTorch ${torch!.torch}`,
+    threads: run.threads,
+    'tokens/s': Math.round(run.tokens_per_s),
+    'vs PyTorch (same threads)': '1.00×',
+    'peak RSS MiB': Math.round(torch!.peak_rss_mb),
+  });
 }
 process.stdout.write(`encoder forward, batch ${B} × length ${T}, ${path.basename(dir)}\n${formatTable(rows)}\n`);
 Object.assign(results, { backends, torch });

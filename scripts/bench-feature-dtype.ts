@@ -39,7 +39,10 @@ const adapter = adapterConfigFor(config, base);
 const L = base.config.layers;
 const layers = [...new Set([...adapter.readLayers, L])].sort((a, b) => a - b);
 const data = await loadKnowledgeData(config, base, name);
-const head: HeadConfig = name === 'factual' ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! } : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
+const head: HeadConfig =
+  name === 'factual'
+    ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! }
+    : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
 const metric = name === 'factual' ? 'microF1' : 'uas';
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-dtype-'));
 const results: Record<string, { scores: number[]; cacheBytes: number }> = {};
@@ -47,23 +50,55 @@ for (const dtype of ['float32', 'float16'] as const) {
   const caches: Record<string, FeatureCache> = {};
   for (const split of ['train', 'dev'] as const) {
     const dir = path.join(scratch, dtype, split);
-    await buildFeatureCache({ dir, model: base, examples: data.splits[split], spec: { layers, dtype, shardSize: config.adapters.featureShardSize }, key: `${dtype}-${split}`, backend: backend.name, label: `${dtype} ${split}` });
+    await buildFeatureCache({
+      dir,
+      model: base,
+      examples: data.splits[split],
+      spec: { layers, dtype, shardSize: config.adapters.featureShardSize },
+      key: `${dtype}-${split}`,
+      backend: backend.name,
+      label: `${dtype} ${split}`,
+    });
     caches[split] = new FeatureCache(dir);
   }
   const scores: number[] = [];
   for (const seed of seeds) {
-    const spec: AdapterRunSpec = { task: name === 'factual' ? 'relation' : 'dependency', adapter, head, lastLayer: L, seed };
-    const { result } = await trainAdapter({ spec, config: trainConfigFor(config), train: caches.train!, dev: caches.dev!, runDir: path.join(scratch, dtype, `run-${seed}`), label: `${dtype} seed ${seed}`, log: () => {} });
+    const spec: AdapterRunSpec = {
+      task: name === 'factual' ? 'relation' : 'dependency',
+      adapter,
+      head,
+      lastLayer: L,
+      seed,
+    };
+    const { result } = await trainAdapter({
+      spec,
+      config: trainConfigFor(config),
+      train: caches.train!,
+      dev: caches.dev!,
+      runDir: path.join(scratch, dtype, `run-${seed}`),
+      label: `${dtype} seed ${seed}`,
+      log: () => {},
+    });
     scores.push(result.dev[result.dev.length - 1]![metric]!);
   }
   results[dtype] = { scores, cacheBytes: caches.train!.manifest.shards.reduce((n, s) => n + s.bytes, 0) };
 }
 const rows = Object.entries(results).map(([dtype, r]) => {
   const { mean, std } = meanStd(r.scores);
-  return { cache: dtype, [`dev ${metric} per seed`]: r.scores.map((x) => (100 * x).toFixed(2)).join(', '), 'mean ± std': `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)}`, 'train cache MiB': (r.cacheBytes / 2 ** 20).toFixed(0) };
+  return {
+    cache: dtype,
+    [`dev ${metric} per seed`]: r.scores.map((x) => (100 * x).toFixed(2)).join(', '),
+    'mean ± std': `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)}`,
+    'train cache MiB': (r.cacheBytes / 2 ** 20).toFixed(0),
+  };
 });
-process.stdout.write(`${name} adapter, ${data.splits.train.length} train / ${data.splits.dev.length} dev, seeds ${seeds.join(', ')}, ${describeBackend(backend).split(';')[0]}\n${formatTable(rows)}\n`);
+process.stdout.write(
+  `${name} adapter, ${data.splits.train.length} train / ${data.splits.dev.length} dev, seeds ${seeds.join(', ')}, ${describeBackend(backend).split(';')[0]}\n${formatTable(rows)}\n`,
+);
 const outDir = path.join(repoRoot, 'reports', 'bench');
 fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(path.join(outDir, 'feature-dtype.json'), `${JSON.stringify({ profile: config.profile, adapter: name, train: data.splits.train.length, dev: data.splits.dev.length, seeds, metric, results }, null, 2)}\n`);
+fs.writeFileSync(
+  path.join(outDir, 'feature-dtype.json'),
+  `${JSON.stringify({ profile: config.profile, adapter: name, train: data.splits.train.length, dev: data.splits.dev.length, seeds, metric, results }, null, 2)}\n`,
+);
 fs.rmSync(scratch, { recursive: true, force: true });

@@ -24,7 +24,11 @@ const profile = process.argv.includes('--profile') ? process.argv[process.argv.i
 const config = loadConfig({ profile });
 const SLICE = 10_000;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-bench-kg-'));
-const server = await startNeo4j(config, { detached: false, dataDir: path.join(scratch, 'neo4j'), logFile: path.join(scratch, 'neo4j.log') });
+const server = await startNeo4j(config, {
+  detached: false,
+  dataDir: path.join(scratch, 'neo4j'),
+  logFile: path.join(scratch, 'neo4j.log'),
+});
 const driver = openDriver(server.connection);
 const rows: Row[] = [];
 const rate = (n: number, s: number) => Math.round(n / s);
@@ -33,7 +37,12 @@ try {
   const { batch } = loadKnowledge(config.facts);
   await ensureSchema(driver);
   const entities = await loadEntities(driver, batch.entities, config.facts.loadBatchSize);
-  rows.push({ step: 'entities, batched UNWIND MERGE', rows: entities.written, seconds: entities.seconds.toFixed(2), perSecond: rate(entities.written, entities.seconds) });
+  rows.push({
+    step: 'entities, batched UNWIND MERGE',
+    rows: entities.written,
+    seconds: entities.seconds.toFixed(2),
+    perSecond: rate(entities.written, entities.seconds),
+  });
   const writers = config.facts.loadWriters;
   const deleteFacts = () => deleteRelationships(driver, 'MATCH (:Entity)-[f]->()');
 
@@ -43,21 +52,51 @@ try {
   await deleteFacts();
   const single = await loadTriples(driver, slice, 1);
   await deleteFacts();
-  rows.push({ step: `${SLICE} facts, batched UNWIND`, rows: batched.written, seconds: batched.seconds.toFixed(2), perSecond: rate(batched.written, batched.seconds) });
-  rows.push({ step: `${SLICE} facts, one statement per fact`, rows: single.written, seconds: single.seconds.toFixed(2), perSecond: rate(single.written, single.seconds) });
+  rows.push({
+    step: `${SLICE} facts, batched UNWIND`,
+    rows: batched.written,
+    seconds: batched.seconds.toFixed(2),
+    perSecond: rate(batched.written, batched.seconds),
+  });
+  rows.push({
+    step: `${SLICE} facts, one statement per fact`,
+    rows: single.written,
+    seconds: single.seconds.toFixed(2),
+    perSecond: rate(single.written, single.seconds),
+  });
 
   const oneWriter = await loadTriples(driver, batch.triples, config.facts.loadBatchSize);
-  rows.push({ step: 'whole offline KG, batched UNWIND, 1 writer', rows: oneWriter.written, seconds: oneWriter.seconds.toFixed(2), perSecond: rate(oneWriter.written, oneWriter.seconds) });
+  rows.push({
+    step: 'whole offline KG, batched UNWIND, 1 writer',
+    rows: oneWriter.written,
+    seconds: oneWriter.seconds.toFixed(2),
+    perSecond: rate(oneWriter.written, oneWriter.seconds),
+  });
   await deleteFacts();
   const all = await loadTriples(driver, batch.triples, config.facts.loadBatchSize, { writers });
-  rows.push({ step: `whole offline KG, batched UNWIND, ${writers} writers`, rows: all.written, seconds: all.seconds.toFixed(2), perSecond: rate(all.written, all.seconds) });
+  rows.push({
+    step: `whole offline KG, batched UNWIND, ${writers} writers`,
+    rows: all.written,
+    seconds: all.seconds.toFixed(2),
+    perSecond: rate(all.written, all.seconds),
+  });
   const again = await loadTriples(driver, batch.triples, config.facts.loadBatchSize, { writers });
-  rows.push({ step: `the same again (${again.created} created)`, rows: again.written, seconds: again.seconds.toFixed(2), perSecond: rate(again.written, again.seconds) });
+  rows.push({
+    step: `the same again (${again.created} created)`,
+    rows: again.written,
+    seconds: again.seconds.toFixed(2),
+    perSecond: rate(again.written, again.seconds),
+  });
 
   let t0 = performance.now();
   const { index, lookup } = await readIndexes(driver);
   const extractS = (performance.now() - t0) / 1000;
-  rows.push({ step: 'extraction (paged) into the alias index', rows: lookup.size, seconds: extractS.toFixed(2), perSecond: rate(lookup.size, extractS) });
+  rows.push({
+    step: 'extraction (paged) into the alias index',
+    rows: lookup.size,
+    seconds: extractS.toFixed(2),
+    perSecond: rate(lookup.size, extractS),
+  });
 
   const dep = readManifest(dependencyDir(config));
   if (dep?.complete) {
@@ -71,18 +110,35 @@ try {
       }
     }
     const alignS = (performance.now() - t0) / 1000;
-    rows.push({ step: `alignment over ${profile} sentences (${positives} facts found)`, rows: sentences, seconds: alignS.toFixed(2), perSecond: rate(sentences, alignS) });
+    rows.push({
+      step: `alignment over ${profile} sentences (${positives} facts found)`,
+      rows: sentences,
+      seconds: alignS.toFixed(2),
+      perSecond: rate(sentences, alignS),
+    });
   } else {
-    rows.push({ step: `alignment: no parsed sentences for profile ${profile} (run build-data --part dependency)`, rows: 0, seconds: '-', perSecond: '-' });
+    rows.push({
+      step: `alignment: no parsed sentences for profile ${profile} (run build-data --part dependency)`,
+      rows: 0,
+      seconds: '-',
+      perSecond: '-',
+    });
   }
 
   console.log(formatTable(rows));
   const ratio = batched.written / batched.seconds / (single.written / single.seconds);
-  console.log(`\nbatched / one statement per fact: ${ratio.toFixed(1)}×; whole KG batched: ${rate(all.written, all.seconds)} facts/s with ${writers} writers (target ≥ 50,000)`);
-  console.log(`Neo4j resident memory: ${Math.round(server.process.residentMiB() ?? 0)} MiB; Node peak: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+  console.log(
+    `\nbatched / one statement per fact: ${ratio.toFixed(1)}×; whole KG batched: ${rate(all.written, all.seconds)} facts/s with ${writers} writers (target ≥ 50,000)`,
+  );
+  console.log(
+    `Neo4j resident memory: ${Math.round(server.process.residentMiB() ?? 0)} MiB; Node peak: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
+  );
   const out = path.join(repoRoot, 'reports', 'bench', 'kg.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), profile, rows, ratio, cpus: os.cpus().length }, null, 2)}\n`);
+  fs.writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), profile, rows, ratio, cpus: os.cpus().length }, null, 2)}\n`,
+  );
   console.log(`written ${path.relative(repoRoot, out)}`);
 } finally {
   await driver.close();

@@ -54,7 +54,10 @@ const t0 = performance.now();
 const examples: DependencyExample[] = [];
 const skipped: Record<string, number> = {};
 for (let k = 0; k < planned.length; k += config.data.shardSize) {
-  const r = await parseShard(planned.slice(k, k + config.data.shardSize), pool, { annotators: cn.annotators.split(','), batchSize: config.data.batchSize });
+  const r = await parseShard(planned.slice(k, k + config.data.shardSize), pool, {
+    annotators: cn.annotators.split(','),
+    batchSize: config.data.batchSize,
+  });
   for (const split of SPLITS) for (const ex of r.examples[split]) examples.push(ex);
   for (const [why, n] of Object.entries(r.skipped)) skipped[why] = (skipped[why] ?? 0) + n;
 }
@@ -69,11 +72,28 @@ fs.writeFileSync(inputFile, `${planned.map((s) => s.text).join('\n')}\n`);
 const { java } = requireJava();
 const jars = ensureServiceJars('corenlp', config.paths.cacheDir);
 const cliStart = performance.now();
-const cli = spawn(java, [
-  `-Xmx${cn.heapMb}m`, '-cp', path.join(jars, '*'), 'edu.stanford.nlp.pipeline.StanfordCoreNLP',
-  '-annotators', cn.annotators, '-ssplit.eolonly', 'true', '-threads', String(threads),
-  '-outputFormat', 'conllu', '-file', inputFile, '-outputDirectory', scratch,
-], { stdio: ['ignore', 'pipe', 'pipe'] });
+const cli = spawn(
+  java,
+  [
+    `-Xmx${cn.heapMb}m`,
+    '-cp',
+    path.join(jars, '*'),
+    'edu.stanford.nlp.pipeline.StanfordCoreNLP',
+    '-annotators',
+    cn.annotators,
+    '-ssplit.eolonly',
+    'true',
+    '-threads',
+    String(threads),
+    '-outputFormat',
+    'conllu',
+    '-file',
+    inputFile,
+    '-outputDirectory',
+    scratch,
+  ],
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
 let cliLog = '';
 cli.stdout.on('data', (d: Buffer) => (cliLog += d.toString()));
 cli.stderr.on('data', (d: Buffer) => (cliLog += d.toString()));
@@ -88,7 +108,10 @@ const total = /TOTAL: ([\d.]+) sec/.exec(cliLog);
 const cliAnnotateSeconds = total ? Number(total[1]) : cliWallSeconds;
 
 // 3. Agreement: heads and relations of every sentence.
-const conllu = fs.readFileSync(path.join(scratch, 'sample.txt.conllu'), 'utf8').trim().split(/\n\s*\n/);
+const conllu = fs
+  .readFileSync(path.join(scratch, 'sample.txt.conllu'), 'utf8')
+  .trim()
+  .split(/\n\s*\n/);
 const byText = new Map(examples.map((e) => [e.text, e]));
 let compared = 0;
 let agree = 0;
@@ -97,9 +120,14 @@ planned.forEach((s, i) => {
   const ex = byText.get(s.text);
   const block = conllu[i];
   if (!ex || !block) return;
-  const rows = block.split('\n').filter((l) => /^\d+\t/.test(l)).map((l) => l.split('\t'));
+  const rows = block
+    .split('\n')
+    .filter((l) => /^\d+\t/.test(l))
+    .map((l) => l.split('\t'));
   compared++;
-  const same = rows.length === ex.tokens.length && rows.every((r, j) => Number(r[6]) === ex.heads[j] && r[7]!.toLowerCase() === ex.deprels[j]!.toLowerCase());
+  const same =
+    rows.length === ex.tokens.length &&
+    rows.every((r, j) => Number(r[6]) === ex.heads[j] && r[7]!.toLowerCase() === ex.deprels[j]!.toLowerCase());
   if (same) agree++;
   else if (disagreements.length < 5) disagreements.push(s.text);
 });
@@ -107,21 +135,57 @@ planned.forEach((s, i) => {
 const pipelineRate = examples.length / pipelineSeconds;
 const cliRate = planned.length / cliAnnotateSeconds;
 const rows = [
-  { side: 'kadapter pipeline (server, pool, shards)', sentences: examples.length, seconds: pipelineSeconds.toFixed(1), sentencesPerS: pipelineRate.toFixed(1), peakRssMiB: `${Math.round(serverPeak)} (server) + ${Math.round(process.resourceUsage().maxRSS / 1024)} (node)` },
-  { side: 'CoreNLP command line, annotation time', sentences: planned.length, seconds: cliAnnotateSeconds.toFixed(1), sentencesPerS: cliRate.toFixed(1), peakRssMiB: String(Math.round(cliPeak)) },
-  { side: 'CoreNLP command line, wall (with model load)', sentences: planned.length, seconds: cliWallSeconds.toFixed(1), sentencesPerS: (planned.length / cliWallSeconds).toFixed(1), peakRssMiB: String(Math.round(cliPeak)) },
+  {
+    side: 'kadapter pipeline (server, pool, shards)',
+    sentences: examples.length,
+    seconds: pipelineSeconds.toFixed(1),
+    sentencesPerS: pipelineRate.toFixed(1),
+    peakRssMiB: `${Math.round(serverPeak)} (server) + ${Math.round(process.resourceUsage().maxRSS / 1024)} (node)`,
+  },
+  {
+    side: 'CoreNLP command line, annotation time',
+    sentences: planned.length,
+    seconds: cliAnnotateSeconds.toFixed(1),
+    sentencesPerS: cliRate.toFixed(1),
+    peakRssMiB: String(Math.round(cliPeak)),
+  },
+  {
+    side: 'CoreNLP command line, wall (with model load)',
+    sentences: planned.length,
+    seconds: cliWallSeconds.toFixed(1),
+    sentencesPerS: (planned.length / cliWallSeconds).toFixed(1),
+    peakRssMiB: String(Math.round(cliPeak)),
+  },
 ];
 console.log(formatTable(rows));
-console.log(`\nratio pipeline / command line (annotation time): ${(pipelineRate / cliRate).toFixed(2)}×   (target ≥ 0.90)`);
-console.log(`agreement on heads and relations: ${agree}/${compared} sentences (${((100 * agree) / Math.max(compared, 1)).toFixed(2)}%)`);
+console.log(
+  `\nratio pipeline / command line (annotation time): ${(pipelineRate / cliRate).toFixed(2)}×   (target ≥ 0.90)`,
+);
+console.log(
+  `agreement on heads and relations: ${agree}/${compared} sentences (${((100 * agree) / Math.max(compared, 1)).toFixed(2)}%)`,
+);
 if (Object.keys(skipped).length > 0) console.log(`pipeline skipped: ${JSON.stringify(skipped)}`);
 for (const d of disagreements) console.log(`  differs: ${d}`);
 
 const out = path.join(repoRoot, 'reports', 'bench', 'parse.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, `${JSON.stringify({
-  date: new Date().toISOString(), sentences: planned.length, threads, cpus: os.cpus().length, rows,
-  ratio: pipelineRate / cliRate, agreement: { compared, agree }, skipped, residentMiBAfter: residentMiB(process.pid),
-}, null, 2)}\n`);
+fs.writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      sentences: planned.length,
+      threads,
+      cpus: os.cpus().length,
+      rows,
+      ratio: pipelineRate / cliRate,
+      agreement: { compared, agree },
+      skipped,
+      residentMiBAfter: residentMiB(process.pid),
+    },
+    null,
+    2,
+  )}\n`,
+);
 fs.rmSync(scratch, { recursive: true, force: true });
 console.log(`written ${path.relative(repoRoot, out)}`);

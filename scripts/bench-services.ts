@@ -39,8 +39,14 @@ for (let run = 1; run <= RUNS; run++) {
   await client.annotate(batch, config.services.corenlp.annotators.split(','), { 'ssplit.eolonly': true });
   const parseMs = performance.now() - t0;
   rows.push({
-    service: 'corenlp', start: 'cold JVM', run, coldStartS: seconds(cn.coldStartMs), rssReadyMiB: mib(rssReady),
-    workload: '40 sentences', workS: seconds(parseMs), rssAfterWorkMiB: mib(cn.process.residentMiB()),
+    service: 'corenlp',
+    start: 'cold JVM',
+    run,
+    coldStartS: seconds(cn.coldStartMs),
+    rssReadyMiB: mib(rssReady),
+    workload: '40 sentences',
+    workS: seconds(parseMs),
+    rssAfterWorkMiB: mib(cn.process.residentMiB()),
   });
   await cn.process.stop();
 }
@@ -57,9 +63,14 @@ for (let run = 1; run <= RUNS; run++) {
   const writeMs = performance.now() - t0;
   await driver.close();
   rows.push({
-    service: 'neo4j', start: run === 1 ? 'cold JVM, new home' : 'cold JVM, existing home', run,
-    coldStartS: seconds(n4.coldStartMs), rssReadyMiB: mib(rssReady),
-    workload: '10k MERGE', workS: seconds(writeMs), rssAfterWorkMiB: mib(n4.process.residentMiB()),
+    service: 'neo4j',
+    start: run === 1 ? 'cold JVM, new home' : 'cold JVM, existing home',
+    run,
+    coldStartS: seconds(n4.coldStartMs),
+    rssReadyMiB: mib(rssReady),
+    workload: '10k MERGE',
+    workS: seconds(writeMs),
+    rssAfterWorkMiB: mib(n4.process.residentMiB()),
   });
   await n4.process.stop();
 }
@@ -81,8 +92,19 @@ console.log();
 console.log(formatTable(summary));
 const out = path.join(repoRoot, 'reports', 'bench', 'services.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, `${JSON.stringify({
-  date: new Date().toISOString(), profile: config.profile, cpus: os.cpus().length, node: process.version,
-  runs: rows, summary,
-}, null, 2)}\n`);
+fs.writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      profile: config.profile,
+      cpus: os.cpus().length,
+      node: process.version,
+      runs: rows,
+      summary,
+    },
+    null,
+    2,
+  )}\n`,
+);
 console.log(`\nwritten ${path.relative(repoRoot, out)}`);

@@ -48,7 +48,13 @@ const bs = trainCfg.batchSize;
 if (values.worker) {
   const cache = new FeatureCache(values.cache!);
   const data = readJsonFile(path.join(values.cache!, 'bench-head.json'), HeadConfig);
-  const spec: AdapterRunSpec = { task: name === 'factual' ? 'relation' : 'dependency', adapter, head: data, lastLayer: L, seed: 1 };
+  const spec: AdapterRunSpec = {
+    task: name === 'factual' ? 'relation' : 'dependency',
+    adapter,
+    head: data,
+    lastLayer: L,
+    seed: 1,
+  };
   const model: TrainedModel = { adapter: initAdapter(adapter, 1), head: initHead(data, 2) };
   const plan = epochPlan(cache, 1, 0, bs).slice(0, steps);
   const shards = new Map<number, ReturnType<FeatureCache['loadShard']>>();
@@ -74,23 +80,66 @@ if (values.worker) {
     log: () => {},
   });
   fs.rmSync(runDir, { recursive: true, force: true });
-  process.stdout.write(`${JSON.stringify({ steps: result.steps, seconds: result.seconds, examplesPerSecond: (result.steps * bs) / result.seconds, peakRssMb: peak / 2 ** 20 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ steps: result.steps, seconds: result.seconds, examplesPerSecond: (result.steps * bs) / result.seconds, peakRssMb: peak / 2 ** 20 })}\n`,
+  );
   process.exit(0);
 }
 
 // The examples: the first steps × batch of the task's training split, cached once in a scratch folder.
-const data = await loadKnowledgeData({ ...config, adapters: { ...config.adapters, maxTrain: steps * bs, maxDev: 1 } }, base, name);
+const data = await loadKnowledgeData(
+  { ...config, adapters: { ...config.adapters, maxTrain: steps * bs, maxDev: 1 } },
+  base,
+  name,
+);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-bench-train-'));
 const layers = [...new Set([...adapter.readLayers, L])].sort((a, b) => a - b);
-await buildFeatureCache({ dir: scratch, model: base, examples: data.splits.train, spec: { layers, dtype: config.adapters.featureDtype, shardSize: config.adapters.featureShardSize }, key: 'bench', backend: backend.name, label: 'bench features' });
-const head: HeadConfig = name === 'factual' ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! } : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
+await buildFeatureCache({
+  dir: scratch,
+  model: base,
+  examples: data.splits.train,
+  spec: { layers, dtype: config.adapters.featureDtype, shardSize: config.adapters.featureShardSize },
+  key: 'bench',
+  backend: backend.name,
+  label: 'bench features',
+});
+const head: HeadConfig =
+  name === 'factual'
+    ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! }
+    : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
 fs.writeFileSync(path.join(scratch, 'bench-head.json'), JSON.stringify(head));
 
-const WorkerResult = z.strictObject({ steps: z.number(), seconds: z.number(), examplesPerSecond: z.number(), peakRssMb: z.number() });
+const WorkerResult = z.strictObject({
+  steps: z.number(),
+  seconds: z.number(),
+  examplesPerSecond: z.number(),
+  peakRssMb: z.number(),
+});
 const results: Record<string, z.infer<typeof WorkerResult>> = {};
 for (const side of ['cached', 'recomputed']) {
-  const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--worker', side, '--cache', scratch, '--profile', values.profile!, '--steps', String(steps), '--adapter', name], { stdio: ['ignore', 'pipe', 'inherit'] });
-  results[side] = parseJsonText(out.toString().trim().split('\n').pop()!, WorkerResult, `bench:train: the ${side} worker's result`);
+  const out = execFileSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      process.argv[1]!,
+      '--worker',
+      side,
+      '--cache',
+      scratch,
+      '--profile',
+      values.profile!,
+      '--steps',
+      String(steps),
+      '--adapter',
+      name,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  results[side] = parseJsonText(
+    out.toString().trim().split('\n').pop()!,
+    WorkerResult,
+    `bench:train: the ${side} worker's result`,
+  );
 }
 const ratio = results.cached!.examplesPerSecond / results.recomputed!.examplesPerSecond;
 const rows = Object.entries(results).map(([side, r]) => ({
@@ -99,8 +148,13 @@ const rows = Object.entries(results).map(([side, r]) => ({
   'examples/s': r.examplesPerSecond.toFixed(1),
   'peak RSS MiB': Math.round(r.peakRssMb),
 }));
-process.stdout.write(`adapter training, ${name}, ${steps} steps × ${bs}, adapter A=${adapter.size} N=${adapter.layers}, ${describeBackend(backend).split(';')[0]}\n${formatTable(rows)}\ncache speed-up: ${ratio.toFixed(2)}×\n`);
+process.stdout.write(
+  `adapter training, ${name}, ${steps} steps × ${bs}, adapter A=${adapter.size} N=${adapter.layers}, ${describeBackend(backend).split(';')[0]}\n${formatTable(rows)}\ncache speed-up: ${ratio.toFixed(2)}×\n`,
+);
 const outDir = path.join(repoRoot, 'reports', 'bench');
 fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(path.join(outDir, 'train.json'), `${JSON.stringify({ profile: values.profile, adapter: name, steps, batchSize: bs, adapterConfig: adapter, backend: backend.name, results, ratio }, null, 2)}\n`);
+fs.writeFileSync(
+  path.join(outDir, 'train.json'),
+  `${JSON.stringify({ profile: values.profile, adapter: name, steps, batchSize: bs, adapterConfig: adapter, backend: backend.name, results, ratio }, null, 2)}\n`,
+);
 fs.rmSync(scratch, { recursive: true, force: true });

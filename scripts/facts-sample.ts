@@ -53,7 +53,11 @@ rows.slice(0, Number(values.n)).forEach((ex, k) => {
     if (i === ex.obj_end) out = `${out}>>`;
     return out;
   });
-  console.log(`${String(k + 1).padStart(3)}. ${ex.relation} (${label.get(ex.relation) ?? 'no relation'})  ${ex.subj_id} → ${ex.obj_id}`);
+  console.log(
+    `${String(k + 1).padStart(3)}. ${ex.relation} (${label.get(ex.relation) ?? 'no relation'})  ${ex.subj_id} → ${ex.obj_id}`,
+  );
   console.log(`     ${words.join(' ')}`);
 });
-console.log(`\n${Math.min(rows.length, Number(values.n))} of ${rows.length} examples in ${path.relative(process.cwd(), file)}`);
+console.log(
+  `\n${Math.min(rows.length, Number(values.n))} of ${rows.length} examples in ${path.relative(process.cwd(), file)}`,
+);

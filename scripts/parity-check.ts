@@ -17,7 +17,13 @@ import { readJsonFile } from '../src/util/json-file.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
 
-const { values } = parseArgs({ options: { 'base-model': { type: 'string' }, python: { type: 'string', default: 'python3' }, reference: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    'base-model': { type: 'string' },
+    python: { type: 'string', default: 'python3' },
+    reference: { type: 'string' },
+  },
+});
 const config = loadConfig({ baseModel: values['base-model'] });
 const dir = resolveBaseModelDir(config);
 const outDir = path.join(repoRoot, 'reports', 'parity');
@@ -25,9 +31,16 @@ fs.mkdirSync(outDir, { recursive: true });
 const name = path.basename(dir);
 const reference = values.reference ?? path.join(outDir, `${name}.reference.safetensors`);
 if (!values.reference) {
-  execFileSync(values.python!, [path.join(repoRoot, 'scripts', 'parity', 'reference.py'), 'reference', dir, reference], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(
+    values.python!,
+    [path.join(repoRoot, 'scripts', 'parity', 'reference.py'), 'reference', dir, reference],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
 }
-const sentences = readJsonFile(path.join(repoRoot, 'test', 'fixtures', 'parity', 'sentences.json'), z.array(z.string()));
+const sentences = readJsonFile(
+  path.join(repoRoot, 'test', 'fixtures', 'parity', 'sentences.json'),
+  z.array(z.string()),
+);
 const results: Record<string, unknown> = {};
 const rows = [];
 for (const backend of ['cpu', 'wasm', 'tensorflow'] as const) {
@@ -52,4 +65,7 @@ for (const backend of ['cpu', 'wasm', 'tensorflow'] as const) {
   });
 }
 process.stdout.write(`${dir}\n${formatTable(rows)}\n`);
-fs.writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify({ model: dir, sentences: sentences.length, results }, null, 2)}\n`);
+fs.writeFileSync(
+  path.join(outDir, `${name}.json`),
+  `${JSON.stringify({ model: dir, sentences: sentences.length, results }, null, 2)}\n`,
+);

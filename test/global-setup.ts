@@ -25,6 +25,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   project.provide('corenlpUrl', corenlp.address[0]!);
   project.provide('neo4j', neo4j.address);
-  project.provide('servicePids', [corenlp.process?.pid, neo4j.process?.pid].filter((p): p is number => p !== undefined));
+  project.provide(
+    'servicePids',
+    [corenlp.process?.pid, neo4j.process?.pid].filter((p): p is number => p !== undefined),
+  );
   return () => session.close();
 }

@@ -4,14 +4,18 @@ import fs from 'node:fs';
 
 function decodeV4(hex: string): string {
   // /proc prints the address as a little-endian 32-bit word.
-  const bytes = hex.match(/../g)!.map((b) => parseInt(b, 16)).reverse();
+  const bytes = hex
+    .match(/../g)!
+    .map((b) => parseInt(b, 16))
+    .reverse();
   return bytes.join('.');
 }
 
 function decodeV6(hex: string): string {
   const words = hex.match(/.{8}/g)!.map((w) => w.match(/../g)!.reverse().join(''));
   const full = words.join('').toLowerCase();
-  if (full.startsWith('00000000000000000000ffff')) return `::ffff:${decodeV4(words[3]!.match(/../g)!.reverse().join(''))}`;
+  if (full.startsWith('00000000000000000000ffff'))
+    return `::ffff:${decodeV4(words[3]!.match(/../g)!.reverse().join(''))}`;
   if (/^0+$/.test(full)) return '::';
   if (full === '00000000000000000000000000000001') return '::1';
   return full;
@@ -19,7 +23,10 @@ function decodeV6(hex: string): string {
 
 export function listeningAddresses(port: number): string[] {
   const found: string[] = [];
-  for (const [file, decode] of [['/proc/net/tcp', decodeV4], ['/proc/net/tcp6', decodeV6]] as const) {
+  for (const [file, decode] of [
+    ['/proc/net/tcp', decodeV4],
+    ['/proc/net/tcp6', decodeV6],
+  ] as const) {
     let text = '';
     try {
       text = fs.readFileSync(file, 'utf8');

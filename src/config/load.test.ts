@@ -45,7 +45,11 @@ describe('loadConfig', () => {
     });
     expect(config.paths.buildDir).toBe(path.join('/data/builds', 'default'));
     expect(config.services.corenlp.urls).toEqual(['http://10.0.0.1:9000', 'http://10.0.0.2:9000/']);
-    expect(config.services.neo4j).toMatchObject({ uri: 'neo4j+s://graph.example.org:7687', user: 'reader', password: 'p@ss"word' });
+    expect(config.services.neo4j).toMatchObject({
+      uri: 'neo4j+s://graph.example.org:7687',
+      user: 'reader',
+      password: 'p@ss"word',
+    });
     expect(config.backend).toBe('wasm');
     expect(config.paths.cacheDir).toBe('/data/kadapter-cache');
     expect(config.paths.stateDir).toBe(path.join('/data/kadapter-cache', 'run'));

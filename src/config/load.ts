@@ -28,7 +28,10 @@ type EnvName = keyof typeof ENV_OVERRIDES;
 
 function parseEnvValue(name: EnvName, raw: string): unknown {
   if (name === 'CORENLP_URLS') {
-    return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
   }
   return raw;
 }
@@ -80,7 +83,8 @@ export function loadConfig({ profile: profileName, env = process.env, baseModel,
   }
   // KADAPTER_BUILD_DIR names the root; each profile builds in its own folder below it.
   if (fromEnv.has('paths.buildDir')) setPath(draft, 'paths.buildDir', path.join(env.KADAPTER_BUILD_DIR!, profile));
-  if (fromEnv.has('paths.reportsDir')) setPath(draft, 'paths.reportsDir', path.join(env.KADAPTER_REPORTS_DIR!, profile));
+  if (fromEnv.has('paths.reportsDir'))
+    setPath(draft, 'paths.reportsDir', path.join(env.KADAPTER_REPORTS_DIR!, profile));
   // The state folder follows a moved cache unless it is set on its own.
   if (fromEnv.has('paths.cacheDir') && !fromEnv.has('paths.stateDir')) {
     setPath(draft, 'paths.stateDir', path.join(env.KADAPTER_CACHE_DIR!, 'run'));
@@ -103,7 +107,10 @@ export function loadConfig({ profile: profileName, env = process.env, baseModel,
 function configError(error: z.ZodError, fromEnv: Map<string, EnvName>): ConfigError {
   const lines = error.issues.map((issue) => {
     const key = issue.path.map(String).join('.');
-    const keyNoIndex = issue.path.filter((p) => typeof p !== 'number').map(String).join('.');
+    const keyNoIndex = issue.path
+      .filter((p) => typeof p !== 'number')
+      .map(String)
+      .join('.');
     const envName = fromEnv.get(key) ?? fromEnv.get(keyNoIndex);
     const source = envName ? ` (from ${envName})` : '';
     return `${key}${source}: ${issue.message}`;

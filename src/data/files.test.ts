@@ -7,7 +7,15 @@ const adapterConfig = {
   name: 'factual',
   task: 'relation',
   base: { name: 'sentence-transformers/all-MiniLM-L6-v2', modelType: 'bert', hidden: 384, layers: 6 },
-  adapter: { baseHidden: 384, readLayers: [0, 2, 5], size: 64, layers: 1, chain: 'sum', initStd: 0.0002, layerNormEps: 1e-12 },
+  adapter: {
+    baseHidden: 384,
+    readLayers: [0, 2, 5],
+    size: 64,
+    layers: 1,
+    chain: 'sum',
+    initStd: 0.0002,
+    layerNormEps: 1e-12,
+  },
   lastLayer: 6,
   parameters: { adapter: 298752, head: 297603, base: 22565376, adapterShareOfBase: 0.0132 },
   training: { seed: 1, optim: { lr: 1e-3, ...OPTIM_DEFAULTS } },
@@ -22,7 +30,9 @@ describe('file schemas', () => {
   });
 
   it('require the kind-dependent field of a head', () => {
-    expect(HeadConfig.safeParse({ kind: 'relation', hidden: 384, fuse: true, labels: ['P47', 'no_relation'] }).success).toBe(true);
+    expect(
+      HeadConfig.safeParse({ kind: 'relation', hidden: 384, fuse: true, labels: ['P47', 'no_relation'] }).success,
+    ).toBe(true);
     expect(HeadConfig.safeParse({ kind: 'dependency', hidden: 384, fuse: true, scoreDim: 128 }).success).toBe(true);
     const noLabels = HeadConfig.safeParse({ kind: 'relation', hidden: 384, fuse: true, scoreDim: 128 });
     expect(noLabels.error!.issues.map((i) => i.path)).toEqual([['labels']]);
@@ -30,13 +40,28 @@ describe('file schemas', () => {
   });
 
   it('read a feature-cache index line with its place in the shard', () => {
-    const line = { task: 'dependency', id: 'x', ids: [101, 7, 8, 102], firsts: [1, 2], heads: [2, 0], offset: 0, length: 4 };
+    const line = {
+      task: 'dependency',
+      id: 'x',
+      ids: [101, 7, 8, 102],
+      firsts: [1, 2],
+      heads: [2, 0],
+      offset: 0,
+      length: 4,
+    };
     expect(CachedExample.parse(line)).toEqual(line);
     expect(CachedExample.safeParse({ ...line, length: undefined }).success).toBe(false);
   });
 
   it('read a checkpoint state and a stage manifest', () => {
-    const state = { configHash: 'abc', step: 3, dev: [{ examples: 33, loss: 1.5, uas: 0.5, words: 568 }], seconds: 10.2, lossAcc: 0, lossCount: 0 };
+    const state = {
+      configHash: 'abc',
+      step: 3,
+      dev: [{ examples: 33, loss: 1.5, uas: 0.5, words: 568 }],
+      seconds: 10.2,
+      lossAcc: 0,
+      lossCount: 0,
+    };
     expect(CheckpointState.parse(state)).toEqual(state);
     const manifest = {
       stage: 'build-data/dependency',
@@ -57,7 +82,14 @@ describe('file schemas', () => {
   });
 
   it('keep the optimizer default valid and numerically what every training used before', () => {
-    expect(OptimSettings.parse(OPTIM_DEFAULTS)).toEqual({ weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupRatio: 0.1, clipNorm: 1 });
+    expect(OptimSettings.parse(OPTIM_DEFAULTS)).toEqual({
+      weightDecay: 0.01,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-6,
+      warmupRatio: 0.1,
+      clipNorm: 1,
+    });
     // The order of the keys is part of the configuration hash of a training run: unchanged.
     expect(Object.keys(OPTIM_DEFAULTS)).toEqual(['weightDecay', 'beta1', 'beta2', 'eps', 'warmupRatio', 'clipNorm']);
   });

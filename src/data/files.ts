@@ -32,19 +32,36 @@ export const StageManifest = z.strictObject({
 export type StageManifest = z.infer<typeof StageManifest>;
 
 /** What a sentence source yielded while planning: records read, sentences split, kept, skipped by reason. */
-export const SourceCounts = z.strictObject({ read: count, sentences: count, kept: count, skipped: z.record(z.string(), count) });
+export const SourceCounts = z.strictObject({
+  read: count,
+  sentences: count,
+  kept: count,
+  skipped: z.record(z.string(), count),
+});
 export type SourceCounts = z.infer<typeof SourceCounts>;
 
 /** dependency/plan.meta.json: the plan (plan.jsonl) is complete for these inputs. */
-export const PlanMeta = z.strictObject({ inputsHash: z.string().min(1), sentences: count, counts: z.record(z.string(), SourceCounts), seconds: z.number().min(0) });
+export const PlanMeta = z.strictObject({
+  inputsHash: z.string().min(1),
+  sentences: count,
+  counts: z.record(z.string(), SourceCounts),
+  seconds: z.number().min(0),
+});
 export type PlanMeta = z.infer<typeof PlanMeta>;
 
 /** dependency/shards/NNNNN.done.json: the shard is parsed and its outputs written. */
-export const ShardDone = z.strictObject({ inputsHash: z.string().min(1), outputs: z.array(WrittenFile), skipped: z.record(z.string(), count), seconds: z.number().min(0) });
+export const ShardDone = z.strictObject({
+  inputsHash: z.string().min(1),
+  outputs: z.array(WrittenFile),
+  skipped: z.record(z.string(), count),
+  seconds: z.number().min(0),
+});
 export type ShardDone = z.infer<typeof ShardDone>;
 
 /** facts/relations.json: the relations kept, in label order (no_relation last), with example counts per split. */
-export const RelationsFile = z.array(z.strictObject({ id: z.string().min(1), label: z.string(), counts: z.record(z.string(), count) })).min(1);
+export const RelationsFile = z
+  .array(z.strictObject({ id: z.string().min(1), label: z.string(), counts: z.record(z.string(), count) }))
+  .min(1);
 export type RelationsFile = z.infer<typeof RelationsFile>;
 
 // ---- base models (src/kadapter/base-model.ts, model-fetch.ts)
@@ -91,7 +108,8 @@ export const HeadConfig = z
   })
   .superRefine((head, ctx) => {
     const need = head.kind === 'relation' ? 'labels' : 'scoreDim';
-    if (head[need] === undefined) ctx.addIssue({ code: 'custom', path: [need], message: `required for a ${head.kind} head` });
+    if (head[need] === undefined)
+      ctx.addIssue({ code: 'custom', path: [need], message: `required for a ${head.kind} head` });
   });
 export type HeadConfig = z.infer<typeof HeadConfig>;
 
@@ -101,7 +119,12 @@ export const AdapterFileConfig = z.strictObject({
   /** factual or linguistic (or any name a user gives). */
   name: z.string().min(1),
   task: HeadKind,
-  base: z.strictObject({ name: z.string().min(1), modelType: z.string(), hidden: z.number().int().min(1), layers: z.number().int().min(1) }),
+  base: z.strictObject({
+    name: z.string().min(1),
+    modelType: z.string(),
+    hidden: z.number().int().min(1),
+    layers: z.number().int().min(1),
+  }),
   adapter: AdapterConfig,
   /** Base layer fused with the adapter's output by the head (L). */
   lastLayer: z.number().int().min(0),
@@ -138,7 +161,10 @@ export type FeatureManifest = z.infer<typeof FeatureManifest>;
 const Stored = { offset: count, length: z.number().int().min(1) };
 
 /** One line of shard-NNNNN.jsonl: an encoded example and where its hidden states are. */
-export const CachedExample = z.discriminatedUnion('task', [EncodedRelation.extend(Stored), EncodedDependency.extend(Stored)]);
+export const CachedExample = z.discriminatedUnion('task', [
+  EncodedRelation.extend(Stored),
+  EncodedDependency.extend(Stored),
+]);
 export type CachedExample = z.infer<typeof CachedExample>;
 
 // ---- training runs (src/kadapter/train.ts and its checkpoint)
@@ -184,7 +210,13 @@ export const RowResult = z.strictObject({
   combine: z.string(),
   test: z.record(z.string(), MeanStd),
   perSeed: z.array(
-    z.strictObject({ seed: z.number().int(), test: z.record(z.string(), z.number()), dev: z.record(z.string(), z.number()), bestEpoch: z.number().int(), seconds: z.number() }),
+    z.strictObject({
+      seed: z.number().int(),
+      test: z.record(z.string(), z.number()),
+      dev: z.record(z.string(), z.number()),
+      bestEpoch: z.number().int(),
+      seconds: z.number(),
+    }),
   ),
   seconds: z.number(),
 });
@@ -220,7 +252,12 @@ export const Results = z.strictObject({
 });
 export type Results = z.infer<typeof Results>;
 
-export const ABLATION_FAMILIES = ['reference', 'which adapters', 'knowledge or capacity', 'which adapter layers'] as const;
+export const ABLATION_FAMILIES = [
+  'reference',
+  'which adapters',
+  'knowledge or capacity',
+  'which adapter layers',
+] as const;
 
 export const AblationRow = RowResult.extend({ family: z.enum(ABLATION_FAMILIES) });
 export type AblationRow = z.infer<typeof AblationRow>;
@@ -233,7 +270,15 @@ export const AblationResults = z.strictObject({
   backend: z.string(),
   readLayers: z.array(z.number().int().min(0)),
   seeds: z.array(z.number().int()),
-  tasks: z.record(z.string(), z.strictObject({ metric: z.string(), examples: z.record(z.string(), count), source: z.string(), rows: z.array(AblationRow) })),
+  tasks: z.record(
+    z.string(),
+    z.strictObject({
+      metric: z.string(),
+      examples: z.record(z.string(), count),
+      source: z.string(),
+      rows: z.array(AblationRow),
+    }),
+  ),
   seconds: z.number(),
 });
 export type AblationResults = z.infer<typeof AblationResults>;

@@ -47,7 +47,9 @@ export type DependencyExample = z.infer<typeof DependencyExample>;
 export const FindHeadExample = z.strictObject({
   sent: z.string(),
   tokens: z.array(z.record(z.string(), z.strictObject({ start: z.number().int(), end: z.number().int() }))),
-  pairs: z.array(z.strictObject({ dependent_index: z.number().int(), governor_index: z.number().int(), dep: z.string() })),
+  pairs: z.array(
+    z.strictObject({ dependent_index: z.number().int(), governor_index: z.number().int(), dep: z.string() }),
+  ),
 });
 export type FindHeadExample = z.infer<typeof FindHeadExample>;
 
@@ -63,9 +65,21 @@ export const SourceEntry = z.strictObject({
 export type SourceEntry = z.infer<typeof SourceEntry>;
 
 /** OpenEntity's coarse labels (SPEC §5); finer ones are written "<coarse>/<fine>". */
-export const COARSE_TYPES = ['entity', 'location', 'time', 'organization', 'object', 'event', 'place', 'person', 'group'] as const;
+export const COARSE_TYPES = [
+  'entity',
+  'location',
+  'time',
+  'organization',
+  'object',
+  'event',
+  'place',
+  'person',
+  'group',
+] as const;
 
-const EntityType = z.string().refine((t) => (COARSE_TYPES as readonly string[]).includes(t.split('/')[0]!), 'not an OpenEntity type');
+const EntityType = z
+  .string()
+  .refine((t) => (COARSE_TYPES as readonly string[]).includes(t.split('/')[0]!), 'not an OpenEntity type');
 
 /** A knowledge-graph entity: a stable id (e.g. "country:FRA", "wn:n:02084071"), a name, aliases, types. */
 export const KgEntity = z.strictObject({

@@ -3,7 +3,15 @@ import { Row } from '../data/composition.ts';
 import type { AdapterConfig } from '../data/files.ts';
 import { ablationTable, ablationVariants, againstFL, variantKey, type AblationRow } from './ablation.ts';
 
-const config: AdapterConfig = { baseHidden: 8, readLayers: [0, 2, 5], size: 16, layers: 1, chain: 'sum', initStd: 2e-4, layerNormEps: 1e-12 };
+const config: AdapterConfig = {
+  baseHidden: 8,
+  readLayers: [0, 2, 5],
+  size: 16,
+  layers: 1,
+  chain: 'sum',
+  initStd: 2e-4,
+  layerNormEps: 1e-12,
+};
 const F = { name: 'factual', dir: '/runs/factual/seed-1/adapter', config };
 const L = { name: 'linguistic', dir: '/runs/linguistic/seed-1/adapter', config };
 
@@ -11,15 +19,26 @@ describe('ablation variants', () => {
   const v = ablationVariants({ factual: F, linguistic: L, combines: ['concat', 'sum'] });
   it('holds the combination fixed except for F+L, and leaves out each adapter layer of both adapters', () => {
     expect(v.map(variantKey)).toEqual([
-      'base', 'FL-concat', 'FL-sum', 'F-concat', 'L-concat', 'F-randL-concat', 'randF-L-concat', 'randF-randL-concat',
-      'FL-without-0-concat', 'FL-without-1-concat', 'FL-without-2-concat',
+      'base',
+      'FL-concat',
+      'FL-sum',
+      'F-concat',
+      'L-concat',
+      'F-randL-concat',
+      'randF-L-concat',
+      'randF-randL-concat',
+      'FL-without-0-concat',
+      'FL-without-1-concat',
+      'FL-without-2-concat',
     ]);
     const without1 = v.find((x) => variantKey(x) === 'FL-without-1-concat')!.row;
     expect(without1.components.map((c) => (c.kind === 'adapter' ? [c.name, c.weights, c.leaveOut] : null))).toEqual([
       ['factual', { dir: F.dir }, [1]],
       ['linguistic', { dir: L.dir }, [1]],
     ]);
-    expect(v.find((x) => variantKey(x) === 'FL-without-2-concat')!.row.label).toMatch(/adapter layer 3 \(reads base layer 5\)/);
+    expect(v.find((x) => variantKey(x) === 'FL-without-2-concat')!.row.label).toMatch(
+      /adapter layer 3 \(reads base layer 5\)/,
+    );
     expect(v.find((x) => variantKey(x) === 'base')!.row.combine).toBe('none');
   });
   it('names no role in a component: a random adapter is a weights field, with the trained one’s architecture', () => {
@@ -33,12 +52,32 @@ describe('ablation variants', () => {
 
 describe('each variant against F+L', () => {
   const row = (key: string, rowId: string, combine: string, mean: number, std: number): AblationRow => ({
-    key, row: rowId, label: key, combine, family: 'which adapters', test: { f1: { mean, std } }, perSeed: [], seconds: 0,
+    key,
+    row: rowId,
+    label: key,
+    combine,
+    family: 'which adapters',
+    test: { f1: { mean, std } },
+    perSeed: [],
+    seconds: 0,
   });
-  const rows = [row('FL-concat', 'FL', 'concat', 0.8, 0.01), row('FL-sum', 'FL', 'sum', 0.7, 0.01), row('F-concat', 'F', 'concat', 0.75, 0.01), row('L-sum', 'L', 'sum', 0.705, 0.01)];
+  const rows = [
+    row('FL-concat', 'FL', 'concat', 0.8, 0.01),
+    row('FL-sum', 'FL', 'sum', 0.7, 0.01),
+    row('F-concat', 'F', 'concat', 0.75, 0.01),
+    row('L-sum', 'L', 'sum', 0.705, 0.01),
+  ];
   it('compares with F+L of the same combination, in points, against the seeds’ spread', () => {
-    expect(againstFL(rows, 'f1', rows[2]!)).toEqual({ delta: expect.closeTo(-5, 9), noise: expect.closeTo(2, 9), beyondNoise: true });
-    expect(againstFL(rows, 'f1', rows[3]!)).toEqual({ delta: expect.closeTo(0.5, 9), noise: expect.closeTo(2, 9), beyondNoise: false });
+    expect(againstFL(rows, 'f1', rows[2]!)).toEqual({
+      delta: expect.closeTo(-5, 9),
+      noise: expect.closeTo(2, 9),
+      beyondNoise: true,
+    });
+    expect(againstFL(rows, 'f1', rows[3]!)).toEqual({
+      delta: expect.closeTo(0.5, 9),
+      noise: expect.closeTo(2, 9),
+      beyondNoise: false,
+    });
     expect(againstFL(rows, 'f1', rows[0]!)).toBeNull();
   });
   it('writes one table line a variant', () => {

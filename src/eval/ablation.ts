@@ -20,7 +20,11 @@ export interface Variant {
  * The variants, F+L with every combination and the others with the first (the comparison holds
  * the combination fixed). Adapter layer k reads base layer readLayers[k].
  */
-export function ablationVariants(o: { factual: TrainedAdapter; linguistic: TrainedAdapter; combines: readonly ('sum' | 'concat')[] }): Variant[] {
+export function ablationVariants(o: {
+  factual: TrainedAdapter;
+  linguistic: TrainedAdapter;
+  combines: readonly ('sum' | 'concat')[];
+}): Variant[] {
   const { factual: F, linguistic: L, combines } = o;
   const first = combines[0]!;
   const v = (family: Family, id: string, label: string, components: AdapterComponent[], combine = first): Variant => ({
@@ -38,7 +42,10 @@ export function ablationVariants(o: { factual: TrainedAdapter; linguistic: Train
     v('knowledge or capacity', 'randF-L', 'random F + L', [untrained(F), trained(L)]),
     v('knowledge or capacity', 'randF-randL', 'random F + random L', [untrained(F), untrained(L)]),
     ...readLayers.map((layer, k) =>
-      v('which adapter layers', `FL-without-${k}`, `F+L without adapter layer ${k + 1} (reads base layer ${layer})`, [leaveOut(trained(F), k), leaveOut(trained(L), k)]),
+      v('which adapter layers', `FL-without-${k}`, `F+L without adapter layer ${k + 1} (reads base layer ${layer})`, [
+        leaveOut(trained(F), k),
+        leaveOut(trained(L), k),
+      ]),
     ),
   ];
 }
@@ -46,7 +53,11 @@ export function ablationVariants(o: { factual: TrainedAdapter; linguistic: Train
 export const variantKey = (v: Variant): string => runKey(v.row);
 
 /** A variant against F+L with the same combination: the difference, and whether it clears the seeds' spread. */
-export function againstFL(rows: AblationRow[], metric: string, row: AblationRow): { delta: number; noise: number; beyondNoise: boolean } | null {
+export function againstFL(
+  rows: AblationRow[],
+  metric: string,
+  row: AblationRow,
+): { delta: number; noise: number; beyondNoise: boolean } | null {
   const fl = rows.find((r) => r.row === 'FL' && r.combine === row.combine);
   if (!fl || fl === row) return null;
   const delta = 100 * (row.test[metric]!.mean - fl.test[metric]!.mean);
@@ -57,7 +68,10 @@ export function againstFL(rows: AblationRow[], metric: string, row: AblationRow)
 const pct = (x: { mean: number; std: number }) => `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}`;
 
 export function ablationTable(rows: AblationRow[], metric: string): string[] {
-  const md = [`| family | variant | combine | test ${metric} | Δ vs F+L (points) | beyond seed noise |`, '|---|---|---|---|---|---|'];
+  const md = [
+    `| family | variant | combine | test ${metric} | Δ vs F+L (points) | beyond seed noise |`,
+    '|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const d = againstFL(rows, metric, r);
     const delta = d ? `${d.delta >= 0 ? '+' : ''}${d.delta.toFixed(2)}` : '—';
@@ -70,19 +84,43 @@ export function ablationTable(rows: AblationRow[], metric: string): string[] {
 export async function writeAblationReport(
   dir: string,
   r: AblationResults,
-  plots: { rowChart(title: string, metric: string, points: RowPoint[]): TopLevelSpec; renderPlot(spec: TopLevelSpec, file: string): Promise<void> },
+  plots: {
+    rowChart(title: string, metric: string, points: RowPoint[]): TopLevelSpec;
+    renderPlot(spec: TopLevelSpec, file: string): Promise<void>;
+  },
 ): Promise<void> {
   fs.writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
   const md = [`# kadapter ablations — profile \`${r.profile}\``, ''];
-  md.push('- Protocol: **frozen** (base and adapters frozen; task layers trained on their features), as the main table.');
-  md.push(`- Base: ${r.base.name}; adapter layers read base layers ${r.readLayers.join(', ')}. Backend: ${r.backend.split(';')[0]}.`);
+  md.push(
+    '- Protocol: **frozen** (base and adapters frozen; task layers trained on their features), as the main table.',
+  );
+  md.push(
+    `- Base: ${r.base.name}; adapter layers read base layers ${r.readLayers.join(', ')}. Backend: ${r.backend.split(';')[0]}.`,
+  );
   md.push(`- Seeds: ${r.seeds.join(', ')} (mean ± sample std). Wall time: ${r.seconds.toFixed(0)} s.`);
-  md.push('- A knocked-out adapter layer keeps its residual path (its input passes on) and drops its block. "Beyond seed noise": |Δ| exceeds the two rows\' stds together.', '');
+  md.push(
+    '- A knocked-out adapter layer keeps its residual path (its input passes on) and drops its block. "Beyond seed noise": |Δ| exceeds the two rows\' stds together.',
+    '',
+  );
   for (const [task, t] of Object.entries(r.tasks)) {
-    md.push(`## ${task}`, '', `Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples.`, '');
+    md.push(
+      `## ${task}`,
+      '',
+      `Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples.`,
+      '',
+    );
     md.push(...ablationTable(t.rows, t.metric), '');
     await plots.renderPlot(
-      plots.rowChart(`Ablations, ${task}: test ${t.metric} (± std over seeds)`, `${t.metric} (%)`, t.rows.map((row) => ({ row: row.label, combine: row.combine, mean: 100 * row.test[t.metric]!.mean, std: 100 * row.test[t.metric]!.std }))),
+      plots.rowChart(
+        `Ablations, ${task}: test ${t.metric} (± std over seeds)`,
+        `${t.metric} (%)`,
+        t.rows.map((row) => ({
+          row: row.label,
+          combine: row.combine,
+          mean: 100 * row.test[t.metric]!.mean,
+          std: 100 * row.test[t.metric]!.std,
+        })),
+      ),
       path.join(dir, `${task}.png`),
     );
     md.push(`![${task}](${task}.png)`, '');

@@ -29,15 +29,23 @@ const stateAt = (states: (tf.Tensor3D | undefined)[], layer: number): tf.Tensor3
 };
 
 /** The distinct components of the given ones, ready to compute; adapter folders loaded once each. */
-export function resolveComponents(components: Component[], base: BaseModel, folders = new Map<string, LoadedAdapter>()): ComponentVectors[] {
+export function resolveComponents(
+  components: Component[],
+  base: BaseModel,
+  folders = new Map<string, LoadedAdapter>(),
+): ComponentVectors[] {
   const out = new Map<string, ComponentVectors>();
   for (const c of components) {
     const key = componentKey(c);
     if (out.has(key)) continue;
     if (c.kind === 'layers') {
       const maxLayer = Math.max(...c.layers);
-      if (maxLayer > base.config.layers) throw new Error(`component reads base layer ${maxLayer}; ${base.name} has ${base.config.layers}`);
-      out.set(key, { key, forward: (states) => c.layers.map((l) => stateAt(states, l)).reduce((acc, h) => acc.add(h)) });
+      if (maxLayer > base.config.layers)
+        throw new Error(`component reads base layer ${maxLayer}; ${base.name} has ${base.config.layers}`);
+      out.set(key, {
+        key,
+        forward: (states) => c.layers.map((l) => stateAt(states, l)).reduce((acc, h) => acc.add(h)),
+      });
       continue;
     }
     let config;
@@ -60,14 +68,20 @@ export function resolveComponents(components: Component[], base: BaseModel, fold
 }
 
 /** The trained factual and linguistic adapters of the first pre-training seed, read once (into `folders`). */
-export function trainedAdapters(config: Config, base: BaseModel, folders: Map<string, LoadedAdapter>): Record<'factual' | 'linguistic', TrainedAdapter> & { loaded: Record<string, LoadedAdapter['config']> } {
+export function trainedAdapters(
+  config: Config,
+  base: BaseModel,
+  folders: Map<string, LoadedAdapter>,
+): Record<'factual' | 'linguistic', TrainedAdapter> & { loaded: Record<string, LoadedAdapter['config']> } {
   const seed0 = config.adapters.seeds[0]!;
   const out = {} as Record<'factual' | 'linguistic', TrainedAdapter>;
   const loaded: Record<string, LoadedAdapter['config']> = {};
   for (const name of ['factual', 'linguistic'] as const) {
     const dir = path.join(runsDir(config), name, `seed-${seed0}`, 'adapter');
     if (!fs.existsSync(path.join(dir, 'adapter_config.json'))) {
-      throw new UserError(`no trained ${name} adapter in ${dir}: run \`npm run pipeline:train -- --profile ${config.profile}\` first`);
+      throw new UserError(
+        `no trained ${name} adapter in ${dir}: run \`npm run pipeline:train -- --profile ${config.profile}\` first`,
+      );
     }
     const a = loadAdapterFiles(dir, base);
     folders.set(dir, a);

@@ -22,7 +22,8 @@ export async function pretrainingSentences(config: Config): Promise<Set<string>>
   const keys = new Set<string>();
   for (const split of ['train', 'dev']) {
     const file = path.join(factsDir(config), `${split}.jsonl`);
-    if (fs.existsSync(file)) for await (const r of readJsonl(file, RelationExample)) keys.add(sentenceKey(r.token.join('')));
+    if (fs.existsSync(file))
+      for await (const r of readJsonl(file, RelationExample)) keys.add(sentenceKey(r.token.join('')));
   }
   for (const f of dependencySplitFiles(config, 'train')) {
     for await (const r of readJsonl(f, DependencyExample)) keys.add(sentenceKey(r.tokens.join('')));
@@ -41,7 +42,13 @@ export interface DownstreamData {
 }
 
 /** A task's three splits, encoded for the base. */
-export async function loadDownstreamData(config: Config, base: BaseModel, task: DownstreamTask, seen: Set<string>, trainCap = config.eval.maxTrain[task]): Promise<DownstreamData> {
+export async function loadDownstreamData(
+  config: Config,
+  base: BaseModel,
+  task: DownstreamTask,
+  seen: Set<string>,
+  trainCap = config.eval.maxTrain[task],
+): Promise<DownstreamData> {
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skipped: Record<string, Skips> = { train: {}, dev: {}, test: {} };
   const splits = { train: [], dev: [], test: [] } as Record<Split, TaskExample[]>;
@@ -70,15 +77,22 @@ export async function loadDownstreamData(config: Config, base: BaseModel, task: 
     }
   } else {
     const custom = config.eval.dataDirs[task];
-    const dir = custom ? path.resolve(repoRoot, custom) : path.join(factsDir(config), task === 'relation' ? 'downstream' : 'entity_typing');
+    const dir = custom
+      ? path.resolve(repoRoot, custom)
+      : path.join(factsDir(config), task === 'relation' ? 'downstream' : 'entity_typing');
     source = path.relative(repoRoot, dir) || dir;
     for (const split of SPLITS) {
       const file = ['json', 'jsonl'].map((ext) => path.join(dir, `${split}.${ext}`)).find((f) => fs.existsSync(f));
       if (!file) throw new UserError(`${task}: no ${split}.json or ${split}.jsonl in ${dir}`);
-      splits[split] = encodeTaskFile(task, file, base.tokenizer, maxLength, skipped[split]!, { keep: (sentence) => keep(split, sentenceKey(sentence)), cap: caps[split] });
+      splits[split] = encodeTaskFile(task, file, base.tokenizer, maxLength, skipped[split]!, {
+        keep: (sentence) => keep(split, sentenceKey(sentence)),
+        cap: caps[split],
+      });
     }
   }
-  for (const split of SPLITS) if (splits[split].length === 0) throw new UserError(`${task}: the ${split} split has no usable example (${JSON.stringify(skipped[split])})`);
+  for (const split of SPLITS)
+    if (splits[split].length === 0)
+      throw new UserError(`${task}: the ${split} split has no usable example (${JSON.stringify(skipped[split])})`);
   const labels = [...new Set(splits.train.flatMap((e) => e.gold))].sort();
   const unseen = unseenLabels(splits.test, labels);
   if (task === 'relation' && !labels.includes('no_relation')) labels.push('no_relation');
@@ -90,5 +104,8 @@ export function perRelationSubset(examples: TaskExample[], k: number, seed: numb
   const by = new Map<string, number[]>();
   examples.forEach((e, i) => by.set(e.gold[0]!, [...(by.get(e.gold[0]!) ?? []), i]));
   const rand = mulberry32(seed);
-  return [...by.keys()].sort().flatMap((rel) => shuffled(by.get(rel)!, rand).slice(0, k)).sort((a, b) => a - b);
+  return [...by.keys()]
+    .sort()
+    .flatMap((rel) => shuffled(by.get(rel)!, rand).slice(0, k))
+    .sort((a, b) => a - b);
 }

@@ -30,7 +30,15 @@ describe('standard downstream formats', () => {
 
   it('reads JSON Lines too, counting malformed and foreign rows', () => {
     const file = path.join(scratch, 'mixed.jsonl');
-    fs.writeFileSync(file, ['{"sent":"A b","start":0,"end":1,"labels":["x"]}', '{"sent":', '{"token":["a"]}', '{"sent":"A b","start":2,"end":9,"labels":["x"]}'].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        '{"sent":"A b","start":0,"end":1,"labels":["x"]}',
+        '{"sent":',
+        '{"token":["a"]}',
+        '{"sent":"A b","start":2,"end":9,"labels":["x"]}',
+      ].join('\n'),
+    );
     const t = loadTyping(file);
     expect(t.rows).toHaveLength(1);
     expect(t.skipped['malformed JSON line']).toBe(1);
@@ -42,7 +50,9 @@ describe('standard downstream formats', () => {
     const empty = path.join(scratch, 'empty.json');
     fs.writeFileSync(empty, '');
     expect(() => loadTyping(empty)).toThrow(/the file is empty/);
-    expect(() => loadTyping(path.join(fixtures, 'tacred', 'dev.json'))).toThrow(/no row in the OpenEntity\/FIGER format \(\{"sent", "start", "end", "labels"\}\)/);
+    expect(() => loadTyping(path.join(fixtures, 'tacred', 'dev.json'))).toThrow(
+      /no row in the OpenEntity\/FIGER format \(\{"sent", "start", "end", "labels"\}\)/,
+    );
     expect(() => loadTacred(path.join(fixtures, 'openentity', 'dev.json'))).toThrow(/no row in the TACRED format/);
     expect(() => loadTacred(path.join(scratch, 'missing.json'))).toThrow(/no such file/);
   });

@@ -80,12 +80,19 @@ export function loadTyping(file: string): Loaded<TypingRow> {
   const loaded = load(file, TypingRow, 'OpenEntity/FIGER', '{"sent", "start", "end", "labels"}');
   const rows = loaded.rows.filter((r) => {
     const ok = r.start < r.end && r.end <= r.sent.length;
-    if (!ok) loaded.skipped['mention span outside the sentence'] = (loaded.skipped['mention span outside the sentence'] ?? 0) + 1;
+    if (!ok)
+      loaded.skipped['mention span outside the sentence'] =
+        (loaded.skipped['mention span outside the sentence'] ?? 0) + 1;
     return ok;
   });
   return { rows, skipped: loaded.skipped };
 }
 
 export function loadTacred(file: string): Loaded<TacredRow> {
-  return load(file, TacredRow, 'TACRED', '{"id", "token", "subj_start", "subj_end", "obj_start", "obj_end", "relation"}');
+  return load(
+    file,
+    TacredRow,
+    'TACRED',
+    '{"id", "token", "subj_start", "subj_end", "obj_start", "obj_end", "relation"}',
+  );
 }

@@ -60,21 +60,48 @@ export function runRows(o: MatrixOptions, rows: Row[]): { results: RowResult[]; 
         baseDir = seed === o.seeds[0] && o.keepBases?.includes(key) ? path.join(dir, 'base') : null;
         if (baseDir) r.saveBase(baseDir);
       }
-      saveRowRun(dir, { spec, row, run: r.run, test, examples: o.data.splits.test, base: { dir: baseDir, name: model.name, hidden: model.config.hidden } });
+      saveRowRun(dir, {
+        spec,
+        row,
+        run: r.run,
+        test,
+        examples: o.data.splits.test,
+        base: { dir: baseDir, name: model.name, hidden: model.config.hidden },
+      });
       r.dispose();
     }
     testOutputs.set(key, outputs);
-    const agg = Object.fromEntries(Object.keys(perSeed[0]!.test).map((m) => [m, meanStd(perSeed.map((s) => s.test[m]!))]));
+    const agg = Object.fromEntries(
+      Object.keys(perSeed[0]!.test).map((m) => [m, meanStd(perSeed.map((s) => s.test[m]!))]),
+    );
     const combine = row.combine === 'none' ? null : row.combine;
-    results.push({ key, row: row.id, label: row.label, combine: combine ?? '—', test: agg, perSeed, seconds: perSeed.reduce((a, s) => a + s.seconds, 0) });
-    process.stderr.write(`kadapter: ${o.task} ${row.label}${combine ? ` (${combine})` : ''}: test ${main} ${(100 * agg[main]!.mean).toFixed(2)} ± ${(100 * agg[main]!.std).toFixed(2)}\n`);
+    results.push({
+      key,
+      row: row.id,
+      label: row.label,
+      combine: combine ?? '—',
+      test: agg,
+      perSeed,
+      seconds: perSeed.reduce((a, s) => a + s.seconds, 0),
+    });
+    process.stderr.write(
+      `kadapter: ${o.task} ${row.label}${combine ? ` (${combine})` : ''}: test ${main} ${(100 * agg[main]!.mean).toFixed(2)} ± ${(100 * agg[main]!.std).toFixed(2)}\n`,
+    );
   }
   return { results, testOutputs };
 }
 
 /** Paired bootstrap of one row minus another on the test examples, each side averaged over its seeds. */
-export function bootstrapPair(o: { a: Outputs[]; b: Outputs[]; score: Score; metric: string; n: number; samples: number }) {
-  const metric = (outs: Outputs[], idx: number[]) => outs.reduce((s, out) => s + o.score('test', out, idx)[o.metric]!, 0) / outs.length;
+export function bootstrapPair(o: {
+  a: Outputs[];
+  b: Outputs[];
+  score: Score;
+  metric: string;
+  n: number;
+  samples: number;
+}) {
+  const metric = (outs: Outputs[], idx: number[]) =>
+    outs.reduce((s, out) => s + o.score('test', out, idx)[o.metric]!, 0) / outs.length;
   return pairedBootstrap(o.n, (idx, side) => metric(side === 'a' ? o.a : o.b, idx), o.samples);
 }
 
@@ -82,7 +109,11 @@ export function bootstrapPair(o: { a: Outputs[]; b: Outputs[]; score: Score; met
  * Relations with k training examples per relation (and all), for the rows on the plain base with
  * the first combination: does knowledge help most where examples are few?
  */
-export function relationEfficiency(o: MatrixOptions, rows: Row[], perRelation: number[]): { row: string; perRelation: string; mean: number; std: number }[] {
+export function relationEfficiency(
+  o: MatrixOptions,
+  rows: Row[],
+  perRelation: number[],
+): { row: string; perRelation: string; mean: number; std: number }[] {
   const main = MAIN_METRIC[o.task];
   const out: { row: string; perRelation: string; mean: number; std: number }[] = [];
   const n0 = o.data.splits.train.length;
@@ -93,7 +124,10 @@ export function relationEfficiency(o: MatrixOptions, rows: Row[], perRelation: n
         const idx = k === 'all' ? undefined : perRelationSubset(o.data.splits.train, k, seed);
         // Few examples, few steps: more epochs so that every size sees a similar number of updates.
         const n = idx?.length ?? n0;
-        const epochs = Math.min(60, k === 'all' ? o.epochs : Math.max(o.epochs, Math.ceil((o.epochs * n0) / Math.max(n, 1) / 4)));
+        const epochs = Math.min(
+          60,
+          k === 'all' ? o.epochs : Math.max(o.epochs, Math.ceil((o.epochs * n0) / Math.max(n, 1) / 4)),
+        );
         const r = o.trainer(taskLayerSpec(o.task, o.data.labels, row), row, seed, { trainIdx: idx, epochs });
         scores.push(o.score('test', r.run.test)[main]!);
         r.dispose();

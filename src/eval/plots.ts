@@ -12,7 +12,9 @@ export async function renderPlot(spec: TopLevelSpec, pngFile: string): Promise<v
   const svg = await view.toSVG(2);
   view.finalize();
   fs.writeFileSync(pngFile.replace(/\.png$/, '.svg'), svg);
-  const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: FONT }, background: 'white' }).render().asPng();
+  const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: FONT }, background: 'white' })
+    .render()
+    .asPng();
   fs.writeFileSync(pngFile, png);
 }
 
@@ -30,16 +32,33 @@ export interface RowPoint {
 
 /** One dot per row (with its combination), error bars at ± one standard deviation over seeds. */
 export function rowChart(title: string, metric: string, points: RowPoint[]): TopLevelSpec {
-  const data = points.map((p) => ({ ...p, label: p.combine === '—' ? p.row : `${p.row} (${p.combine})`, low: p.mean - p.std, high: p.mean + p.std }));
+  const data = points.map((p) => ({
+    ...p,
+    label: p.combine === '—' ? p.row : `${p.row} (${p.combine})`,
+    low: p.mean - p.std,
+    high: p.mean + p.std,
+  }));
   return {
     ...frame(title, 520, data),
     encoding: { y: { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 400 } } },
     // A dot per row rather than a bar: the x scale leaves out zero so that differences of a point
     // show, and a bar's length would then mean nothing. Every layer shares that scale.
     layer: [
-      { mark: { type: 'point', filled: true, size: 70, color: '#4c78a8' }, encoding: { x: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false } } } },
-      { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'low', type: 'quantitative', scale: { zero: false } }, x2: { field: 'high' } } },
-      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { x: { field: 'high', type: 'quantitative', scale: { zero: false } }, text: { field: 'mean', type: 'quantitative', format: '.2f' } } },
+      {
+        mark: { type: 'point', filled: true, size: 70, color: '#4c78a8' },
+        encoding: { x: { field: 'mean', type: 'quantitative', title: metric, scale: { zero: false } } },
+      },
+      {
+        mark: { type: 'rule', color: 'black' },
+        encoding: { x: { field: 'low', type: 'quantitative', scale: { zero: false } }, x2: { field: 'high' } },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 },
+        encoding: {
+          x: { field: 'high', type: 'quantitative', scale: { zero: false } },
+          text: { field: 'mean', type: 'quantitative', format: '.2f' },
+        },
+      },
     ],
   } as TopLevelSpec;
 }
@@ -61,7 +80,10 @@ export function curveChart(title: string, points: CurvePoint[], order: string[])
       color: { field: 'row', type: 'nominal', title: 'row' },
     },
     layer: [
-      { mark: { type: 'line', point: true }, encoding: { y: { field: 'mean', type: 'quantitative', title: 'micro-F1 (test)' } } },
+      {
+        mark: { type: 'line', point: true },
+        encoding: { y: { field: 'mean', type: 'quantitative', title: 'micro-F1 (test)' } },
+      },
       { mark: { type: 'rule' }, encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } } },
     ],
   } as TopLevelSpec;

@@ -34,13 +34,23 @@ export interface PooledSet {
  * where the gradient flows through the frozen adapters into it — and each component's output, at
  * the pooled positions.
  */
-export function liveSource(base: BaseModel, components: ComponentVectors[], examples: TaskExample[], weights: EncoderWeights = base.weights): RowSource {
+export function liveSource(
+  base: BaseModel,
+  components: ComponentVectors[],
+  examples: TaskExample[],
+  weights: EncoderWeights = base.weights,
+): RowSource {
   const H = base.config.hidden;
   return {
     examples,
     hidden: H,
     rows(idx, names) {
-      const { states, mask, T } = encodeSequences(weights, base.config, idx.map((i) => examples[i]!.ids), base.tokenizer.padId);
+      const { states, mask, T } = encodeSequences(
+        weights,
+        base.config,
+        idx.map((i) => examples[i]!.ids),
+        base.tokenizer.padId,
+      );
       const flat: number[] = [];
       idx.forEach((i, b) => examples[i]!.positions.forEach((p) => flat.push(b * T + p)));
       const at = tf.tensor1d(flat, 'int32');
@@ -59,7 +69,13 @@ export function liveSource(base: BaseModel, components: ComponentVectors[], exam
   };
 }
 
-export async function poolFeatures(base: BaseModel, components: ComponentVectors[], examples: TaskExample[], label: string, batchTokens = 4096): Promise<PooledSet> {
+export async function poolFeatures(
+  base: BaseModel,
+  components: ComponentVectors[],
+  examples: TaskExample[],
+  label: string,
+  batchTokens = 4096,
+): Promise<PooledSet> {
   const H = base.config.hidden;
   const { offsets, total } = offsetsOf(examples.map((e) => e.positions.length));
   const names = [BASE_KEY, ...components.map((c) => c.key)];
@@ -67,7 +83,10 @@ export async function poolFeatures(base: BaseModel, components: ComponentVectors
   const live = liveSource(base, components, examples);
   const bar = progress(label, examples.length, 'examples');
   let done = 0;
-  for (const idx of lengthBatches(examples.map((e) => e.ids.length), batchTokens)) {
+  for (const idx of lengthBatches(
+    examples.map((e) => e.ids.length),
+    batchTokens,
+  )) {
     const outs = tf.tidy(() => {
       const { rows } = live.rows(idx, names);
       return names.map((n) => rows[n]!);
@@ -116,5 +135,13 @@ export function pooledSource(examples: TaskExample[], pooled: PooledSet): RowSou
 
 /** A source restricted to some of its examples (a smaller training set). */
 export function subsetSource(src: RowSource, idx: number[]): RowSource {
-  return { examples: idx.map((i) => src.examples[i]!), hidden: src.hidden, rows: (chosen, names) => src.rows(chosen.map((k) => idx[k]!), names) };
+  return {
+    examples: idx.map((i) => src.examples[i]!),
+    hidden: src.hidden,
+    rows: (chosen, names) =>
+      src.rows(
+        chosen.map((k) => idx[k]!),
+        names,
+      ),
+  };
 }

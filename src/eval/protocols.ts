@@ -24,19 +24,42 @@ export interface SeedRun {
 }
 
 /** Trains a row's task layers for a seed, on all training examples or the chosen ones. */
-export type RowTrainer = (spec: TaskLayerSpec, row: Row, seed: number, o: { trainIdx?: number[]; epochs: number }) => SeedRun;
+export type RowTrainer = (
+  spec: TaskLayerSpec,
+  row: Row,
+  seed: number,
+  o: { trainIdx?: number[]; epochs: number },
+) => SeedRun;
 
 export type Score = (split: 'dev' | 'test', out: Outputs, idx?: number[]) => Scores;
 
-const taskLayerConfig = (config: Config, epochs: number, seed: number) => ({ epochs, batchSize: config.eval.batchSize, lr: config.eval.lr, weightDecay: config.eval.weightDecay, seed });
+const taskLayerConfig = (config: Config, epochs: number, seed: number) => ({
+  epochs,
+  batchSize: config.eval.batchSize,
+  lr: config.eval.lr,
+  weightDecay: config.eval.weightDecay,
+  seed,
+});
 
 /** `frozen`: task layers on vectors pooled once per base. */
-export function frozenTrainer(config: Config, sources: Record<Row['base'], Record<Split, RowSource> | null>, score: Score, main: string): RowTrainer {
+export function frozenTrainer(
+  config: Config,
+  sources: Record<Row['base'], Record<Split, RowSource> | null>,
+  score: Score,
+  main: string,
+): RowTrainer {
   return (spec, row, seed, o) => {
     const s = sources[row.base];
     if (!s) throw new Error(`no features of the ${row.base} base`);
     const train = o.trainIdx ? subsetSource(s.train, o.trainIdx) : s.train;
-    const run = trainTaskLayers(spec, taskLayerConfig(config, o.epochs, seed), train, s.dev, s.test, (_, out) => score('dev', out)[main]!);
+    const run = trainTaskLayers(
+      spec,
+      taskLayerConfig(config, o.epochs, seed),
+      train,
+      s.dev,
+      s.test,
+      (_, out) => score('dev', out)[main]!,
+    );
     return { run, dispose: () => {} };
   };
 }
@@ -57,24 +80,47 @@ export function finetuneTrainer(
     const src = (split: Split) => liveSource(model, components, data.splits[split], weights);
     const train = o.trainIdx ? subsetSource(src('train'), o.trainIdx) : src('train');
     const named = namedVariables(weights);
-    const run = trainTaskLayers(spec, taskLayerConfig(config, o.epochs, seed), train, src('dev'), src('test'), (_, out) => score('dev', out)[main]!, {
-      params: named,
-      lr: config.eval.finetune.baseLr,
-    });
+    const run = trainTaskLayers(
+      spec,
+      taskLayerConfig(config, o.epochs, seed),
+      train,
+      src('dev'),
+      src('test'),
+      (_, out) => score('dev', out)[main]!,
+      {
+        params: named,
+        lr: config.eval.finetune.baseLr,
+      },
+    );
     // The base of the best dev epoch is the one that scored the test set.
     for (const [n, v] of Object.entries(named)) assignValues(v, run.alsoWeights![n]!.data);
     run.alsoWeights = undefined;
     return {
       run,
-      saveBase: (dir) => saveEncoderCheckpoint(dir, model, weights, 'finetuned', { seed, task: spec.task, row: row.id, combine: row.combine }),
+      saveBase: (dir) =>
+        saveEncoderCheckpoint(dir, model, weights, 'finetuned', {
+          seed,
+          task: spec.task,
+          row: row.id,
+          combine: row.combine,
+        }),
       dispose: () => tf.dispose(encoderTensors(weights)),
     };
   };
 }
 
 /** The vectors of a base and the components it is read with, pooled once per split (`frozen`). */
-export async function pooledSplits(model: BaseModel, components: ComponentVectors[], data: DownstreamData, label: string): Promise<Record<Split, RowSource>> {
+export async function pooledSplits(
+  model: BaseModel,
+  components: ComponentVectors[],
+  data: DownstreamData,
+  label: string,
+): Promise<Record<Split, RowSource>> {
   const out = {} as Record<Split, RowSource>;
-  for (const split of SPLITS) out[split] = pooledSource(data.splits[split], await poolFeatures(model, components, data.splits[split], `${label} ${split}`));
+  for (const split of SPLITS)
+    out[split] = pooledSource(
+      data.splits[split],
+      await poolFeatures(model, components, data.splits[split], `${label} ${split}`),
+    );
   return out;
 }

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { direction, type TaskResult } from './report.ts';
 
 describe('the report says plainly whether the paper’s direction holds', () => {
-  const row = (r: string, combine: string, mean: number) => ({ key: r, row: r, label: r, combine, test: { f1: { mean, std: 0 } }, perSeed: [], seconds: 0 });
+  const row = (r: string, combine: string, mean: number) => ({
+    key: r,
+    row: r,
+    label: r,
+    combine,
+    test: { f1: { mean, std: 0 } },
+    perSeed: [],
+    seconds: 0,
+  });
   const task = (fl: number, low: number): TaskResult => ({
     source: '',
     metric: 'f1',

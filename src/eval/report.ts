@@ -16,7 +16,11 @@ export const PAPER: Record<string, Record<string, number>> = {
   relation: { base: 71.25, multitask: 71.62, F: 71.89, L: 71.96, FL: 72.04 },
 };
 
-const TITLES: Record<string, string> = { 'entity-typing': 'Entity typing', relation: 'Relation classification', pos: 'POS probe (Brown, held-out sections)' };
+const TITLES: Record<string, string> = {
+  'entity-typing': 'Entity typing',
+  relation: 'Relation classification',
+  pos: 'POS probe (Brown, held-out sections)',
+};
 const COLUMNS: Record<string, [string, string][]> = {
   'entity-typing': [
     ['looseMicroP', 'P'],
@@ -40,7 +44,8 @@ const PROTOCOLS: Record<string, string> = {
   finetune: 'the base fine-tuned with the task layers, adapters frozen; a fresh copy of the base per row and seed',
 };
 
-const pct = (x: { mean: number; std: number } | undefined) => (x ? `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}` : '');
+const pct = (x: { mean: number; std: number } | undefined) =>
+  x ? `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}` : '';
 
 export interface Plotting {
   rowChart(title: string, metric: string, points: RowPoint[]): TopLevelSpec;
@@ -51,16 +56,23 @@ export interface Plotting {
 /** Whether the paper's direction shows on a task, in words, from the main metric. */
 export function direction(t: TaskResult): string[] {
   const m = t.metric;
-  const best = (row: string) => t.rows.filter((r) => r.row === row).sort((a, b) => b.test[m]!.mean - a.test[m]!.mean)[0];
+  const best = (row: string) =>
+    t.rows.filter((r) => r.row === row).sort((a, b) => b.test[m]!.mean - a.test[m]!.mean)[0];
   const fl = best('FL');
   const base = best('base');
   const random = best('random');
   if (!fl || !base) return ['(rows missing)'];
   const d = (a: RowResult, b: RowResult) => 100 * (a.test[m]!.mean - b.test[m]!.mean);
   const out = [`F+L (${fl.combine}) − base: ${d(fl, base) >= 0 ? '+' : ''}${d(fl, base).toFixed(2)} points`];
-  if (random) out.push(`F+L (${fl.combine}) − random adapters (${random.combine}): ${d(fl, random) >= 0 ? '+' : ''}${d(fl, random).toFixed(2)} points`);
+  if (random)
+    out.push(
+      `F+L (${fl.combine}) − random adapters (${random.combine}): ${d(fl, random) >= 0 ? '+' : ''}${d(fl, random).toFixed(2)} points`,
+    );
   const ci = t.bootstrap[`FL-${fl.combine} − base`] as { low: number; high: number } | undefined;
-  if (ci) out.push(`95% paired-bootstrap interval of F+L (${fl.combine}) − base: [${(100 * ci.low).toFixed(2)}, ${(100 * ci.high).toFixed(2)}]`);
+  if (ci)
+    out.push(
+      `95% paired-bootstrap interval of F+L (${fl.combine}) − base: [${(100 * ci.low).toFixed(2)}, ${(100 * ci.high).toFixed(2)}]`,
+    );
   const beatsBase = ci ? ci.low > 0 : d(fl, base) > 0;
   // Beating the control must clear the seeds' noise: the gap exceeds the two rows' stds together.
   const noise = (a: RowResult, b: RowResult) => 100 * (a.test[m]!.std + b.test[m]!.std);
@@ -79,29 +91,57 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
   const md: string[] = [];
   md.push(`# kadapter evaluation — profile \`${r.profile}\``, '');
   md.push(`- Protocol: **${r.protocol}** (${PROTOCOLS[r.protocol] ?? ''}).`);
-  md.push(`- Base: ${r.base.name} (${r.base.layers} layers, hidden ${r.base.hidden}, ${(Number(r.base.parameters) / 1e6).toFixed(1)}M parameters).`);
-  md.push(`- Backend: ${r.backend.split(';')[0]}. Seeds: ${r.seeds.join(', ')} (mean ± sample std). Wall time: ${r.seconds.toFixed(0)} s.`);
-  md.push('- The paper’s column is RoBERTa-large on the original OpenEntity and TACRED: a reference for the direction of the effect, not a like-for-like number.', '');
+  md.push(
+    `- Base: ${r.base.name} (${r.base.layers} layers, hidden ${r.base.hidden}, ${(Number(r.base.parameters) / 1e6).toFixed(1)}M parameters).`,
+  );
+  md.push(
+    `- Backend: ${r.backend.split(';')[0]}. Seeds: ${r.seeds.join(', ')} (mean ± sample std). Wall time: ${r.seconds.toFixed(0)} s.`,
+  );
+  md.push(
+    '- The paper’s column is RoBERTa-large on the original OpenEntity and TACRED: a reference for the direction of the effect, not a like-for-like number.',
+    '',
+  );
   for (const [task, t] of Object.entries(r.tasks)) {
     md.push(`## ${TITLES[task] ?? task}`, '');
-    md.push(`Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples, ${t.labels} labels.`);
+    md.push(
+      `Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples, ${t.labels} labels.`,
+    );
     const dropped = Object.entries(t.droppedAsSeenInPretraining);
-    if (dropped.length) md.push(`Dropped from dev/test because their sentence was in adapter pre-training: ${dropped.map(([s, n]) => `${n} ${s}`).join(', ')}.`);
+    if (dropped.length)
+      md.push(
+        `Dropped from dev/test because their sentence was in adapter pre-training: ${dropped.map(([s, n]) => `${n} ${s}`).join(', ')}.`,
+      );
     const unseen = Object.entries(t.unseenTestLabels);
-    if (unseen.length) md.push(`Test labels never seen in training (kept as gold, never predictable): ${unseen.map(([l, n]) => `${l} ×${n}`).join(', ')}.`);
+    if (unseen.length)
+      md.push(
+        `Test labels never seen in training (kept as gold, never predictable): ${unseen.map(([l, n]) => `${l} ×${n}`).join(', ')}.`,
+      );
     const skips = Object.entries(t.skipped).filter(([, s]) => Object.keys(s).length);
     if (skips.length) md.push(`Skipped: ${skips.map(([s, k]) => `${s} ${JSON.stringify(k)}`).join('; ')}.`);
     md.push('');
     const cols = COLUMNS[task] ?? [];
     const paper = PAPER[task];
-    md.push(`| row | combine | ${cols.map(([, h]) => h).join(' | ')} |${paper ? ' paper (RoBERTa-large) |' : ''} task-layer time (s, all seeds) |`);
+    md.push(
+      `| row | combine | ${cols.map(([, h]) => h).join(' | ')} |${paper ? ' paper (RoBERTa-large) |' : ''} task-layer time (s, all seeds) |`,
+    );
     md.push(`|---|---|${cols.map(() => '---').join('|')}|${paper ? '---|' : ''}---|`);
     for (const row of t.rows) {
-      md.push(`| ${row.label} | ${row.combine} | ${cols.map(([k]) => pct(row.test[k])).join(' | ')} |${paper ? ` ${paper[row.row]?.toFixed(2) ?? '—'} |` : ''} ${row.seconds.toFixed(0)} |`);
+      md.push(
+        `| ${row.label} | ${row.combine} | ${cols.map(([k]) => pct(row.test[k])).join(' | ')} |${paper ? ` ${paper[row.row]?.toFixed(2) ?? '—'} |` : ''} ${row.seconds.toFixed(0)} |`,
+      );
     }
     md.push('');
     await plots.renderPlot(
-      plots.rowChart(`${TITLES[task] ?? task}: test ${t.metric} (± std over seeds)`, `${t.metric} (%)`, t.rows.map((row) => ({ row: row.label, combine: row.combine, mean: 100 * row.test[t.metric]!.mean, std: 100 * row.test[t.metric]!.std }))),
+      plots.rowChart(
+        `${TITLES[task] ?? task}: test ${t.metric} (± std over seeds)`,
+        `${t.metric} (%)`,
+        t.rows.map((row) => ({
+          row: row.label,
+          combine: row.combine,
+          mean: 100 * row.test[t.metric]!.mean,
+          std: 100 * row.test[t.metric]!.std,
+        })),
+      ),
       path.join(dir, `${task}.png`),
     );
     md.push(`![${task}](${task}.png)`, '');
@@ -110,13 +150,27 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
     if (t.efficiency.length) {
       const sizes = [...new Set(t.efficiency.map((e) => e.perRelation))];
       const rows = [...new Set(t.efficiency.map((e) => e.row))];
-      md.push('### Data efficiency', '', `Test micro-F1 with k training examples per relation (mean ± std over seeds):`, '');
+      md.push(
+        '### Data efficiency',
+        '',
+        `Test micro-F1 with k training examples per relation (mean ± std over seeds):`,
+        '',
+      );
       md.push(`| row | ${sizes.map((s) => `k = ${s}`).join(' | ')} |`, `|---|${sizes.map(() => '---').join('|')}|`);
       for (const row of rows) {
-        md.push(`| ${row} | ${sizes.map((s) => pct(((e) => (e ? { mean: e.mean, std: e.std } : undefined))(t.efficiency.find((e) => e.row === row && e.perRelation === s)))).join(' | ')} |`);
+        md.push(
+          `| ${row} | ${sizes.map((s) => pct(((e) => (e ? { mean: e.mean, std: e.std } : undefined))(t.efficiency.find((e) => e.row === row && e.perRelation === s)))).join(' | ')} |`,
+        );
       }
       md.push('');
-      await plots.renderPlot(plots.curveChart('Relation classification: data efficiency', t.efficiency.map((e) => ({ ...e, mean: 100 * e.mean, std: 100 * e.std })), sizes), path.join(dir, 'relation-efficiency.png'));
+      await plots.renderPlot(
+        plots.curveChart(
+          'Relation classification: data efficiency',
+          t.efficiency.map((e) => ({ ...e, mean: 100 * e.mean, std: 100 * e.std })),
+          sizes,
+        ),
+        path.join(dir, 'relation-efficiency.png'),
+      );
       md.push('![data efficiency](relation-efficiency.png)', '');
     }
   }

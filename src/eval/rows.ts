@@ -14,7 +14,11 @@ export interface TrainedAdapter {
 /** Initialisation seeds of the random-adapter control, per adapter (recorded in every run that uses one). */
 export const RANDOM_SEEDS: Record<string, number> = { factual: 1001, linguistic: 1002 };
 
-export const trained = (a: TrainedAdapter): AdapterComponent => ({ kind: 'adapter', name: a.name, weights: { dir: a.dir } });
+export const trained = (a: TrainedAdapter): AdapterComponent => ({
+  kind: 'adapter',
+  name: a.name,
+  weights: { dir: a.dir },
+});
 
 /** The control: the same architecture as the trained adapter, never trained. */
 export const untrained = (a: TrainedAdapter): AdapterComponent => {
@@ -35,12 +39,22 @@ export function withCombines(o: Omit<Row, 'combine'>, combines: readonly ('sum' 
  * The main table: the base, the random-adapter control, the multi-task base (when trained), and
  * K-Adapter F, L and F+L, each adapter row with every combination.
  */
-export function mainRows(o: { factual: TrainedAdapter; linguistic: TrainedAdapter; combines: readonly ('sum' | 'concat')[]; multitask: boolean }): Row[] {
+export function mainRows(o: {
+  factual: TrainedAdapter;
+  linguistic: TrainedAdapter;
+  combines: readonly ('sum' | 'concat')[];
+  multitask: boolean;
+}): Row[] {
   const { factual: F, linguistic: L, combines } = o;
   return [
     ...withCombines({ id: 'base', label: 'base', base: 'base', components: [] }, combines),
-    ...withCombines({ id: 'random', label: 'base + random adapters', base: 'base', components: [untrained(F), untrained(L)] }, combines),
-    ...(o.multitask ? withCombines({ id: 'multitask', label: 'multi-task base', base: 'multitask', components: [] }, combines) : []),
+    ...withCombines(
+      { id: 'random', label: 'base + random adapters', base: 'base', components: [untrained(F), untrained(L)] },
+      combines,
+    ),
+    ...(o.multitask
+      ? withCombines({ id: 'multitask', label: 'multi-task base', base: 'multitask', components: [] }, combines)
+      : []),
     ...withCombines({ id: 'F', label: 'K-Adapter F', base: 'base', components: [trained(F)] }, combines),
     ...withCombines({ id: 'L', label: 'K-Adapter L', base: 'base', components: [trained(L)] }, combines),
     ...withCombines({ id: 'FL', label: 'K-Adapter F+L', base: 'base', components: [trained(F), trained(L)] }, combines),
@@ -50,7 +64,10 @@ export function mainRows(o: { factual: TrainedAdapter; linguistic: TrainedAdapte
 /** A stable identity of a component, for the vectors it yields (one computation, however many rows use it). */
 export function componentKey(c: Component): string {
   if (c.kind === 'layers') return `layers:${c.layers.join(',')}`;
-  const w = 'dir' in c.weights ? `dir:${path.resolve(c.weights.dir)}` : `random:${c.weights.random}:${JSON.stringify(c.weights.config)}`;
+  const w =
+    'dir' in c.weights
+      ? `dir:${path.resolve(c.weights.dir)}`
+      : `random:${c.weights.random}:${JSON.stringify(c.weights.config)}`;
   return `adapter:${c.name}:${w}${c.leaveOut?.length ? `:leave-out:${c.leaveOut.join(',')}` : ''}`;
 }
 
@@ -67,6 +84,8 @@ export function resolvedRow(row: Row, from: string): Row {
 function mapDirs(row: Row, f: (dir: string) => string): Row {
   return {
     ...row,
-    components: row.components.map((c) => (c.kind === 'adapter' && 'dir' in c.weights ? { ...c, weights: { dir: f(c.weights.dir) } } : c)),
+    components: row.components.map((c) =>
+      c.kind === 'adapter' && 'dir' in c.weights ? { ...c, weights: { dir: f(c.weights.dir) } } : c,
+    ),
   };
 }

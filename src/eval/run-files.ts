@@ -18,7 +18,14 @@ const WEIGHTS_FILE = 'task_layers.safetensors';
 
 export function saveRowRun(
   dir: string,
-  o: { spec: TaskLayerSpec; row: Row; run: TaskLayerRun; test: Scores; examples: TaskExample[]; base: { dir: string | null; name: string; hidden: number } },
+  o: {
+    spec: TaskLayerSpec;
+    row: Row;
+    run: TaskLayerRun;
+    test: Scores;
+    examples: TaskExample[];
+    base: { dir: string | null; name: string; hidden: number };
+  },
 ): void {
   fs.mkdirSync(path.join(dir, TASK_LAYERS_DIR), { recursive: true });
   const relation = o.spec.task === 'relation';
@@ -29,7 +36,10 @@ export function saveRowRun(
     logits: o.run.test.logits ? o.run.test.logits[i] : undefined,
   }));
   fs.writeFileSync(path.join(dir, 'predictions-test.jsonl'), preds.map((p) => `${JSON.stringify(p)}\n`).join(''));
-  fs.writeFileSync(path.join(dir, 'metrics.json'), `${JSON.stringify({ test: o.test, bestEpoch: o.run.bestEpoch, devByEpoch: o.run.devByEpoch, seconds: o.run.seconds }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'metrics.json'),
+    `${JSON.stringify({ test: o.test, bestEpoch: o.run.bestEpoch, devByEpoch: o.run.devByEpoch, seconds: o.run.seconds }, null, 2)}\n`,
+  );
   const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
   for (const [n, t] of Object.entries(o.run.weights)) tensors[n] = { dtype: 'F32', shape: t.shape, data: t.data };
   writeSafetensors(path.join(dir, TASK_LAYERS_DIR, WEIGHTS_FILE), tensors);
@@ -47,13 +57,19 @@ export function saveRowRun(
 export function loadRowRun(runDir: string): { file: TaskLayersFile; weights: Record<string, Float32Array> } {
   const file = path.join(runDir, TASK_LAYERS_DIR, CONFIG_FILE);
   if (!fs.existsSync(file)) {
-    throw new UserError(`${runDir}: not a row run (no ${TASK_LAYERS_DIR}/${CONFIG_FILE}); runs are under reports/<profile>/runs/<task>/<row>/seed-N`);
+    throw new UserError(
+      `${runDir}: not a row run (no ${TASK_LAYERS_DIR}/${CONFIG_FILE}); runs are under reports/<profile>/runs/<task>/<row>/seed-N`,
+    );
   }
   const saved = readJsonFile(file, TaskLayersFile);
   const st = openSafetensors(path.join(runDir, TASK_LAYERS_DIR, WEIGHTS_FILE));
   const weights = Object.fromEntries([...st.tensors.keys()].map((n) => [n, st.read(n)]));
   return {
-    file: { ...saved, row: resolvedRow(saved.row, runDir), base: { ...saved.base, dir: saved.base.dir === null ? null : path.resolve(runDir, saved.base.dir) } },
+    file: {
+      ...saved,
+      row: resolvedRow(saved.row, runDir),
+      base: { ...saved.base, dir: saved.base.dir === null ? null : path.resolve(runDir, saved.base.dir) },
+    },
     weights,
   };
 }

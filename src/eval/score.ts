@@ -1,14 +1,32 @@
 // The metrics of each downstream task from its predictions, as the papers report them.
-import { accuracy, looseMacro, looseMicro, relationMacroF1, relationMicro, strictAccuracy, typingPredictions } from '../util/metrics.ts';
+import {
+  accuracy,
+  looseMacro,
+  looseMicro,
+  relationMacroF1,
+  relationMicro,
+  strictAccuracy,
+  typingPredictions,
+} from '../util/metrics.ts';
 import type { Outputs } from './task-layers.ts';
 import type { TaskExample, DownstreamTask } from './tasks.ts';
 
 export type Scores = Record<string, number>;
 
 /** The metric a task is ranked by (dev model selection, tables, bootstrap). */
-export const MAIN_METRIC: Record<DownstreamTask, string> = { 'entity-typing': 'looseMicroF1', relation: 'microF1', pos: 'accuracy' };
+export const MAIN_METRIC: Record<DownstreamTask, string> = {
+  'entity-typing': 'looseMicroF1',
+  relation: 'microF1',
+  pos: 'accuracy',
+};
 
-export function scoreTask(task: DownstreamTask, labels: string[], examples: TaskExample[], out: Outputs, idx?: number[]): Scores {
+export function scoreTask(
+  task: DownstreamTask,
+  labels: string[],
+  examples: TaskExample[],
+  out: Outputs,
+  idx?: number[],
+): Scores {
   const pick = <T>(xs: T[]) => (idx ? idx.map((i) => xs[i]!) : xs);
   const gold = pick(examples.map((e) => e.gold));
   if (task === 'entity-typing') {

@@ -24,13 +24,32 @@ const labels = ['no_relation', 'per:title', 'org:founded_by', 'per:employee_of',
 beforeAll(async () => {
   await initBackend('cpu');
   base = loadBaseModel(TINY_BERT);
-  examples = encodeTaskFile('relation', path.join(repoRoot, 'test/fixtures/eval/tacred/train.json'), base.tokenizer, 64, {});
-  cfg = { baseHidden: base.config.hidden, readLayers: [0, 1, 2], size: 16, layers: 1, chain: 'sum', initStd: 0.02, layerNormEps: 1e-12 };
+  examples = encodeTaskFile(
+    'relation',
+    path.join(repoRoot, 'test/fixtures/eval/tacred/train.json'),
+    base.tokenizer,
+    64,
+    {},
+  );
+  cfg = {
+    baseHidden: base.config.hidden,
+    readLayers: [0, 1, 2],
+    size: 16,
+    layers: 1,
+    chain: 'sum',
+    initStd: 0.02,
+    layerNormEps: 1e-12,
+  };
   adapterWeights = initAdapter(cfg, 5);
   adapters = [{ key: 'a', forward: (states, mask) => adapterForward(adapterWeights, cfg, states, mask) }];
 });
 
-const spec = (): TaskLayerSpec => ({ task: 'relation', labels: [...new Set([...labels, ...examples.map((e) => e.gold[0]!)])], components: ['a'], combine: 'concat' });
+const spec = (): TaskLayerSpec => ({
+  task: 'relation',
+  labels: [...new Set([...labels, ...examples.map((e) => e.gold[0]!)])],
+  components: ['a'],
+  combine: 'concat',
+});
 const layerCfg = { epochs: 3, batchSize: 8, lr: 1e-2, weightDecay: 0.01, seed: 4 };
 const score = (o: { predicted?: string[][] }) => scoreTask('relation', spec().labels, examples, o).microF1!;
 

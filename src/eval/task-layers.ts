@@ -58,10 +58,27 @@ const dense = (init: Initializer, H: number) => ({ fuse: [], fuseOut: init.linea
 /** One table: each combine kind to its layers. */
 export const COMBINE: Record<CombineKind, CombineLayers> = {
   none: { init: dense, apply: (w, h) => linear(h, w.fuseOut) as tf.Tensor2D },
-  sum: { init: dense, apply: (w, h, parts) => linear(parts.reduce((acc: tf.Tensor, c) => acc.add(c), h), w.fuseOut) as tf.Tensor2D },
+  sum: {
+    init: dense,
+    apply: (w, h, parts) =>
+      linear(
+        parts.reduce((acc: tf.Tensor, c) => acc.add(c), h),
+        w.fuseOut,
+      ) as tf.Tensor2D,
+  },
   concat: {
-    init: (init, H, K) => ({ fuse: Array.from({ length: K }, () => init.linear(2 * H, H, 0.02)), fuseOut: init.linear(K * H, H, 0.02) }),
-    apply: (w, h, parts) => linear(tf.concat(parts.map((c, k) => linear(tf.concat([h, c], -1), w.fuse[k]!)), -1), w.fuseOut) as tf.Tensor2D,
+    init: (init, H, K) => ({
+      fuse: Array.from({ length: K }, () => init.linear(2 * H, H, 0.02)),
+      fuseOut: init.linear(K * H, H, 0.02),
+    }),
+    apply: (w, h, parts) =>
+      linear(
+        tf.concat(
+          parts.map((c, k) => linear(tf.concat([h, c], -1), w.fuse[k]!)),
+          -1,
+        ),
+        w.fuseOut,
+      ) as tf.Tensor2D,
   },
 };
 
@@ -103,7 +120,11 @@ function params(w: TaskLayerWeights): Record<string, tf.Variable> {
 }
 
 function logitsOf(w: TaskLayerWeights, spec: TaskLayerSpec, rows: Record<string, tf.Tensor2D>): tf.Tensor2D {
-  let f = COMBINE[spec.combine].apply(w, rows[BASE_KEY]!, spec.components.map((k) => rows[k]!));
+  let f = COMBINE[spec.combine].apply(
+    w,
+    rows[BASE_KEY]!,
+    spec.components.map((k) => rows[k]!),
+  );
   // Relations pool two positions per example: [P, H] → [N, 2H].
   if (spec.task === 'relation') f = f.reshape([-1, 2 * f.shape[1]]);
   return linear(f, w.head) as tf.Tensor2D;
@@ -152,7 +173,10 @@ function predict(w: TaskLayerWeights, spec: TaskLayerSpec, d: RowSource, batchSi
   return spec.task === 'entity-typing' ? { logits: logitsOut } : { predicted };
 }
 
-const snapshot = (p: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(p).map(([n, v]) => [n, { shape: v.shape, data: (v.dataSync() as Float32Array).slice() }]));
+const snapshot = (p: Record<string, tf.Variable>) =>
+  Object.fromEntries(
+    Object.entries(p).map(([n, v]) => [n, { shape: v.shape, data: (v.dataSync() as Float32Array).slice() }]),
+  );
 
 export function trainTaskLayers(
   spec: TaskLayerSpec,
@@ -169,22 +193,39 @@ export function trainTaskLayers(
   const optim = { ...OPTIM_DEFAULTS, weightDecay: cfg.weightDecay };
   const opt = new AdamW({ lr: cfg.lr, ...optim }, p);
   const alsoOpt = also ? new AdamW({ lr: also.lr, ...optim }, also.params) : null;
-  const all = { ...p, ...(also ? Object.fromEntries(Object.entries(also.params).map(([n, v]) => [`also.${n}`, v])) : {}) };
+  const all = {
+    ...p,
+    ...(also ? Object.fromEntries(Object.entries(also.params).map(([n, v]) => [`also.${n}`, v])) : {}),
+  };
   const index = new Map(spec.labels.map((l, i) => [l, i]));
   const names = [BASE_KEY, ...spec.components];
   const stepsPerEpoch = Math.ceil(train.examples.length / cfg.batchSize);
   const total = stepsPerEpoch * cfg.epochs;
   let step = 0;
   const devByEpoch: number[] = [];
-  let best = { epoch: -1, score: -Infinity, dev: {} as Outputs, test: {} as Outputs, weights: {} as TaskLayerRun['weights'], alsoWeights: undefined as TaskLayerRun['alsoWeights'] };
+  let best = {
+    epoch: -1,
+    score: -Infinity,
+    dev: {} as Outputs,
+    test: {} as Outputs,
+    weights: {} as TaskLayerRun['weights'],
+    alsoWeights: undefined as TaskLayerRun['alsoWeights'],
+  };
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-    const order = shuffled(Array.from({ length: train.examples.length }, (_, i) => i), mulberry32(cfg.seed * 7_919 + epoch));
+    const order = shuffled(
+      Array.from({ length: train.examples.length }, (_, i) => i),
+      mulberry32(cfg.seed * 7_919 + epoch),
+    );
     for (let b = 0; b < order.length; b += cfg.batchSize) {
       const idx = order.slice(b, b + cfg.batchSize);
       const y = targets(spec, train, idx, index);
       // The rows are built inside the gradient's scope: live rows (finetune) carry the base's gradient.
-      const { value, grads } = tf.variableGrads(() => lossOf(spec, logitsOf(w, spec, train.rows(idx, names).rows), y), Object.values(all));
-      const pick = (vars: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, grads[v.name]]));
+      const { value, grads } = tf.variableGrads(
+        () => lossOf(spec, logitsOf(w, spec, train.rows(idx, names).rows), y),
+        Object.values(all),
+      );
+      const pick = (vars: Record<string, tf.Variable>) =>
+        Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, grads[v.name]]));
       const lr = (o: AdamW) => scheduledLr(o.cfg, step, total);
       opt.apply(pick(p), lr(opt));
       if (alsoOpt && also) alsoOpt.apply(pick(also.params), lr(alsoOpt));
@@ -194,16 +235,37 @@ export function trainTaskLayers(
     const devOut = predict(w, spec, dev, 256);
     const s = score('dev', devOut);
     devByEpoch.push(s);
-    if (s > best.score) best = { epoch, score: s, dev: devOut, test: predict(w, spec, test, 256), weights: snapshot(p), alsoWeights: also ? snapshot(also.params) : undefined };
+    if (s > best.score)
+      best = {
+        epoch,
+        score: s,
+        dev: devOut,
+        test: predict(w, spec, test, 256),
+        weights: snapshot(p),
+        alsoWeights: also ? snapshot(also.params) : undefined,
+      };
   }
   opt.dispose();
   alsoOpt?.dispose();
   tf.dispose(Object.values(p));
-  return { devByEpoch, bestEpoch: best.epoch, dev: best.dev, test: best.test, seconds: (performance.now() - started) / 1000, weights: best.weights, alsoWeights: best.alsoWeights };
+  return {
+    devByEpoch,
+    bestEpoch: best.epoch,
+    dev: best.dev,
+    test: best.test,
+    seconds: (performance.now() - started) / 1000,
+    weights: best.weights,
+    alsoWeights: best.alsoWeights,
+  };
 }
 
 /** Task layers saved by a run, applied to new vectors (scoring any file). */
-export function predictWithTaskLayers(spec: TaskLayerSpec, weights: Record<string, Float32Array>, hidden: number, data: RowSource): Outputs {
+export function predictWithTaskLayers(
+  spec: TaskLayerSpec,
+  weights: Record<string, Float32Array>,
+  hidden: number,
+  data: RowSource,
+): Outputs {
   const w = initTaskLayers(spec, hidden, 0);
   for (const [n, v] of Object.entries(params(w))) {
     const values = weights[n];

@@ -23,25 +23,41 @@ export interface TaskExample {
 const count = (skips: Skips, reason: string) => (skips[reason] = (skips[reason] ?? 0) + 1);
 const words = (s: string) => s.split(/\s+/).filter((w) => w.length > 0);
 
-export function encodeTyping(row: TypingRow, index: number, tok: BaseTokenizer, maxLength: number, skips: Skips): TaskExample | null {
+export function encodeTyping(
+  row: TypingRow,
+  index: number,
+  tok: BaseTokenizer,
+  maxLength: number,
+  skips: Skips,
+): TaskExample | null {
   const before = words(row.sent.slice(0, row.start));
   const mention = words(row.sent.slice(row.start, row.end));
-  if (mention.length === 0) return count(skips, 'empty mention'), null;
+  if (mention.length === 0) return (count(skips, 'empty mention'), null);
   const all = [...before, SUBJ_MARKER, ...mention, SUBJ_MARKER, ...words(row.sent.slice(row.end))];
   const enc = tok.encodeWords(all, maxLength);
   const at = enc.firstSubword[before.length]!;
-  if (at < 0) return count(skips, 'mention cut by maxLength'), null;
+  if (at < 0) return (count(skips, 'mention cut by maxLength'), null);
   return { id: String(row.id ?? index), ids: enc.ids, positions: [at], gold: [...new Set(row.labels)] };
 }
 
-export function encodeRelationRow(row: RelationSpans, tok: BaseTokenizer, maxLength: number, skips: Skips): TaskExample | null {
+export function encodeRelationRow(
+  row: RelationSpans,
+  tok: BaseTokenizer,
+  maxLength: number,
+  skips: Skips,
+): TaskExample | null {
   // Labels are strings here: any relation is encodable; the label set comes from the training file.
   const e = encodeRelation(row, tok, new Map([[row.relation, 0]]), maxLength, skips);
   return e ? { id: e.id, ids: e.ids, positions: [e.subj, e.obj], gold: [row.relation] } : null;
 }
 
-export function encodePos(ex: DependencyExample, tok: BaseTokenizer, maxLength: number, skips: Skips): TaskExample | null {
-  if (!ex.gold_pos || ex.gold_pos.length !== ex.tokens.length) return count(skips, 'no gold POS tags'), null;
+export function encodePos(
+  ex: DependencyExample,
+  tok: BaseTokenizer,
+  maxLength: number,
+  skips: Skips,
+): TaskExample | null {
+  if (!ex.gold_pos || ex.gold_pos.length !== ex.tokens.length) return (count(skips, 'no gold POS tags'), null);
   const enc = tok.encodeWords(ex.tokens, maxLength);
   const kept = enc.firstSubword.filter((p) => p >= 0).length;
   if (kept < ex.tokens.length) count(skips, 'sentences cut by maxLength');
@@ -57,7 +73,14 @@ export interface FileEncoding {
 }
 
 /** A file in the standard format of an entity-typing or relation task, encoded; skips counted. */
-export function encodeTaskFile(task: 'entity-typing' | 'relation', file: string, tok: BaseTokenizer, maxLength: number, skips: Skips, o: FileEncoding = {}): TaskExample[] {
+export function encodeTaskFile(
+  task: 'entity-typing' | 'relation',
+  file: string,
+  tok: BaseTokenizer,
+  maxLength: number,
+  skips: Skips,
+  o: FileEncoding = {},
+): TaskExample[] {
   const out: TaskExample[] = [];
   const full = () => o.cap !== undefined && o.cap !== null && out.length >= o.cap;
   if (task === 'relation') {

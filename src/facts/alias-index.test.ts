@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { AliasIndex, aliasRule } from './alias-index.ts';
 
 const index = new AliasIndex();
-index.add({ id: 'country:USA', name: 'United States', aliases: ['US', 'USA', 'United States of America'], types: ['location'], source: 't' });
+index.add({
+  id: 'country:USA',
+  name: 'United States',
+  aliases: ['US', 'USA', 'United States of America'],
+  types: ['location'],
+  source: 't',
+});
 index.add({ id: 'country:TUR', name: 'Turkey', aliases: [], types: ['location'], source: 't' });
 index.add({ id: 'wn:n:turkey', name: 'turkey', aliases: ['Meleagris gallopavo'], types: ['object'], source: 't' });
 index.add({ id: 'country:CHN', name: 'China', aliases: [], types: ['location'], source: 't' });
@@ -12,11 +18,19 @@ index.add({ id: 'wn:n:bank1', name: 'bank', aliases: [], types: ['object'], sour
 index.add({ id: 'wn:n:bank2', name: 'bank', aliases: [], types: ['group'], source: 't' });
 
 const words = (s: string) => s.split(' ');
-const found = (s: string) => index.match(words(s)).map((m) => [words(s).slice(m.start, m.end + 1).join(' '), m.ids]);
+const found = (s: string) =>
+  index.match(words(s)).map((m) => [
+    words(s)
+      .slice(m.start, m.end + 1)
+      .join(' '),
+    m.ids,
+  ]);
 
 describe('AliasIndex', () => {
   it('takes the longest alias', () => {
-    expect(found('He flew to the United States of America yesterday')).toEqual([['United States of America', ['country:USA']]]);
+    expect(found('He flew to the United States of America yesterday')).toEqual([
+      ['United States of America', ['country:USA']],
+    ]);
   });
 
   it('matches an acronym only in capitals', () => {
@@ -25,8 +39,14 @@ describe('AliasIndex', () => {
   });
 
   it('tells the country from the bird and the porcelain by case', () => {
-    expect(found('We ate turkey in Turkey')).toEqual([['turkey', ['wn:n:turkey']], ['Turkey', ['country:TUR']]]);
-    expect(found('Fine china from China')).toEqual([['china', ['wn:n:china']], ['China', ['country:CHN']]]);
+    expect(found('We ate turkey in Turkey')).toEqual([
+      ['turkey', ['wn:n:turkey']],
+      ['Turkey', ['country:TUR']],
+    ]);
+    expect(found('Fine china from China')).toEqual([
+      ['china', ['wn:n:china']],
+      ['China', ['country:CHN']],
+    ]);
   });
 
   it('lets a common noun open a sentence, capitalised', () => {

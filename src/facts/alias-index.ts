@@ -21,12 +21,13 @@ export interface Mention {
 }
 
 const STOPWORDS = new Set(
-  ('a an the and or but if of in on at to for from by with as is are was were be been being am do does did have has had ' +
+  (
+    'a an the and or but if of in on at to for from by with as is are was were be been being am do does did have has had ' +
     'i me my we us our you your he him his she her it its they them their this that these those there here who whom whose ' +
     'which what when where why how all any both each few more most other some such no nor not only own same so than too very ' +
     'can will just should now one two may might must shall would could up down out off over under again further then once ' +
-    'also about into through during before after above below between per via vs etc ie eg mr mrs ms dr st')
-    .split(' '),
+    'also about into through during before after above below between per via vs etc ie eg mr mrs ms dr st'
+  ).split(' '),
 );
 
 export function aliasRule(alias: string): Rule | null {
@@ -68,7 +69,8 @@ export class AliasIndex {
       const tokens = alias.trim().split(/\s+/);
       const key = tokens.join(' ').toLowerCase();
       const list = this.map.get(key) ?? [];
-      if (!list.some((c) => c.id === entity.id && c.alias === tokens.join(' '))) list.push({ id: entity.id, rule, alias: tokens.join(' ') });
+      if (!list.some((c) => c.id === entity.id && c.alias === tokens.join(' ')))
+        list.push({ id: entity.id, rule, alias: tokens.join(' ') });
       this.map.set(key, list);
       const first = tokens[0]!.toLowerCase();
       this.longestFrom.set(first, Math.max(this.longestFrom.get(first) ?? 0, tokens.length));
@@ -95,7 +97,7 @@ export class AliasIndex {
   match(tokens: string[], pos?: string[]): Mention[] {
     const mentions: Mention[] = [];
     const lower = tokens.map((t) => t.toLowerCase());
-    for (let i = 0; i < tokens.length; ) {
+    for (let i = 0; i < tokens.length;) {
       let found: Mention | null = null;
       for (let n = Math.min(this.longestFrom.get(lower[i]!) ?? 0, tokens.length - i); n >= 1 && !found; n--) {
         const surface = tokens.slice(i, i + n);
@@ -103,7 +105,13 @@ export class AliasIndex {
         const candidates = this.map.get(key);
         if (!candidates) continue;
         const tag = pos?.[i + n - 1];
-        const ids = [...new Set(candidates.filter((c) => this.accepts(c, surface, i === 0) && (tag === undefined || fitsTag(c.id, tag))).map((c) => c.id))];
+        const ids = [
+          ...new Set(
+            candidates
+              .filter((c) => this.accepts(c, surface, i === 0) && (tag === undefined || fitsTag(c.id, tag)))
+              .map((c) => c.id),
+          ),
+        ];
         if (ids.length > 0) found = { start: i, end: i + n - 1, ids };
       }
       if (found) {

@@ -5,7 +5,8 @@ import { FactLookup, alignMentions } from './align.ts';
 const alignTokens = (tokens: string[], idx: AliasIndex, lookup: FactLookup) => alignMentions(idx.match(tokens), lookup);
 
 const index = new AliasIndex();
-const entity = (id: string, name: string, aliases: string[] = []) => index.add({ id, name, aliases, types: ['location'], source: 't' });
+const entity = (id: string, name: string, aliases: string[] = []) =>
+  index.add({ id, name, aliases, types: ['location'], source: 't' });
 entity('country:FRA', 'France');
 entity('city:paris', 'Paris');
 entity('country:DEU', 'Germany');
@@ -40,7 +41,9 @@ describe('alignMentions over matched mentions', () => {
   it('makes a no_relation candidate of two unambiguous entities without a fact', () => {
     const a = alignTokens(words('Germany lies in Europe'), index, facts);
     expect(a.positives).toEqual([]);
-    expect(a.negatives.map((n) => [n.subjId, n.relation, n.objId])).toEqual([['country:DEU', 'no_relation', 'continent:europe']]);
+    expect(a.negatives.map((n) => [n.subjId, n.relation, n.objId])).toEqual([
+      ['country:DEU', 'no_relation', 'continent:europe'],
+    ]);
   });
 
   it('does not relate two mentions of the same word', () => {

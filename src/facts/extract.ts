@@ -29,7 +29,13 @@ export async function* streamEntities(driver: Driver, pageSize = 10_000): AsyncI
      RETURN e.id AS id, e.name AS name, e.aliases AS aliases, e.types AS types, e.source AS source
      ORDER BY e.id LIMIT $limit`;
   for await (const r of keysetPages(driver, query, { after: '' }, (last) => ({ after: last.get('id') }), pageSize)) {
-    yield { id: r.get('id'), name: r.get('name'), aliases: r.get('aliases') ?? [], types: r.get('types') ?? [], source: r.get('source') ?? '' };
+    yield {
+      id: r.get('id'),
+      name: r.get('name'),
+      aliases: r.get('aliases') ?? [],
+      types: r.get('types') ?? [],
+      source: r.get('source') ?? '',
+    };
   }
 }
 
@@ -59,7 +65,10 @@ export interface Loaded {
  * With `only`, what an earlier run left in the same database (another profile, an older mapping)
  * is passed over.
  */
-export async function readIndexes(driver: Driver, only?: Loaded): Promise<{ index: AliasIndex; lookup: FactLookup; names: Map<string, string> }> {
+export async function readIndexes(
+  driver: Driver,
+  only?: Loaded,
+): Promise<{ index: AliasIndex; lookup: FactLookup; names: Map<string, string> }> {
   const index = new AliasIndex();
   const names = new Map<string, string>();
   for await (const e of streamEntities(driver)) {

@@ -41,12 +41,22 @@ describe('knowledge graph store (real Neo4j)', () => {
     for (let round = 0; round < 2; round++) {
       await loadEntities(driver, entities, 2);
       const stats = await loadTriples(driver, triples, 2);
-      expect(stats.skipped).toEqual({ 'self-loop': 1, 'duplicate-triple': 1, 'unknown-predicate': 1, 'missing-endpoint': 1 });
+      expect(stats.skipped).toEqual({
+        'self-loop': 1,
+        'duplicate-triple': 1,
+        'unknown-predicate': 1,
+        'missing-endpoint': 1,
+      });
       expect([stats.written, stats.created]).toEqual([1, round === 0 ? 1 : 0]);
     }
-    const { records } = await driver.executeQuery('MATCH (e:Entity) WHERE e.id STARTS WITH $prefix RETURN e.name AS name ORDER BY e.id', { prefix: 'test:awkward:' });
+    const { records } = await driver.executeQuery(
+      'MATCH (e:Entity) WHERE e.id STARTS WITH $prefix RETURN e.name AS name ORDER BY e.id',
+      { prefix: 'test:awkward:' },
+    );
     expect(records.map((r) => r.get('name'))).toEqual(names);
-    const facts = await driver.executeQuery("MATCH (e:Entity)-[f]-() WHERE e.id STARTS WITH 'test:awkward:' RETURN DISTINCT type(f) AS type, count(f) AS n");
+    const facts = await driver.executeQuery(
+      "MATCH (e:Entity)-[f]-() WHERE e.id STARTS WITH 'test:awkward:' RETURN DISTINCT type(f) AS type, count(f) AS n",
+    );
     expect(facts.records.map((r) => [r.get('type'), Number(r.get('n'))])).toEqual([['P47', 2]]);
   });
 
@@ -67,7 +77,9 @@ describe('knowledge graph store (real Neo4j)', () => {
       expect(await ensureSchema(driver)).toEqual({ formerFactsRemoved: 1 });
       const left = await driver.executeQuery('MATCH ()-[f:FACT]->() RETURN f.note AS note ORDER BY note');
       expect(left.records.map((r) => r.get('note'))).toEqual(['no key', 'not entities', 'their key']);
-      const indexes = await driver.executeQuery("SHOW INDEXES YIELD name WHERE name CONTAINS 'fact_' RETURN name ORDER BY name");
+      const indexes = await driver.executeQuery(
+        "SHOW INDEXES YIELD name WHERE name CONTAINS 'fact_' RETURN name ORDER BY name",
+      );
       expect(indexes.records.map((r) => r.get('name'))).toEqual(['fact_predicate']);
       expect(await ensureSchema(driver)).toEqual({ formerFactsRemoved: 0 });
     } finally {
@@ -83,10 +95,12 @@ describe('knowledge graph store (real Neo4j)', () => {
     await loadEntities(driver, [...hubs, ...leaves]);
     // Every leaf points at every hub and back, in small batches on four writers: transactions
     // lock the same hubs in different orders, and a deadlock is retried, not lost or doubled.
-    const triples: KgTriple[] = leaves.flatMap((l) => hubs.flatMap((h) => [
-      { subject: l.id, predicate: 'P361', object: h.id, source: 'test' },
-      { subject: h.id, predicate: 'P527', object: l.id, source: 'test' },
-    ]));
+    const triples: KgTriple[] = leaves.flatMap((l) =>
+      hubs.flatMap((h) => [
+        { subject: l.id, predicate: 'P361', object: h.id, source: 'test' },
+        { subject: h.id, predicate: 'P527', object: l.id, source: 'test' },
+      ]),
+    );
     for (let round = 0; round < 2; round++) {
       const stats = await loadTriples(driver, triples, 50, { writers: 4 });
       expect([stats.written, stats.created, stats.skipped]).toEqual([2400, round === 0 ? 2400 : 0, {}]);
@@ -97,18 +111,25 @@ describe('knowledge graph store (real Neo4j)', () => {
     expect([Number(records[0]!.get('n')), Number(records[0]!.get('facts'))]).toEqual([2400, 2400]);
   });
 
-  it('streams entities and facts back page by page, pages breaking inside one subject\'s facts', async () => {
-    const entities = Array.from({ length: 25 }, (_, i) => entity(`test:page:${String(i).padStart(2, '0')}`, `page ${i}`));
+  it("streams entities and facts back page by page, pages breaking inside one subject's facts", async () => {
+    const entities = Array.from({ length: 25 }, (_, i) =>
+      entity(`test:page:${String(i).padStart(2, '0')}`, `page ${i}`),
+    );
     await loadEntities(driver, entities);
     // A chain, and a first entity that is part of twelve others: pages of 5 end mid-subject.
-    const chain = entities.slice(1).map((e, i) => ({ subject: entities[i]!.id, predicate: 'P361', object: e.id, source: 'test' }));
-    const fan = entities.slice(2, 14).map((e) => ({ subject: entities[0]!.id, predicate: 'P361', object: e.id, source: 'test' }));
+    const chain = entities
+      .slice(1)
+      .map((e, i) => ({ subject: entities[i]!.id, predicate: 'P361', object: e.id, source: 'test' }));
+    const fan = entities
+      .slice(2, 14)
+      .map((e) => ({ subject: entities[0]!.id, predicate: 'P361', object: e.id, source: 'test' }));
     await loadTriples(driver, [...chain, ...fan]);
     const ids: string[] = [];
     for await (const e of streamEntities(driver, 7)) if (e.id.startsWith('test:page:')) ids.push(e.id);
     expect(ids).toEqual(entities.map((e) => e.id));
     const facts: string[] = [];
-    for await (const f of streamTriples(driver, 'P361', 5)) if (f.subject.startsWith('test:page:')) facts.push(tripleKey(f));
+    for await (const f of streamTriples(driver, 'P361', 5))
+      if (f.subject.startsWith('test:page:')) facts.push(tripleKey(f));
     expect(facts).toEqual([...chain, ...fan].map(tripleKey).sort());
   });
 
@@ -132,7 +153,10 @@ describe('knowledge graph store (real Neo4j)', () => {
         server = await startNeo4j(config, { detached: false, dataDir, logFile, port });
         return loading;
       };
-      const stats = await restartDuring(loadEntities(own, entities, 500), async () => (await graphCounts(own)).entities);
+      const stats = await restartDuring(
+        loadEntities(own, entities, 500),
+        async () => (await graphCounts(own)).entities,
+      );
       expect(stats.written).toBe(30_000);
       expect((await graphCounts(own)).entities).toBe(30_000);
 
@@ -174,7 +198,8 @@ describe('build-data, factual half (real CoreNLP and Neo4j)', () => {
     manifest = await buildFactsData(config, { force: false });
     for (const file of manifest.outputs.map((o) => o.file).filter((f) => !f.startsWith('entity_typing'))) {
       examples[file] = [];
-      for await (const row of readJsonl(path.join(config.paths.buildDir, 'facts', file), RelationExample)) examples[file]!.push(row);
+      for await (const row of readJsonl(path.join(config.paths.buildDir, 'facts', file), RelationExample))
+        examples[file]!.push(row);
     }
   });
 

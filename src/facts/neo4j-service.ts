@@ -108,7 +108,8 @@ export async function startNeo4j(config: Config, opts: Neo4jStartOptions): Promi
       },
       args: [
         `-Xmx${n4.heapMb}m`,
-        '-cp', classpath,
+        '-cp',
+        classpath,
         `-Dkadapter.watchParent=${!opts.detached}`,
         'kadapter.ServiceMain',
         'kadapter.Neo4jLauncher',

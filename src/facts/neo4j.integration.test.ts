@@ -11,7 +11,10 @@ describe('Neo4j (real, embedded)', () => {
   it('writes and reads back a name with quotes, backticks, $ and more through parameters', async () => {
     const name = `O'Brien "the" \`tick\` $name {x} \\ new\nline 🚀`;
     await driver.executeQuery('MERGE (e:TestEntity {name: $name}) SET e.seen = coalesce(e.seen, 0) + 1', { name });
-    const { records } = await driver.executeQuery('MATCH (e:TestEntity {name: $name}) RETURN e.name AS name, e.seen AS seen', { name });
+    const { records } = await driver.executeQuery(
+      'MATCH (e:TestEntity {name: $name}) RETURN e.name AS name, e.seen AS seen',
+      { name },
+    );
     expect(records).toHaveLength(1);
     expect(records[0]!.get('name')).toBe(name);
     // The same MERGE again must not duplicate the node.
@@ -33,7 +36,9 @@ describe('Neo4j (real, embedded)', () => {
   it('refuses a wrong password', async () => {
     const intruder = openDriver({ ...connection, password: `${connection.password}-wrong` });
     try {
-      await expect(intruder.verifyConnectivity()).rejects.toMatchObject({ code: 'Neo.ClientError.Security.Unauthorized' });
+      await expect(intruder.verifyConnectivity()).rejects.toMatchObject({
+        code: 'Neo.ClientError.Security.Unauthorized',
+      });
     } finally {
       await intruder.close();
     }

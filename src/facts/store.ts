@@ -39,7 +39,8 @@ async function removeFormerFacts(driver: Driver): Promise<number> {
      RETURN name`,
   );
   const present = new Set(indexes.map((r) => r.get('name') as string));
-  for (const name of ['fact_key', 'fact_predicate']) if (present.has(name)) await driver.executeQuery(`DROP INDEX ${name}`);
+  for (const name of ['fact_key', 'fact_predicate'])
+    if (present.has(name)) await driver.executeQuery(`DROP INDEX ${name}`);
   const former = "MATCH (s:Entity)-[f:FACT]->(o:Entity) WHERE f.key = s.id + '|' + f.predicate + '|' + o.id";
   const { records } = await driver.executeQuery(`${former} RETURN count(f) AS n`);
   const n = Number(records[0]!.get('n'));
@@ -69,7 +70,8 @@ export const tripleKey = (t: StoredFact) => `${t.subject}|${t.predicate}|${t.obj
  * and only from the fixed predicate list, never from data.
  */
 export function factType(predicate: string): string {
-  if (!PREDICATE_IDS.includes(predicate) || !/^P\d+$/.test(predicate)) throw new Error(`not a predicate of the graph: ${JSON.stringify(predicate)}`);
+  if (!PREDICATE_IDS.includes(predicate) || !/^P\d+$/.test(predicate))
+    throw new Error(`not a predicate of the graph: ${JSON.stringify(predicate)}`);
   return predicate;
 }
 
@@ -90,9 +92,11 @@ function chunks<T>(rows: T[], size: number): T[][] {
 /** Runs `jobs` on `writers` concurrent loops, in order of start. */
 async function inParallel<T>(jobs: T[], writers: number, run: (job: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.max(1, writers) }, async () => {
-    while (next < jobs.length) await run(jobs[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.max(1, writers) }, async () => {
+      while (next < jobs.length) await run(jobs[next++]!);
+    }),
+  );
 }
 
 export async function loadEntities(driver: Driver, entities: KgEntity[], batchSize = 5000): Promise<LoadStats> {
@@ -130,7 +134,12 @@ const writeFacts = (predicate: string) => `UNWIND $rows AS r
  * Drops self-loops, duplicates and predicates outside the list (counted), stores the rest; facts
  * whose ends are missing are counted.
  */
-export async function loadTriples(driver: Driver, triples: KgTriple[], batchSize = 5000, opts: { writers?: number } = {}): Promise<LoadStats & { created: number }> {
+export async function loadTriples(
+  driver: Driver,
+  triples: KgTriple[],
+  batchSize = 5000,
+  opts: { writers?: number } = {},
+): Promise<LoadStats & { created: number }> {
   const t0 = performance.now();
   const skipped: Record<string, number> = {};
   const skip = (why: string, n = 1) => (skipped[why] = (skipped[why] ?? 0) + n);
@@ -157,7 +166,9 @@ export async function loadTriples(driver: Driver, triples: KgTriple[], batchSize
     if (!rows) groups.set(t.predicate, (rows = []));
     rows.push([t.subject, t.object]);
   }
-  const jobs = [...groups].flatMap(([predicate, rows]) => chunks(rows, batchSize).map((batch) => ({ predicate, rows: batch })));
+  const jobs = [...groups].flatMap(([predicate, rows]) =>
+    chunks(rows, batchSize).map((batch) => ({ predicate, rows: batch })),
+  );
 
   let written = 0;
   let created = 0;

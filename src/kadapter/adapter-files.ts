@@ -22,13 +22,23 @@ export type { AdapterFileConfig };
 
 function toWrite(named: Record<string, tf.Tensor>) {
   const out: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
-  for (const [n, t] of Object.entries(named)) out[n] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
+  for (const [n, t] of Object.entries(named))
+    out[n] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
   return out;
 }
 
 export function saveAdapterFiles(
   dir: string,
-  o: { name: string; task: AdapterFileConfig['task']; model: TrainedModel; adapter: AdapterConfig; head: HeadConfig; base: BaseModel; lastLayer: number; training?: Record<string, unknown> },
+  o: {
+    name: string;
+    task: AdapterFileConfig['task'];
+    model: TrainedModel;
+    adapter: AdapterConfig;
+    head: HeadConfig;
+    base: BaseModel;
+    lastLayer: number;
+    training?: Record<string, unknown>;
+  },
 ): AdapterFileConfig {
   fs.mkdirSync(dir, { recursive: true });
   const adapterParams = countParameters(adapterTensors(o.model.adapter));
@@ -37,14 +47,28 @@ export function saveAdapterFiles(
     format: ADAPTER_FORMAT,
     name: o.name,
     task: o.task,
-    base: { name: o.base.name, modelType: o.base.config.modelType, hidden: o.base.config.hidden, layers: o.base.config.layers },
+    base: {
+      name: o.base.name,
+      modelType: o.base.config.modelType,
+      hidden: o.base.config.hidden,
+      layers: o.base.config.layers,
+    },
     adapter: o.adapter,
     lastLayer: o.lastLayer,
-    parameters: { adapter: adapterParams, head: headParams, base: o.base.parameters, adapterShareOfBase: adapterParams / o.base.parameters },
+    parameters: {
+      adapter: adapterParams,
+      head: headParams,
+      base: o.base.parameters,
+      adapterShareOfBase: adapterParams / o.base.parameters,
+    },
     ...(o.training ? { training: o.training } : {}),
   };
-  writeSafetensors(path.join(dir, 'adapter.safetensors'), toWrite(namedAdapterTensors(o.model.adapter)), { format: ADAPTER_FORMAT });
-  writeSafetensors(path.join(dir, 'head.safetensors'), toWrite(namedHeadTensors(o.model.head)), { format: ADAPTER_FORMAT });
+  writeSafetensors(path.join(dir, 'adapter.safetensors'), toWrite(namedAdapterTensors(o.model.adapter)), {
+    format: ADAPTER_FORMAT,
+  });
+  writeSafetensors(path.join(dir, 'head.safetensors'), toWrite(namedHeadTensors(o.model.head)), {
+    format: ADAPTER_FORMAT,
+  });
   writeFileAtomic(path.join(dir, 'head_config.json'), `${JSON.stringify(o.head, null, 2)}\n`);
   // Written last: a folder with adapter_config.json is complete.
   writeFileAtomic(path.join(dir, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`);
@@ -60,15 +84,22 @@ export interface LoadedAdapter {
 /** Loads an adapter folder for a base model; a base of another shape is refused by name. */
 export function loadAdapterFiles(dir: string, base: BaseModel): LoadedAdapter {
   const file = path.join(dir, 'adapter_config.json');
-  if (!fs.existsSync(file)) throw new UserError(`${dir}: no adapter_config.json (not an adapter folder, or an unfinished one)`);
+  if (!fs.existsSync(file))
+    throw new UserError(`${dir}: no adapter_config.json (not an adapter folder, or an unfinished one)`);
   const config = readJsonFile(file, AdapterFileConfig);
-  if (config.base.hidden !== base.config.hidden || Math.max(...config.adapter.readLayers, config.lastLayer) > base.config.layers) {
+  if (
+    config.base.hidden !== base.config.hidden ||
+    Math.max(...config.adapter.readLayers, config.lastLayer) > base.config.layers
+  ) {
     throw new UserError(
       `${dir}: the adapter was trained on ${config.base.name} (hidden ${config.base.hidden}, ${config.base.layers} layers); ` +
         `the base model ${base.name} has hidden ${base.config.hidden} and ${base.config.layers} layers`,
     );
   }
-  if (config.base.name !== base.name) process.stderr.write(`kadapter: note: ${dir} was trained on ${config.base.name}, loading it on ${base.name} (same shape)\n`);
+  if (config.base.name !== base.name)
+    process.stderr.write(
+      `kadapter: note: ${dir} was trained on ${config.base.name}, loading it on ${base.name} (same shape)\n`,
+    );
   const head = readJsonFile(path.join(dir, 'head_config.json'), HeadConfig);
   const model: TrainedModel = { adapter: initAdapter(config.adapter, 0), head: initHead(head, 0) };
   assignFrom(path.join(dir, 'adapter.safetensors'), namedAdapterTensors(model.adapter));
@@ -81,7 +112,8 @@ function assignFrom(file: string, named: Record<string, tf.Tensor>): void {
   for (const [n, t] of Object.entries(named)) {
     const entry = st.tensors.get(n);
     if (!entry) throw new UserError(`${file}: missing tensor ${n}`);
-    if (entry.shape.join() !== t.shape.join()) throw new UserError(`${file}: ${n} has shape [${entry.shape}], the config implies [${t.shape}]`);
+    if (entry.shape.join() !== t.shape.join())
+      throw new UserError(`${file}: ${n} has shape [${entry.shape}], the config implies [${t.shape}]`);
     assignValues(t as tf.Variable, st.read(n));
   }
   const extra = [...st.tensors.keys()].filter((n) => !(n in named));

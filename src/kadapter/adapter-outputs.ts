@@ -9,11 +9,26 @@ import { forwardBatch, type AdapterRunSpec } from './forward.ts';
 
 /** Base hidden states of examples as a batch the adapter and head read. */
 export function liveBatch(base: BaseModel, examples: EncodedExample[], weights = base.weights) {
-  const { states, mask } = encodeSequences(weights, base.config, examples.map((e) => e.ids), base.tokenizer.padId);
-  return { states: states as (tf.Tensor3D | undefined)[], mask, examples: examples.map((e) => ({ ...e, offset: 0, length: e.ids.length })) };
+  const { states, mask } = encodeSequences(
+    weights,
+    base.config,
+    examples.map((e) => e.ids),
+    base.tokenizer.padId,
+  );
+  return {
+    states: states as (tf.Tensor3D | undefined)[],
+    mask,
+    examples: examples.map((e) => ({ ...e, offset: 0, length: e.ids.length })),
+  };
 }
 
 export function adapterOutputsOn(base: BaseModel, a: LoadedAdapter, examples: EncodedExample[]): tf.Tensor {
-  const spec: AdapterRunSpec = { task: a.config.task, adapter: a.config.adapter, head: a.head, lastLayer: a.config.lastLayer, seed: 0 };
+  const spec: AdapterRunSpec = {
+    task: a.config.task,
+    adapter: a.config.adapter,
+    head: a.head,
+    lastLayer: a.config.lastLayer,
+    seed: 0,
+  };
   return tf.tidy(() => forwardBatch(a.model, spec, liveBatch(base, examples)));
 }

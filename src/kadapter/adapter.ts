@@ -47,7 +47,10 @@ export class Initializer {
     return variableFrom(() => tf.ones(shape));
   }
   linear(inDim: number, outDim: number, std: number): Linear {
-    return { w: this.normal([inDim, outDim], std) as tf.Variable<tf.Rank.R2>, b: this.zeros([outDim]) as tf.Variable<tf.Rank.R1> };
+    return {
+      w: this.normal([inDim, outDim], std) as tf.Variable<tf.Rank.R2>,
+      b: this.zeros([outDim]) as tf.Variable<tf.Rank.R1>,
+    };
   }
   layerNorm(dim: number): LayerNorm {
     return { gamma: this.ones([dim]) as tf.Variable<tf.Rank.R1>, beta: this.zeros([dim]) as tf.Variable<tf.Rank.R1> };
@@ -84,7 +87,13 @@ export function initAdapter(cfg: AdapterConfig, seed: number): AdapterWeights {
  * (sparse is fine: only readLayers are touched); mask [B, T] is 1 at tokens. `leaveOut` (an
  * ablation) lists adapter layers whose block is dropped: each outputs its residual input r alone.
  */
-export function adapterForward(w: AdapterWeights, cfg: AdapterConfig, states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D, leaveOut: readonly number[] = []): tf.Tensor3D {
+export function adapterForward(
+  w: AdapterWeights,
+  cfg: AdapterConfig,
+  states: (tf.Tensor3D | undefined)[],
+  mask: tf.Tensor2D,
+  leaveOut: readonly number[] = [],
+): tf.Tensor3D {
   return tf.tidy(() => {
     const bias = attentionBias(mask);
     const heads = adapterHeads(cfg.size);
@@ -129,7 +138,8 @@ export function addLinear(out: Record<string, tf.Tensor>, name: string, l: Linea
 }
 
 export function addTransformerLayer(out: Record<string, tf.Tensor>, name: string, t: EncoderLayerWeights): void {
-  for (const key of ['query', 'key', 'value', 'attnOut', 'ffnIn', 'ffnOut'] as const) addLinear(out, `${name}.${key}`, t[key]);
+  for (const key of ['query', 'key', 'value', 'attnOut', 'ffnIn', 'ffnOut'] as const)
+    addLinear(out, `${name}.${key}`, t[key]);
   for (const key of ['attnNorm', 'ffnNorm'] as const) {
     out[`${name}.${key}.gamma`] = t[key].gamma;
     out[`${name}.${key}.beta`] = t[key].beta;

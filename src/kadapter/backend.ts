@@ -35,8 +35,14 @@ async function tryBackend(name: Exclude<Backend, 'auto'>): Promise<void> {
         await import(pkg);
       } catch (e) {
         const msg = firstLine(e);
-        const why = /Cannot find package/.test(msg) ? 'not installed' : /can not be found at path|tfjs_binding/.test(msg) ? 'installed, binding not built' : msg;
-        throw new Error(`${pkg}: ${why}; ${name === 'tensorflow-gpu' ? 'on a GPU machine, `npm run setup:tensorflow -- --gpu`' : NATIVE_HINT}`);
+        const why = /Cannot find package/.test(msg)
+          ? 'not installed'
+          : /can not be found at path|tfjs_binding/.test(msg)
+            ? 'installed, binding not built'
+            : msg;
+        throw new Error(
+          `${pkg}: ${why}; ${name === 'tensorflow-gpu' ? 'on a GPU machine, `npm run setup:tensorflow -- --gpu`' : NATIVE_HINT}`,
+        );
       }
       if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not initialise`);
       return;

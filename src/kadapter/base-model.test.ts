@@ -31,21 +31,33 @@ const editConfig = (dir: string, edit: (c: Record<string, unknown>) => void) => 
 
 describe('loading a base model: bad input gets a clear error', () => {
   it('names a missing file', () => {
-    expect(() => loadBaseModel(variant('no-config', (d) => fs.rmSync(path.join(d, 'config.json'))))).toThrow(/missing config\.json/);
-    expect(() => loadBaseModel(variant('no-weights', (d) => fs.rmSync(path.join(d, 'model.safetensors'))))).toThrow(/missing model\.safetensors/);
-    const noTok = variant('no-tokenizer', (d) => ['tokenizer.json', 'vocab.txt'].forEach((f) => fs.rmSync(path.join(d, f))));
+    expect(() => loadBaseModel(variant('no-config', (d) => fs.rmSync(path.join(d, 'config.json'))))).toThrow(
+      /missing config\.json/,
+    );
+    expect(() => loadBaseModel(variant('no-weights', (d) => fs.rmSync(path.join(d, 'model.safetensors'))))).toThrow(
+      /missing model\.safetensors/,
+    );
+    const noTok = variant('no-tokenizer', (d) =>
+      ['tokenizer.json', 'vocab.txt'].forEach((f) => fs.rmSync(path.join(d, f))),
+    );
     expect(() => loadBaseModel(noTok)).toThrow(/no tokenizer found/);
     expect(() => loadBaseModel(path.join(scratch, 'nowhere'))).toThrow(/does not exist/);
   });
 
   it('names an unknown model_type and an unsupported activation', () => {
-    expect(() => loadBaseModel(variant('gpt', (d) => editConfig(d, (c) => (c.model_type = 'gpt2'))))).toThrow(/model_type "gpt2" is not supported/);
-    expect(() => loadBaseModel(variant('tanh', (d) => editConfig(d, (c) => (c.hidden_act = 'gelu_new'))))).toThrow(/hidden_act "gelu_new" is not supported/);
+    expect(() => loadBaseModel(variant('gpt', (d) => editConfig(d, (c) => (c.model_type = 'gpt2'))))).toThrow(
+      /model_type "gpt2" is not supported/,
+    );
+    expect(() => loadBaseModel(variant('tanh', (d) => editConfig(d, (c) => (c.hidden_act = 'gelu_new'))))).toThrow(
+      /hidden_act "gelu_new" is not supported/,
+    );
   });
 
   it('names a weight whose shape disagrees with config.json', () => {
     const dir = variant('wide', (d) => editConfig(d, (c) => (c.hidden_size = 64)));
-    expect(() => loadBaseModel(dir)).toThrow(/model\.safetensors: encoder\.layer\.0\.attention\.self\.query\.weight has shape \[32,32\], config\.json implies \[64,64\]/);
+    expect(() => loadBaseModel(dir)).toThrow(
+      /model\.safetensors: encoder\.layer\.0\.attention\.self\.query\.weight has shape \[32,32\], config\.json implies \[64,64\]/,
+    );
   });
 
   it('cuts words past the model length explicitly and counts them; a too-long id sequence is refused', () => {
@@ -58,7 +70,9 @@ describe('loading a base model: bad input gets a clear error', () => {
     expect(enc.ids[enc.ids.length - 1]).toBe(model.tokenizer.sepId);
     const T = model.maxLength + 1;
     const ids = tf.zeros([1, T], 'int32') as tf.Tensor2D;
-    expect(() => encode(model.weights, model.config, { ids, mask: tf.onesLike(ids) as tf.Tensor2D })).toThrow(/65 tokens is longer than the model's 64 positions/);
+    expect(() => encode(model.weights, model.config, { ids, mask: tf.onesLike(ids) as tf.Tensor2D })).toThrow(
+      /65 tokens is longer than the model's 64 positions/,
+    );
     disposeBaseModel(model);
   });
 

@@ -7,7 +7,13 @@ import { ModelSource } from '../data/files.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { encoderConfigFrom, maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
-import { countParameters, encoderTensors, hfNamedTensors, loadEncoderWeights, type EncoderWeights } from './encoder-weights.ts';
+import {
+  countParameters,
+  encoderTensors,
+  hfNamedTensors,
+  loadEncoderWeights,
+  type EncoderWeights,
+} from './encoder-weights.ts';
 import { SOURCE_FILE } from './model-fetch.ts';
 import { openSafetensors, writeSafetensors } from './safetensors.ts';
 import { loadTokenizer, type BaseTokenizer, type TokenizerOptions } from './tokenizer.ts';
@@ -25,11 +31,14 @@ export interface BaseModel {
 }
 
 export function loadBaseModel(dir: string, opts: TokenizerOptions = {}): BaseModel {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`base model folder ${dir} does not exist`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new UserError(`base model folder ${dir} does not exist`);
   for (const f of ['config.json', 'model.safetensors']) {
     if (!fs.existsSync(path.join(dir, f))) {
       const bin = f === 'model.safetensors' && fs.existsSync(path.join(dir, 'pytorch_model.bin'));
-      throw new UserError(`${dir}: missing ${f}${bin ? ' (only pytorch_model.bin is there: convert it to safetensors, which needs no Python at run time)' : ''}`);
+      throw new UserError(
+        `${dir}: missing ${f}${bin ? ' (only pytorch_model.bin is there: convert it to safetensors, which needs no Python at run time)' : ''}`,
+      );
     }
   }
   const configFile = path.join(dir, 'config.json');
@@ -44,7 +53,15 @@ export function loadBaseModel(dir: string, opts: TokenizerOptions = {}): BaseMod
   const weights = loadEncoderWeights(openSafetensors(path.join(dir, 'model.safetensors')), config);
   const source = path.join(dir, SOURCE_FILE);
   const name = fs.existsSync(source) ? readJsonFile(source, ModelSource).id : path.basename(path.resolve(dir));
-  return { dir, name, config, weights, tokenizer, maxLength: maxSequenceLength(config), parameters: countParameters(encoderTensors(weights)) };
+  return {
+    dir,
+    name,
+    config,
+    weights,
+    tokenizer,
+    maxLength: maxSequenceLength(config),
+    parameters: countParameters(encoderTensors(weights)),
+  };
 }
 
 export function disposeBaseModel(m: BaseModel): void {
@@ -55,7 +72,13 @@ export function disposeBaseModel(m: BaseModel): void {
  * Encoder weights trained from `base` (multi-task, fine-tuned) as a Hugging Face folder in the
  * base's layout, with its tokenizer and config: loadBaseModel reads it like any base.
  */
-export function saveEncoderCheckpoint(dir: string, base: BaseModel, weights: EncoderWeights, suffix: string, info: Record<string, unknown>): void {
+export function saveEncoderCheckpoint(
+  dir: string,
+  base: BaseModel,
+  weights: EncoderWeights,
+  suffix: string,
+  info: Record<string, unknown>,
+): void {
   fs.mkdirSync(dir, { recursive: true });
   const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
   for (const [n, { tensor, transposed }] of Object.entries(hfNamedTensors(weights))) {
@@ -64,8 +87,19 @@ export function saveEncoderCheckpoint(dir: string, base: BaseModel, weights: Enc
     if (transposed) t.dispose();
   }
   writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt']) {
+  for (const f of [
+    'config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'special_tokens_map.json',
+    'vocab.txt',
+    'vocab.json',
+    'merges.txt',
+  ]) {
     if (fs.existsSync(path.join(base.dir, f))) fs.copyFileSync(path.join(base.dir, f), path.join(dir, f));
   }
-  fs.writeFileSync(path.join(dir, SOURCE_FILE), `${JSON.stringify({ id: `${base.name}+${suffix}`, from: suffix, ...info }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(dir, SOURCE_FILE),
+    `${JSON.stringify({ id: `${base.name}+${suffix}`, from: suffix, ...info }, null, 2)}\n`,
+  );
 }

@@ -22,7 +22,11 @@ export interface DevBatch {
 }
 
 /** Scores the dev batches of the given tasks; `labels` names the relation label indices. */
-export function evaluateDev(tasks: KnowledgeTask[], batches: Iterable<DevBatch>, labels: string[] = []): { metrics: DevMetrics; predictions: Prediction[] } {
+export function evaluateDev(
+  tasks: KnowledgeTask[],
+  batches: Iterable<DevBatch>,
+  labels: string[] = [],
+): { metrics: DevMetrics; predictions: Prediction[] } {
   let lossSum = 0;
   let n = 0;
   const predictions: Prediction[] = [];

@@ -47,15 +47,22 @@ export function encoderConfigFrom(json: unknown, where: string): EncoderConfig {
   }
   const c = parsed.data;
   if (!(MODEL_TYPES as readonly string[]).includes(c.model_type)) {
-    throw new UserError(`${where}: model_type "${c.model_type}" is not supported (supported: ${MODEL_TYPES.join(', ')})`);
+    throw new UserError(
+      `${where}: model_type "${c.model_type}" is not supported (supported: ${MODEL_TYPES.join(', ')})`,
+    );
   }
   // Only the exact-erf GELU of BERT and RoBERTa; a tanh approximation would break parity silently.
-  if (c.hidden_act !== 'gelu') throw new UserError(`${where}: hidden_act "${c.hidden_act}" is not supported (only "gelu", the exact erf form)`);
+  if (c.hidden_act !== 'gelu')
+    throw new UserError(`${where}: hidden_act "${c.hidden_act}" is not supported (only "gelu", the exact erf form)`);
   if (c.position_embedding_type !== 'absolute') {
-    throw new UserError(`${where}: position_embedding_type "${c.position_embedding_type}" is not supported (only "absolute")`);
+    throw new UserError(
+      `${where}: position_embedding_type "${c.position_embedding_type}" is not supported (only "absolute")`,
+    );
   }
   if (c.hidden_size % c.num_attention_heads !== 0) {
-    throw new UserError(`${where}: hidden_size ${c.hidden_size} is not a multiple of num_attention_heads ${c.num_attention_heads}`);
+    throw new UserError(
+      `${where}: hidden_size ${c.hidden_size} is not a multiple of num_attention_heads ${c.num_attention_heads}`,
+    );
   }
   const modelType = c.model_type as ModelType;
   const robertaPositions = modelType !== 'bert';

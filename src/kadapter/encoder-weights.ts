@@ -53,7 +53,9 @@ export function layerNames(i: number) {
 export function loadEncoderWeights(st: SafetensorsFile, c: EncoderConfig): EncoderWeights {
   const prefix = PREFIXES.find((p) => st.tensors.has(`${p}embeddings.word_embeddings.weight`));
   if (prefix === undefined) {
-    throw new UserError(`${st.path}: no encoder weights found (looked for embeddings.word_embeddings.weight under ${PREFIXES.map((p) => `"${p}"`).join(', ')})`);
+    throw new UserError(
+      `${st.path}: no encoder weights found (looked for embeddings.word_embeddings.weight under ${PREFIXES.map((p) => `"${p}"`).join(', ')})`,
+    );
   }
   const get = (name: string, shape: number[]): Float32Array => {
     // Old BERT checkpoints call LayerNorm parameters gamma/beta.
@@ -62,7 +64,9 @@ export function loadEncoderWeights(st: SafetensorsFile, c: EncoderConfig): Encod
     if (!found) throw new UserError(`${st.path}: missing weight ${prefix}${name}`);
     const have = st.tensors.get(found)!.shape;
     if (have.length !== shape.length || have.some((d, i) => d !== shape[i])) {
-      throw new UserError(`${st.path}: ${found} has shape ${JSON.stringify(have)}, config.json implies ${JSON.stringify(shape)}`);
+      throw new UserError(
+        `${st.path}: ${found} has shape ${JSON.stringify(have)}, config.json implies ${JSON.stringify(shape)}`,
+      );
     }
     return st.read(found);
   };
@@ -108,7 +112,16 @@ export function encoderTensors(w: EncoderWeights): tf.Tensor[] {
     w.position,
     w.tokenType,
     ...ln(w.embNorm),
-    ...w.layers.flatMap((l) => [...lin(l.query), ...lin(l.key), ...lin(l.value), ...lin(l.attnOut), ...ln(l.attnNorm), ...lin(l.ffnIn), ...lin(l.ffnOut), ...ln(l.ffnNorm)]),
+    ...w.layers.flatMap((l) => [
+      ...lin(l.query),
+      ...lin(l.key),
+      ...lin(l.value),
+      ...lin(l.attnOut),
+      ...ln(l.attnNorm),
+      ...lin(l.ffnIn),
+      ...lin(l.ffnOut),
+      ...ln(l.ffnNorm),
+    ]),
   ];
 }
 
@@ -141,7 +154,9 @@ export function hfNamedTensors(w: EncoderWeights): Record<string, { tensor: tf.T
 
 /** A trainable copy's variables by Hugging Face name (for the optimizer and its decay rule). */
 export function namedVariables(w: EncoderWeights, prefix = ''): Record<string, tf.Variable> {
-  return Object.fromEntries(Object.entries(hfNamedTensors(w)).map(([n, t]) => [`${prefix}${n}`, t.tensor as tf.Variable]));
+  return Object.fromEntries(
+    Object.entries(hfNamedTensors(w)).map(([n, t]) => [`${prefix}${n}`, t.tensor as tf.Variable]),
+  );
 }
 
 /** The same weights as trainable variables (a copy; the originals are untouched). */

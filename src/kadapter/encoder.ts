@@ -20,7 +20,8 @@ export interface EncoderBatch {
  */
 export function positionIds(ids: tf.Tensor2D, c: EncoderConfig): tf.Tensor2D {
   const [B, T] = ids.shape;
-  if (c.positionOffset === 0) return tf.tidy(() => tf.range(0, T, 1, 'int32').expandDims(0).tile([B, 1]) as tf.Tensor2D);
+  if (c.positionOffset === 0)
+    return tf.tidy(() => tf.range(0, T, 1, 'int32').expandDims(0).tile([B, 1]) as tf.Tensor2D);
   return tf.tidy(() => {
     const notPad = ids.notEqual(c.padTokenId).toInt();
     return tf.cumsum(notPad, 1).mul(notPad).add(tf.scalar(c.padTokenId, 'int32')) as tf.Tensor2D;
@@ -30,13 +31,22 @@ export function positionIds(ids: tf.Tensor2D, c: EncoderConfig): tf.Tensor2D {
 export function embed(w: EncoderWeights, c: EncoderConfig, batch: EncoderBatch): tf.Tensor3D {
   return tf.tidy(() => {
     const types = batch.typeIds ?? tf.zerosLike(batch.ids);
-    const x = tf.gather(w.word, batch.ids).add(tf.gather(w.position, positionIds(batch.ids, c))).add(tf.gather(w.tokenType, types));
+    const x = tf
+      .gather(w.word, batch.ids)
+      .add(tf.gather(w.position, positionIds(batch.ids, c)))
+      .add(tf.gather(w.tokenType, types));
     return layerNorm(x, w.embNorm, c.layerNormEps) as tf.Tensor3D;
   });
 }
 
 /** Id sequences padded into one batch and encoded: the hidden states and the [B, T] mask. */
-export function encodeSequences(w: EncoderWeights, c: EncoderConfig, seqs: number[][], padId: number, upTo = c.layers): { states: tf.Tensor3D[]; mask: tf.Tensor2D; T: number } {
+export function encodeSequences(
+  w: EncoderWeights,
+  c: EncoderConfig,
+  seqs: number[][],
+  padId: number,
+  upTo = c.layers,
+): { states: tf.Tensor3D[]; mask: tf.Tensor2D; T: number } {
   const { ids, mask, B, T } = padBatch(seqs, padId);
   const maskT = tf.tensor2d(mask, [B, T], 'int32');
   const idsT = tf.tensor2d(ids, [B, T], 'int32');
@@ -49,13 +59,16 @@ export function encodeSequences(w: EncoderWeights, c: EncoderConfig, seqs: numbe
 export function encode(w: EncoderWeights, c: EncoderConfig, batch: EncoderBatch, upTo = c.layers): tf.Tensor3D[] {
   const T = batch.ids.shape[1];
   if (T > maxSequenceLength(c)) {
-    throw new UserError(`a sequence of ${T} tokens is longer than the model's ${maxSequenceLength(c)} positions; encode words with a maxLength to cut them explicitly`);
+    throw new UserError(
+      `a sequence of ${T} tokens is longer than the model's ${maxSequenceLength(c)} positions; encode words with a maxLength to cut them explicitly`,
+    );
   }
   const bias = attentionBias(batch.mask);
   const states = [embed(w, c, batch)];
   // One tidy per layer: a layer's intermediates (scores, FFN activations) are freed before the
   // next starts, so peak memory is one layer's work plus the kept states, not all layers' work.
-  for (let i = 0; i < upTo; i++) states.push(tf.tidy(() => transformerLayer(states[i]!, w.layers[i]!, c.heads, bias, c.layerNormEps)));
+  for (let i = 0; i < upTo; i++)
+    states.push(tf.tidy(() => transformerLayer(states[i]!, w.layers[i]!, c.heads, bias, c.layerNormEps)));
   bias.dispose();
   return states;
 }

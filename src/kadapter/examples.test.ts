@@ -21,7 +21,15 @@ describe('encoding examples for the knowledge heads', () => {
   });
 
   it('puts @ around the subject and # around the object, pooling at the first of each', () => {
-    const ex = { ...relationExamples(1)[0]!, token: ['Paris', 'is', 'in', 'France'], subj_start: 0, subj_end: 0, obj_start: 3, obj_end: 3, relation: 'P1' };
+    const ex = {
+      ...relationExamples(1)[0]!,
+      token: ['Paris', 'is', 'in', 'France'],
+      subj_start: 0,
+      subj_end: 0,
+      obj_start: 3,
+      obj_end: 3,
+      relation: 'P1',
+    };
     expect(markRelation(ex).words).toEqual(['@', 'Paris', '@', 'is', 'in', '#', 'France', '#']);
     const e = encodeRelation(ex, model.tokenizer, new Map([['P1', 0]]), 64, {})!;
     const enc = model.tokenizer.encodeWords(markRelation(ex).words, 64);
@@ -36,9 +44,16 @@ describe('encoding examples for the knowledge heads', () => {
     expect(encodeDependency({ ...dep, heads: dep.heads.map(() => 99) }, model.tokenizer, 64, skips)).toBeNull();
     const rel = relationExamples(1)[0]!;
     expect(encodeRelation({ ...rel, relation: 'P999' }, model.tokenizer, new Map([['P1', 0]]), 64, skips)).toBeNull();
-    expect(encodeRelation({ ...rel, obj_start: 1, obj_end: 1 }, model.tokenizer, new Map([['P1', 0]]), 64, skips)).toBeNull();
+    expect(
+      encodeRelation({ ...rel, obj_start: 1, obj_end: 1 }, model.tokenizer, new Map([['P1', 0]]), 64, skips),
+    ).toBeNull();
     expect(encodeRelation({ ...rel, obj_end: 40 }, model.tokenizer, new Map([['P1', 0]]), 64, skips)).toBeNull();
-    expect(skips).toEqual({ 'head index out of range': 1, 'relation not in relations.json: P999': 1, 'subject and object overlap': 1, 'span out of range': 1 });
+    expect(skips).toEqual({
+      'head index out of range': 1,
+      'relation not in relations.json: P999': 1,
+      'subject and object overlap': 1,
+      'span out of range': 1,
+    });
   });
 
   it('masks a head that falls past maxLength instead of pointing it elsewhere', () => {

@@ -15,7 +15,10 @@ function skip(skips: Skips, reason: string): null {
 }
 
 /** The fields of a TACRED / T-REx-rc row that relation encoding reads. */
-export type RelationSpans = Pick<RelationExample, 'id' | 'token' | 'subj_start' | 'subj_end' | 'obj_start' | 'obj_end' | 'relation'>;
+export type RelationSpans = Pick<
+  RelationExample,
+  'id' | 'token' | 'subj_start' | 'subj_end' | 'obj_start' | 'obj_end' | 'relation'
+>;
 
 /** Words with "@" around the subject span and "#" around the object span (TACRED spans, inclusive). */
 export function markRelation(ex: RelationSpans): { words: string[]; subjWord: number; objWord: number } {
@@ -38,9 +41,16 @@ export function markRelation(ex: RelationSpans): { words: string[]; subjWord: nu
   return { words, subjWord, objWord };
 }
 
-export function encodeRelation(ex: RelationSpans, tok: BaseTokenizer, labels: Map<string, number>, maxLength: number, skips: Skips): EncodedRelation | null {
+export function encodeRelation(
+  ex: RelationSpans,
+  tok: BaseTokenizer,
+  labels: Map<string, number>,
+  maxLength: number,
+  skips: Skips,
+): EncodedRelation | null {
   const n = ex.token.length;
-  if (!(ex.subj_start <= ex.subj_end && ex.subj_end < n && ex.obj_start <= ex.obj_end && ex.obj_end < n)) return skip(skips, 'span out of range');
+  if (!(ex.subj_start <= ex.subj_end && ex.subj_end < n && ex.obj_start <= ex.obj_end && ex.obj_end < n))
+    return skip(skips, 'span out of range');
   if (ex.subj_start <= ex.obj_end && ex.obj_start <= ex.subj_end) return skip(skips, 'subject and object overlap');
   const label = labels.get(ex.relation);
   if (label === undefined) return skip(skips, `relation not in relations.json: ${ex.relation}`);
@@ -52,7 +62,12 @@ export function encodeRelation(ex: RelationSpans, tok: BaseTokenizer, labels: Ma
   return { task: 'relation', id: ex.id, ids: enc.ids, label, subj, obj };
 }
 
-export function encodeDependency(ex: DependencyExample, tok: BaseTokenizer, maxLength: number, skips: Skips): EncodedDependency | null {
+export function encodeDependency(
+  ex: DependencyExample,
+  tok: BaseTokenizer,
+  maxLength: number,
+  skips: Skips,
+): EncodedDependency | null {
   const n = ex.tokens.length;
   if (ex.heads.length !== n) return skip(skips, 'heads and tokens differ in length');
   if (ex.heads.some((h) => h < 0 || h > n)) return skip(skips, 'head index out of range');
@@ -63,6 +78,7 @@ export function encodeDependency(ex: DependencyExample, tok: BaseTokenizer, maxL
   const firsts = enc.firstSubword.slice(0, kept);
   const heads = ex.heads.slice(0, kept).map((h) => (h === 0 ? 0 : (enc.firstSubword[h - 1] ?? -1)));
   const cutHeads = heads.filter((h) => h < 0).length;
-  if (cutHeads > 0) skips['heads cut by maxLength (label masked)'] = (skips['heads cut by maxLength (label masked)'] ?? 0) + cutHeads;
+  if (cutHeads > 0)
+    skips['heads cut by maxLength (label masked)'] = (skips['heads cut by maxLength (label masked)'] ?? 0) + cutHeads;
   return { task: 'dependency', id: ex.id, ids: enc.ids, firsts, heads };
 }

@@ -66,7 +66,9 @@ export interface BuildOptions {
 
 export function featureCacheIsComplete(dir: string, key: string): boolean {
   const m = readFeatureManifest(dir);
-  return m !== null && m.complete && m.key === key && m.shards.every((s) => fs.existsSync(path.join(dir, `${s.name}.bin`)));
+  return (
+    m !== null && m.complete && m.key === key && m.shards.every((s) => fs.existsSync(path.join(dir, `${s.name}.bin`)))
+  );
 }
 
 /** The cache's manifest, null when there is none yet (a cache being built or never built). */
@@ -129,16 +131,31 @@ export async function buildFeatureCache(o: BuildOptions): Promise<FeatureManifes
   return manifest;
 }
 
-async function computeShard(model: BaseModel, slice: EncodedExample[], spec: FeatureCacheSpec, upTo: number, batchTokens: number) {
+async function computeShard(
+  model: BaseModel,
+  slice: EncodedExample[],
+  spec: FeatureCacheSpec,
+  upTo: number,
+  batchTokens: number,
+) {
   const H = model.config.hidden;
   const L = spec.layers.length;
   const { offsets, total } = offsetsOf(slice.map((e) => e.ids.length * H * L));
   const out = spec.dtype === 'float16' ? new Uint16Array(total) : new Float32Array(total);
   // Similar lengths share a batch; outputs go back in the original order.
-  for (const idx of lengthBatches(slice.map((e) => e.ids.length), batchTokens)) {
+  for (const idx of lengthBatches(
+    slice.map((e) => e.ids.length),
+    batchTokens,
+  )) {
     let T = 0;
     const values = tf.tidy(() => {
-      const enc = encodeSequences(model.weights, model.config, idx.map((i) => slice[i]!.ids), model.tokenizer.padId, upTo);
+      const enc = encodeSequences(
+        model.weights,
+        model.config,
+        idx.map((i) => slice[i]!.ids),
+        model.tokenizer.padId,
+        upTo,
+      );
       T = enc.T;
       return spec.layers.map((l) => enc.states[l]!);
     });
@@ -180,7 +197,8 @@ export class FeatureCache {
   loadShard(i: number): LoadedShard {
     const s = this.manifest.shards[i]!;
     const buf = fs.readFileSync(path.join(this.dir, `${s.name}.bin`));
-    if (buf.length !== s.bytes) throw new Error(`${this.dir}/${s.name}.bin: ${buf.length} bytes, manifest says ${s.bytes}`);
+    if (buf.length !== s.bytes)
+      throw new Error(`${this.dir}/${s.name}.bin: ${buf.length} bytes, manifest says ${s.bytes}`);
     const copy = new Uint8Array(buf).buffer; // aligned copy
     const data = this.manifest.dtype === 'float16' ? new Uint16Array(copy) : new Float32Array(copy);
     // Every line is validated: a few µs a line, nothing beside the training step that uses it.
@@ -194,7 +212,10 @@ export class FeatureCache {
   }
 
   /** Stored layers of the chosen examples as padded [B, T, H] tensors (by base layer), and the mask. */
-  batch(shard: LoadedShard, indices: number[]): { states: (tf.Tensor3D | undefined)[]; mask: tf.Tensor2D; examples: CachedExample[] } {
+  batch(
+    shard: LoadedShard,
+    indices: number[],
+  ): { states: (tf.Tensor3D | undefined)[]; mask: tf.Tensor2D; examples: CachedExample[] } {
     const H = this.manifest.hidden;
     const layers = this.manifest.layers;
     const exs = indices.map((i) => shard.examples[i]!);

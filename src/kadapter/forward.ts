@@ -4,7 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedDependency, EncodedExample, EncodedRelation } from '../data/schemas.ts';
 import { adapterForward, type AdapterConfig, type AdapterWeights } from './adapter.ts';
 import type { FeatureCache } from './features.ts';
-import { crossEntropy, dependencyScores, headFeatures, relationLogits, type HeadConfig, type HeadWeights } from './heads.ts';
+import {
+  crossEntropy,
+  dependencyScores,
+  headFeatures,
+  relationLogits,
+  type HeadConfig,
+  type HeadWeights,
+} from './heads.ts';
 
 /** The adapters' pre-training tasks (not the downstream tasks of src/eval). */
 export type KnowledgeTask = 'relation' | 'dependency';
@@ -32,10 +39,26 @@ export function forwardBatch(m: TrainedModel, spec: AdapterRunSpec, batch: Cache
 }
 
 /** A knowledge head's logits on features f [B, T, H] of the batch's examples. */
-export function headLogits(head: HeadWeights, task: KnowledgeTask, f: tf.Tensor3D, examples: EncodedExample[]): tf.Tensor {
+export function headLogits(
+  head: HeadWeights,
+  task: KnowledgeTask,
+  f: tf.Tensor3D,
+  examples: EncodedExample[],
+): tf.Tensor {
   if (task === 'relation') {
     const exs = examples as EncodedRelation[];
-    return relationLogits(head, f, tf.tensor1d(exs.map((e) => e.subj), 'int32'), tf.tensor1d(exs.map((e) => e.obj), 'int32'));
+    return relationLogits(
+      head,
+      f,
+      tf.tensor1d(
+        exs.map((e) => e.subj),
+        'int32',
+      ),
+      tf.tensor1d(
+        exs.map((e) => e.obj),
+        'int32',
+      ),
+    );
   }
   return dependencyScores(head, f, candidateMask(examples as EncodedDependency[], f.shape[1]));
 }
@@ -59,7 +82,10 @@ export function headLabels(exs: EncodedDependency[], T: number): Int32Array {
 
 export function lossFromLogits(task: KnowledgeTask, logits: tf.Tensor, examples: EncodedExample[]): tf.Scalar {
   if (task === 'relation') {
-    const y = tf.tensor1d((examples as EncodedRelation[]).map((e) => e.label), 'int32');
+    const y = tf.tensor1d(
+      (examples as EncodedRelation[]).map((e) => e.label),
+      'int32',
+    );
     return crossEntropy(logits as tf.Tensor2D, y);
   }
   const [B, T] = [logits.shape[0]!, logits.shape[1]!];

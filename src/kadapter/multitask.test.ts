@@ -20,15 +20,26 @@ beforeAll(async () => {
 
 const data: MultitaskData = {
   labels: RELATIONS,
-  relation: { train: encodeAll('relation', 24) as EncodedRelation[], dev: encodeAll('relation', 6, 300) as EncodedRelation[] },
-  dependency: { train: encodeAll('dependency', 40) as EncodedDependency[], dev: encodeAll('dependency', 6, 300) as EncodedDependency[] },
+  relation: {
+    train: encodeAll('relation', 24) as EncodedRelation[],
+    dev: encodeAll('relation', 6, 300) as EncodedRelation[],
+  },
+  dependency: {
+    train: encodeAll('dependency', 40) as EncodedDependency[],
+    dev: encodeAll('dependency', 6, 300) as EncodedDependency[],
+  },
 };
 
 it('interleaves both tasks, as many steps as the two adapters take', () => {
   const plan = multitaskPlan(data, 1, 0, 8);
   expect(plan.filter((b) => b.task === 'relation')).toHaveLength(3);
   expect(plan.filter((b) => b.task === 'dependency')).toHaveLength(5);
-  expect(plan.slice(0, 2).map((b) => b.task).sort()).toEqual(['dependency', 'relation']);
+  expect(
+    plan
+      .slice(0, 2)
+      .map((b) => b.task)
+      .sort(),
+  ).toEqual(['dependency', 'relation']);
 });
 
 it('draws each epoch every example once, from length buckets', () => {
@@ -50,8 +61,23 @@ it('draws each epoch every example once, from length buckets', () => {
 it('trains the base itself on both tasks, the loss falls, and the saved checkpoint loads as a base', async () => {
   const base = loadBaseModel(TINY_BERT);
   const runDir = path.join(scratch, 'run');
-  const config = { epochs: 6, batchSize: 8, optim: { lr: 2e-3, ...OPTIM_DEFAULTS }, checkpointEverySteps: 8, logEverySteps: 4 };
-  const { model, result } = await trainMultitask({ base, data, config, seed: 1, scoreDim: 16, runDir, label: 'mt', log: () => {} });
+  const config = {
+    epochs: 6,
+    batchSize: 8,
+    optim: { lr: 2e-3, ...OPTIM_DEFAULTS },
+    checkpointEverySteps: 8,
+    logEverySteps: 4,
+  };
+  const { model, result } = await trainMultitask({
+    base,
+    data,
+    config,
+    seed: 1,
+    scoreDim: 16,
+    runDir,
+    label: 'mt',
+    log: () => {},
+  });
   expect(result.steps).toBe(48);
   const losses = fs
     .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
@@ -65,7 +91,10 @@ it('trains the base itself on both tasks, the loss falls, and the saved checkpoi
   saveMultitaskCheckpoint(dir, base, model, { seed: 1 });
   const reloaded = loadBaseModel(dir);
   expect(reloaded.name).toBe('bert-tiny+multitask');
-  const { ids, mask, B, T } = padBatch(data.dependency.dev.map((e) => e.ids), 0);
+  const { ids, mask, B, T } = padBatch(
+    data.dependency.dev.map((e) => e.ids),
+    0,
+  );
   const batch = { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: tf.tensor2d(mask, [B, T], 'int32') };
   const last = (w: typeof base.weights) => encode(w, base.config, batch)[base.config.layers]!;
   expect(tf.max(tf.abs(last(reloaded.weights).sub(last(model.weights)))).dataSync()[0]).toBeLessThan(1e-6);

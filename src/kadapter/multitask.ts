@@ -43,10 +43,15 @@ export function multitaskPlan(data: MultitaskData, seed: number, epoch: number, 
   const rand = mulberry32(seed * 1_000_003 + epoch);
   const batches = (task: BatchRef['task']) => {
     const examples: EncodedExample[] = data[task].train;
-    const order = shuffled(Array.from({ length: examples.length }, (_, i) => i), rand);
+    const order = shuffled(
+      Array.from({ length: examples.length }, (_, i) => i),
+      rand,
+    );
     const refs: BatchRef[] = [];
     for (let c = 0; c < order.length; c += batchSize * BUCKET_BATCHES) {
-      const bucket = order.slice(c, c + batchSize * BUCKET_BATCHES).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length || a - b);
+      const bucket = order
+        .slice(c, c + batchSize * BUCKET_BATCHES)
+        .sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length || a - b);
       for (let b = 0; b < bucket.length; b += batchSize) refs.push({ task, indices: bucket.slice(b, b + batchSize) });
     }
     return shuffled(refs, rand).map((ref, b, all) => ({ ref, at: (b + 0.5) / all.length }));
@@ -62,21 +67,34 @@ function logitsOf(m: MultitaskModel, base: BaseModel, task: BatchRef['task'], ex
   return { logits, batch };
 }
 
-function* multitaskDevBatches(m: MultitaskModel, base: BaseModel, data: MultitaskData, batchSize: number): Generator<DevBatch> {
+function* multitaskDevBatches(
+  m: MultitaskModel,
+  base: BaseModel,
+  data: MultitaskData,
+  batchSize: number,
+): Generator<DevBatch> {
   for (const task of ['relation', 'dependency'] as const) {
     const dev: EncodedExample[] = data[task].dev;
     for (let i = 0; i < dev.length; i += batchSize) {
       const examples = dev.slice(i, i + batchSize);
       const { loss, argmax } = tf.tidy(() => {
         const { logits } = logitsOf(m, base, task, examples);
-        return { loss: lossFromLogits(task, logits, examples).dataSync()[0]!, argmax: logits.argMax(-1).arraySync() as number[] | number[][] };
+        return {
+          loss: lossFromLogits(task, logits, examples).dataSync()[0]!,
+          argmax: logits.argMax(-1).arraySync() as number[] | number[][],
+        };
       });
       yield { examples, loss, argmax };
     }
   }
 }
 
-export function evaluateMultitask(m: MultitaskModel, base: BaseModel, data: MultitaskData, batchSize: number): DevMetrics {
+export function evaluateMultitask(
+  m: MultitaskModel,
+  base: BaseModel,
+  data: MultitaskData,
+  batchSize: number,
+): DevMetrics {
   return evaluateDev(['relation', 'dependency'], multitaskDevBatches(m, base, data, batchSize), data.labels).metrics;
 }
 
@@ -121,6 +139,11 @@ export async function trainMultitask(o: {
 }
 
 /** The trained base in the Hugging Face layout of the base it came from. */
-export function saveMultitaskCheckpoint(dir: string, base: BaseModel, m: MultitaskModel, info: Record<string, unknown>): void {
+export function saveMultitaskCheckpoint(
+  dir: string,
+  base: BaseModel,
+  m: MultitaskModel,
+  info: Record<string, unknown>,
+): void {
   saveEncoderCheckpoint(dir, base, m.weights, 'multitask', info);
 }

@@ -70,7 +70,8 @@ export class AdamW {
   restore(state: Record<string, Float32Array>, step: number): void {
     for (const [n, t] of Object.entries(this.state())) {
       const values = state[n];
-      if (!values || values.length !== t.size) throw new Error(`checkpoint lacks optimizer state ${n} of ${t.size} values`);
+      if (!values || values.length !== t.size)
+        throw new Error(`checkpoint lacks optimizer state ${n} of ${t.size} values`);
       assignValues(t as tf.Variable, values);
     }
     this.step = step;

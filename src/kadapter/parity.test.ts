@@ -23,24 +23,27 @@ describe.each(['cpu', 'wasm', 'tensorflow'] as const)('parity with transformers 
   afterAll(() => models.forEach(disposeBaseModel));
 
   const missing = backend === 'tensorflow' && !native;
-  describe.skipIf(missing).each(['bert-tiny', 'roberta-tiny'])(`%s${missing ? ' (skipped: native backend not built here; npm run setup:tensorflow builds it)' : ''}`, (name) => {
-    it('gives the reference token ids, first subwords and hidden states (max |Δ| ≤ 1e-4 on every layer)', () => {
-      const model = loadBaseModel(path.join(dir, name));
-      models.push(model);
-      const r = compareWithReference(model, sentences, path.join(dir, `${name}.reference.safetensors`));
-      expect(r.idsEqual).toBe(sentences.length);
-      expect(r.wordsEqual).toBe(sentences.length);
-      expect(r.maxAbsDiff).toHaveLength(model.config.layers + 1);
-      for (const d of r.maxAbsDiff) expect(d).toBeLessThanOrEqual(1e-4);
-    });
+  describe.skipIf(missing).each(['bert-tiny', 'roberta-tiny'])(
+    `%s${missing ? ' (skipped: native backend not built here; npm run setup:tensorflow builds it)' : ''}`,
+    (name) => {
+      it('gives the reference token ids, first subwords and hidden states (max |Δ| ≤ 1e-4 on every layer)', () => {
+        const model = loadBaseModel(path.join(dir, name));
+        models.push(model);
+        const r = compareWithReference(model, sentences, path.join(dir, `${name}.reference.safetensors`));
+        expect(r.idsEqual).toBe(sentences.length);
+        expect(r.wordsEqual).toBe(sentences.length);
+        expect(r.maxAbsDiff).toHaveLength(model.config.layers + 1);
+        for (const d of r.maxAbsDiff) expect(d).toBeLessThanOrEqual(1e-4);
+      });
 
-    it('builds the same tokenizer from the vocabulary files alone', () => {
-      const model = loadBaseModel(path.join(dir, name), { fromVocabFiles: true });
-      models.push(model);
-      expect(model.tokenizer.kind).not.toBe('tokenizer.json');
-      const r = compareWithReference(model, sentences, path.join(dir, `${name}.reference.safetensors`));
-      expect(r.idsEqual).toBe(sentences.length);
-      expect(r.wordsEqual).toBe(sentences.length);
-    });
-  });
+      it('builds the same tokenizer from the vocabulary files alone', () => {
+        const model = loadBaseModel(path.join(dir, name), { fromVocabFiles: true });
+        models.push(model);
+        expect(model.tokenizer.kind).not.toBe('tokenizer.json');
+        const r = compareWithReference(model, sentences, path.join(dir, `${name}.reference.safetensors`));
+        expect(r.idsEqual).toBe(sentences.length);
+        expect(r.wordsEqual).toBe(sentences.length);
+      });
+    },
+  );
 });

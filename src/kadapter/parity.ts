@@ -38,8 +38,16 @@ export function compareWithReference(model: BaseModel, sentences: string[], refe
   const { ids, mask } = padBatch(seqs, model.tokenizer.padId);
   const hasExact = ref.tensors.has('exact.0');
   const diffs = tf.tidy(() => {
-    const states = encode(model.weights, model.config, { ids: tf.tensor2d(ids, [B, T], 'int32'), mask: tf.tensor2d(mask, [B, T], 'int32') });
-    const maxDiff = (a: tf.Tensor, name: string) => a.sub(tf.tensor(ref.read(name), a.shape)).abs().max().dataSync()[0]!;
+    const states = encode(model.weights, model.config, {
+      ids: tf.tensor2d(ids, [B, T], 'int32'),
+      mask: tf.tensor2d(mask, [B, T], 'int32'),
+    });
+    const maxDiff = (a: tf.Tensor, name: string) =>
+      a
+        .sub(tf.tensor(ref.read(name), a.shape))
+        .abs()
+        .max()
+        .dataSync()[0]!;
     return states.map((h, i) => ({
       ref: maxDiff(h, `hidden.${i}`),
       ours: hasExact ? maxDiff(h, `exact.${i}`) : NaN,

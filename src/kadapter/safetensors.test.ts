@@ -21,7 +21,11 @@ describe('safetensors', () => {
   it('round-trips F32 and F16 tensors with metadata, data 8-byte aligned', () => {
     const file = path.join(dir, 'rt.safetensors');
     const a = new Float32Array([1.5, -2, 3.25, 0, 1e-3, 65504]);
-    writeSafetensors(file, { 'b.w': { dtype: 'F16', shape: [2, 3], data: a }, 'a.w': { dtype: 'F32', shape: [3, 2], data: a } }, { format: 'pt' });
+    writeSafetensors(
+      file,
+      { 'b.w': { dtype: 'F16', shape: [2, 3], data: a }, 'a.w': { dtype: 'F32', shape: [3, 2], data: a } },
+      { format: 'pt' },
+    );
     const st = openSafetensors(file);
     expect(st.metadata).toEqual({ format: 'pt' });
     expect([...st.tensors.keys()]).toEqual(['a.w', 'b.w']);
@@ -37,7 +41,14 @@ describe('safetensors', () => {
     data.writeUInt16LE(0xc000, 2); // -2
     data.writeBigInt64LE(7n, 4);
     data.writeBigInt64LE(-1n, 12);
-    const file = rawFile('bf16.safetensors', { x: { dtype: 'BF16', shape: [2], data_offsets: [0, 4] }, i: { dtype: 'I64', shape: [2], data_offsets: [4, 20] } }, data);
+    const file = rawFile(
+      'bf16.safetensors',
+      {
+        x: { dtype: 'BF16', shape: [2], data_offsets: [0, 4] },
+        i: { dtype: 'I64', shape: [2], data_offsets: [4, 20] },
+      },
+      data,
+    );
     const st = openSafetensors(file);
     expect(Array.from(st.read('x'))).toEqual([1.5, -2]);
     expect(Array.from(st.readInt('i'))).toEqual([7, -1]);
@@ -55,12 +66,20 @@ describe('safetensors', () => {
   });
 
   it('refuses a tensor whose byte range runs past the data', () => {
-    const file = rawFile('range.safetensors', { w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, Buffer.alloc(8));
+    const file = rawFile(
+      'range.safetensors',
+      { w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } },
+      Buffer.alloc(8),
+    );
     expect(() => openSafetensors(file)).toThrow(/claims bytes \[0, 16\) of a 8-byte data section/);
   });
 
   it('refuses a tensor whose shape does not match its byte count', () => {
-    const file = rawFile('shape.safetensors', { w: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } }, Buffer.alloc(16));
+    const file = rawFile(
+      'shape.safetensors',
+      { w: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } },
+      Buffer.alloc(16),
+    );
     expect(() => openSafetensors(file)).toThrow(/needs 12 bytes, header gives 16/);
   });
 

@@ -40,7 +40,8 @@ export function openSafetensors(file: string): SafetensorsFile {
     const lenBuf = Buffer.alloc(8);
     fs.readSync(fd, lenBuf, 0, 8, 0);
     const len = lenBuf.readBigUInt64LE(0);
-    if (len > BigInt(Math.min(MAX_HEADER, size - 8))) throw fail(`header length ${len} exceeds the file (${size} bytes)`);
+    if (len > BigInt(Math.min(MAX_HEADER, size - 8)))
+      throw fail(`header length ${len} exceeds the file (${size} bytes)`);
     headerLen = Number(len);
     const headerBuf = Buffer.alloc(headerLen);
     fs.readSync(fd, headerBuf, 0, headerLen, 8);
@@ -60,22 +61,33 @@ export function openSafetensors(file: string): SafetensorsFile {
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof t.dtype !== 'string' || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets) || t.data_offsets.length !== 2) {
+    if (
+      typeof t.dtype !== 'string' ||
+      !Array.isArray(t.shape) ||
+      !Array.isArray(t.data_offsets) ||
+      t.data_offsets.length !== 2
+    ) {
       throw fail(`tensor "${name}" lacks dtype, shape or data_offsets`);
     }
     if (!(t.dtype in BYTES)) {
       const known = KNOWN_UNSUPPORTED.includes(t.dtype) ? 'is not supported' : 'is unknown';
-      throw new UserError(`${file}: tensor "${name}" has dtype ${t.dtype}, which ${known} (supported: ${Object.keys(BYTES).join(', ')})`);
+      throw new UserError(
+        `${file}: tensor "${name}" has dtype ${t.dtype}, which ${known} (supported: ${Object.keys(BYTES).join(', ')})`,
+      );
     }
     const dtype = t.dtype as SafeDType;
     const shape = t.shape as number[];
     const [begin, end] = t.data_offsets as number[];
-    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`tensor "${name}" has a bad shape ${JSON.stringify(shape)}`);
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw fail(`tensor "${name}" has a bad shape ${JSON.stringify(shape)}`);
     if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0 || end! < begin! || end! > dataSize) {
       throw fail(`tensor "${name}" claims bytes [${begin}, ${end}) of a ${dataSize}-byte data section`);
     }
     const want = shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
-    if (end! - begin! !== want) throw fail(`tensor "${name}" (${dtype} ${JSON.stringify(shape)}) needs ${want} bytes, header gives ${end! - begin!}`);
+    if (end! - begin! !== want)
+      throw fail(
+        `tensor "${name}" (${dtype} ${JSON.stringify(shape)}) needs ${want} bytes, header gives ${end! - begin!}`,
+      );
     tensors.set(name, { dtype, shape, begin: begin!, end: end! });
   }
 
@@ -177,7 +189,11 @@ export interface TensorToWrite {
 }
 
 /** Writes tensors in name order (deterministic bytes) through a temp file and a rename. */
-export function writeSafetensors(file: string, tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): void {
+export function writeSafetensors(
+  file: string,
+  tensors: Record<string, TensorToWrite>,
+  metadata: Record<string, string> = {},
+): void {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -186,9 +202,11 @@ export function writeSafetensors(file: string, tensors: Record<string, TensorToW
   for (const name of names) {
     const t = tensors[name]!;
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`tensor "${name}": shape ${JSON.stringify(t.shape)} holds ${count} values, got ${t.data.length}`);
+    if (count !== t.data.length)
+      throw new Error(`tensor "${name}": shape ${JSON.stringify(t.shape)} holds ${count} values, got ${t.data.length}`);
     let blob: Buffer;
-    if (t.dtype === 'F32') blob = Buffer.from(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
+    if (t.dtype === 'F32')
+      blob = Buffer.from(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
     else {
       blob = Buffer.alloc(count * 2);
       for (let i = 0; i < count; i++) blob.writeUInt16LE(floatToHalf(t.data[i]!), i * 2);

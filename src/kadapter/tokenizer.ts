@@ -45,9 +45,17 @@ const Special = z.tuple([z.string(), z.number()]);
 const PostProcessor = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('Sequence'), processors: z.array(z.unknown()) }),
   z.looseObject({ type: z.enum(['RobertaProcessing', 'BertProcessing']), cls: Special, sep: Special }),
-  z.looseObject({ type: z.literal('TemplateProcessing'), single: z.array(z.looseObject({ SpecialToken: z.looseObject({ id: z.string() }).optional() })) }),
+  z.looseObject({
+    type: z.literal('TemplateProcessing'),
+    single: z.array(z.looseObject({ SpecialToken: z.looseObject({ id: z.string() }).optional() })),
+  }),
 ]);
-const POST_PROCESSOR_TYPES: readonly unknown[] = ['Sequence', 'RobertaProcessing', 'BertProcessing', 'TemplateProcessing'];
+const POST_PROCESSOR_TYPES: readonly unknown[] = [
+  'Sequence',
+  'RobertaProcessing',
+  'BertProcessing',
+  'TemplateProcessing',
+];
 
 export interface TokenizerOptions {
   /** Ignore tokenizer.json and build from the vocabulary files (tests prove the two agree). */
@@ -56,7 +64,9 @@ export interface TokenizerOptions {
 
 export function loadTokenizer(dir: string, opts: TokenizerOptions = {}): BaseTokenizer {
   const file = (f: string) => path.join(dir, f);
-  const config: Json = fs.existsSync(file('tokenizer_config.json')) ? readJsonFile(file('tokenizer_config.json'), JsonObject) : {};
+  const config: Json = fs.existsSync(file('tokenizer_config.json'))
+    ? readJsonFile(file('tokenizer_config.json'), JsonObject)
+    : {};
   let json: Json;
   let kind: BaseTokenizer['kind'];
   if (fs.existsSync(file('tokenizer.json')) && !opts.fromVocabFiles) {
@@ -66,7 +76,11 @@ export function loadTokenizer(dir: string, opts: TokenizerOptions = {}): BaseTok
     json = wordPieceJson(fs.readFileSync(file('vocab.txt'), 'utf8'), config);
     kind = 'wordpiece';
   } else if (fs.existsSync(file('vocab.json')) && fs.existsSync(file('merges.txt'))) {
-    json = byteLevelBpeJson(readJsonFile(file('vocab.json'), VocabFile), fs.readFileSync(file('merges.txt'), 'utf8'), config);
+    json = byteLevelBpeJson(
+      readJsonFile(file('vocab.json'), VocabFile),
+      fs.readFileSync(file('merges.txt'), 'utf8'),
+      config,
+    );
     kind = 'bpe';
   } else {
     throw new UserError(`${dir}: no tokenizer found (need tokenizer.json, vocab.txt, or vocab.json with merges.txt)`);
@@ -128,7 +142,8 @@ export function loadTokenizer(dir: string, opts: TokenizerOptions = {}): BaseTok
 /** The start and end tokens the post-processor adds around a single sentence. */
 function specialTokens(json: Json, dir: string): { cls: string; sep: string } {
   const find = (value: unknown): { cls: string; sep: string } | null => {
-    if (!value || typeof value !== 'object' || !('type' in value) || !POST_PROCESSOR_TYPES.includes(value.type)) return null;
+    if (!value || typeof value !== 'object' || !('type' in value) || !POST_PROCESSOR_TYPES.includes(value.type))
+      return null;
     const pp = validateJson(value, PostProcessor, `${dir}: tokenizer post_processor`);
     if (pp.type === 'Sequence') {
       for (const p of pp.processors) {
@@ -146,14 +161,25 @@ function specialTokens(json: Json, dir: string): { cls: string; sep: string } {
     return { cls: pp.cls[0], sep: pp.sep[0] };
   };
   const found = find(json.post_processor);
-  if (!found) throw new UserError(`${dir}: the tokenizer adds no start and end tokens; only BERT- and RoBERTa-style tokenizers are supported`);
+  if (!found)
+    throw new UserError(
+      `${dir}: the tokenizer adds no start and end tokens; only BERT- and RoBERTa-style tokenizers are supported`,
+    );
   return found;
 }
 
 function addedTokens(vocab: Record<string, number>, specials: string[]): Json[] {
   return specials
     .filter((t) => vocab[t] !== undefined)
-    .map((t) => ({ id: vocab[t], content: t, single_word: false, lstrip: t === '<mask>', rstrip: false, normalized: false, special: true }));
+    .map((t) => ({
+      id: vocab[t],
+      content: t,
+      single_word: false,
+      lstrip: t === '<mask>',
+      rstrip: false,
+      normalized: false,
+      special: true,
+    }));
 }
 
 /** tokenizer.json of a BERT WordPiece tokenizer, as HF's BertTokenizerFast converts vocab.txt. */
@@ -181,7 +207,11 @@ export function wordPieceJson(vocabTxt: string, config: Json): Json {
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: sep, type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: cls, type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: sep, type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: cls, type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -206,10 +236,22 @@ export function byteLevelBpeJson(vocab: Record<string, number>, mergesTxt: strin
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: addedTokens(vocab, [cls, special('pad_token', '<pad>'), sep, special('unk_token', '<unk>'), special('mask_token', '<mask>')]),
+    added_tokens: addedTokens(vocab, [
+      cls,
+      special('pad_token', '<pad>'),
+      sep,
+      special('unk_token', '<unk>'),
+      special('mask_token', '<mask>'),
+    ]),
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: addPrefixSpace, trim_offsets: true, use_regex: true },
-    post_processor: { type: 'RobertaProcessing', sep: [sep, vocab[sep]], cls: [cls, vocab[cls]], trim_offsets: true, add_prefix_space: addPrefixSpace },
+    post_processor: {
+      type: 'RobertaProcessing',
+      sep: [sep, vocab[sep]],
+      cls: [cls, vocab[cls]],
+      trim_offsets: true,
+      add_prefix_space: addPrefixSpace,
+    },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
       type: 'BPE',
@@ -232,7 +274,7 @@ export function byteLevelBpeJson(vocab: Record<string, number>, mergesTxt: strin
 export function lengthBatches(lengths: number[], batchTokens: number): number[][] {
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]!);
   const batches: number[][] = [];
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start + 1;
     while (end < order.length && (end - start + 1) * lengths[order[end]!]! <= batchTokens) end++;
     batches.push(order.slice(start, end));

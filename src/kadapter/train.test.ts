@@ -26,7 +26,15 @@ beforeAll(async () => {
   base = loadBaseModel(TINY_BERT);
 });
 
-const adapterCfg = (): AdapterConfig => ({ baseHidden: 32, readLayers: defaultReadLayers(2), size: 16, layers: 1, chain: 'sum', initStd: 0.0002, layerNormEps: 1e-12 });
+const adapterCfg = (): AdapterConfig => ({
+  baseHidden: 32,
+  readLayers: defaultReadLayers(2),
+  size: 16,
+  layers: 1,
+  chain: 'sum',
+  initStd: 0.0002,
+  layerNormEps: 1e-12,
+});
 const trainCfg: TrainConfig = {
   epochs: 4,
   batchSize: 8,
@@ -38,9 +46,20 @@ const LAYERS = [0, 1, 2];
 
 async function caches(task: 'relation' | 'dependency', dtype: 'float16' | 'float32' = 'float32') {
   const out: FeatureCache[] = [];
-  for (const [split, n, offset] of [['train', 48, 0], ['dev', 12, 500]] as const) {
+  for (const [split, n, offset] of [
+    ['train', 48, 0],
+    ['dev', 12, 500],
+  ] as const) {
     const dir = path.join(scratch, `${task}-${dtype}-${split}`);
-    await buildFeatureCache({ dir, model: base, examples: encodeAll(task, n, offset), spec: { layers: LAYERS, dtype, shardSize: 20 }, key: `${task}-${split}`, backend: 'cpu', label: split });
+    await buildFeatureCache({
+      dir,
+      model: base,
+      examples: encodeAll(task, n, offset),
+      spec: { layers: LAYERS, dtype, shardSize: 20 },
+      key: `${task}-${split}`,
+      backend: 'cpu',
+      label: split,
+    });
     out.push(new FeatureCache(dir));
   }
   return { train: out[0]!, dev: out[1]! };
@@ -49,7 +68,9 @@ async function caches(task: 'relation' | 'dependency', dtype: 'float16' | 'float
 const spec = (task: 'relation' | 'dependency'): AdapterRunSpec => ({
   task,
   adapter: adapterCfg(),
-  head: (task === 'relation' ? { kind: 'relation', hidden: 32, fuse: true, labels: RELATIONS } : { kind: 'dependency', hidden: 32, fuse: true, scoreDim: 16 }) as HeadConfig,
+  head: (task === 'relation'
+    ? { kind: 'relation', hidden: 32, fuse: true, labels: RELATIONS }
+    : { kind: 'dependency', hidden: 32, fuse: true, scoreDim: 16 }) as HeadConfig,
   lastLayer: 2,
   seed: 3,
 });
@@ -74,7 +95,8 @@ describe('feature cache', () => {
     for (const layer of LAYERS) {
       const want = live.states[layer]!.mul(live.mask.expandDims(-1).toFloat());
       expect(tf.max(tf.abs(cached32.states[layer]!.sub(want))).dataSync()[0]).toBeLessThan(1e-6);
-      const rel = tf.max(tf.abs(cached16.states[layer]!.sub(want))).dataSync()[0]! / tf.max(tf.abs(want)).dataSync()[0]!;
+      const rel =
+        tf.max(tf.abs(cached16.states[layer]!.sub(want))).dataSync()[0]! / tf.max(tf.abs(want)).dataSync()[0]!;
       expect(rel).toBeLessThan(2e-3);
     }
   });
@@ -99,8 +121,22 @@ describe('adapter training', () => {
   it.each(['dependency', 'relation'] as const)('lowers the %s loss and beats chance on dev', async (task) => {
     const c = await caches(task);
     const runDir = path.join(scratch, `run-${task}`);
-    const config = { ...trainCfg, epochs: 20, logEverySteps: 6, checkpointEverySteps: 60, optim: { ...trainCfg.optim, lr: 1e-2 } };
-    const { result } = await trainAdapter({ spec: spec(task), config, train: c.train, dev: c.dev, runDir, label: task, log: () => {} });
+    const config = {
+      ...trainCfg,
+      epochs: 20,
+      logEverySteps: 6,
+      checkpointEverySteps: 60,
+      optim: { ...trainCfg.optim, lr: 1e-2 },
+    };
+    const { result } = await trainAdapter({
+      spec: spec(task),
+      config,
+      train: c.train,
+      dev: c.dev,
+      runDir,
+      label: task,
+      log: () => {},
+    });
     const l = losses(runDir);
     expect(l.length).toBeGreaterThan(4);
     const head = (l[0]!.loss + l[1]!.loss) / 2;
@@ -109,7 +145,9 @@ describe('adapter training', () => {
     const last = result.dev[result.dev.length - 1]!;
     if (task === 'dependency') {
       // Chance: a uniform pick among ROOT and the words.
-      const dev = encodeAll('dependency', 12, 500).flatMap((e) => (e.task === 'dependency' ? e.heads.map(() => 1 / (e.firsts.length + 1)) : []));
+      const dev = encodeAll('dependency', 12, 500).flatMap((e) =>
+        e.task === 'dependency' ? e.heads.map(() => 1 / (e.firsts.length + 1)) : [],
+      );
       const chance = dev.reduce((a, b) => a + b, 0) / dev.length;
       expect(last.uas!).toBeGreaterThan(1.5 * chance);
     } else expect(last.accuracy!).toBeGreaterThan(0.5);
@@ -120,27 +158,72 @@ describe('adapter training', () => {
   it.each([
     [6, 4],
     [7, 7],
-  ])('resumes after a kill at step %i from its checkpoint (step %i) to the same weights and log as an uninterrupted run', async (stopAt, from) => {
-    const c = await caches('dependency');
-    const wholeDir = path.join(scratch, 'whole');
-    const whole = await trainAdapter({ spec: spec('dependency'), config: trainCfg, train: c.train, dev: c.dev, runDir: wholeDir, label: 'whole', log: () => {} });
-    const killedDir = path.join(scratch, `killed-${stopAt}`);
-    await trainAdapter({ spec: spec('dependency'), config: trainCfg, train: c.train, dev: c.dev, runDir: killedDir, label: 'killed', log: () => {}, stopAfterSteps: stopAt });
-    const resumed = await trainAdapter({ spec: spec('dependency'), config: trainCfg, train: c.train, dev: c.dev, runDir: killedDir, label: 'resumed', log: () => {} });
-    expect(resumed.result.resumedFromStep).toBe(from);
-    const a = modelTensors(whole.model);
-    const b = modelTensors(resumed.model);
-    for (const n of Object.keys(a)) expect(Array.from(b[n]!.dataSync())).toEqual(Array.from(a[n]!.dataSync()));
-    expect(fs.readFileSync(path.join(killedDir, 'metrics.jsonl'), 'utf8')).toBe(fs.readFileSync(path.join(wholeDir, 'metrics.jsonl'), 'utf8'));
-  });
+  ])(
+    'resumes after a kill at step %i from its checkpoint (step %i) to the same weights and log as an uninterrupted run',
+    async (stopAt, from) => {
+      const c = await caches('dependency');
+      const wholeDir = path.join(scratch, 'whole');
+      const whole = await trainAdapter({
+        spec: spec('dependency'),
+        config: trainCfg,
+        train: c.train,
+        dev: c.dev,
+        runDir: wholeDir,
+        label: 'whole',
+        log: () => {},
+      });
+      const killedDir = path.join(scratch, `killed-${stopAt}`);
+      await trainAdapter({
+        spec: spec('dependency'),
+        config: trainCfg,
+        train: c.train,
+        dev: c.dev,
+        runDir: killedDir,
+        label: 'killed',
+        log: () => {},
+        stopAfterSteps: stopAt,
+      });
+      const resumed = await trainAdapter({
+        spec: spec('dependency'),
+        config: trainCfg,
+        train: c.train,
+        dev: c.dev,
+        runDir: killedDir,
+        label: 'resumed',
+        log: () => {},
+      });
+      expect(resumed.result.resumedFromStep).toBe(from);
+      const a = modelTensors(whole.model);
+      const b = modelTensors(resumed.model);
+      for (const n of Object.keys(a)) expect(Array.from(b[n]!.dataSync())).toEqual(Array.from(a[n]!.dataSync()));
+      expect(fs.readFileSync(path.join(killedDir, 'metrics.jsonl'), 'utf8')).toBe(
+        fs.readFileSync(path.join(wholeDir, 'metrics.jsonl'), 'utf8'),
+      );
+    },
+  );
 
   it('refuses an empty split', async () => {
     const c = await caches('relation');
     const emptyDir = path.join(scratch, 'empty');
-    await buildFeatureCache({ dir: emptyDir, model: base, examples: [], spec: { layers: LAYERS, dtype: 'float32', shardSize: 20 }, key: 'e', backend: 'cpu', label: 'e' });
-    await expect(trainAdapter({ spec: spec('relation'), config: trainCfg, train: new FeatureCache(emptyDir), dev: c.dev, runDir: path.join(scratch, 'x'), label: 'empty' })).rejects.toThrow(
-      /training split is empty/,
-    );
+    await buildFeatureCache({
+      dir: emptyDir,
+      model: base,
+      examples: [],
+      spec: { layers: LAYERS, dtype: 'float32', shardSize: 20 },
+      key: 'e',
+      backend: 'cpu',
+      label: 'e',
+    });
+    await expect(
+      trainAdapter({
+        spec: spec('relation'),
+        config: trainCfg,
+        train: new FeatureCache(emptyDir),
+        dev: c.dev,
+        runDir: path.join(scratch, 'x'),
+        label: 'empty',
+      }),
+    ).rejects.toThrow(/training split is empty/);
   });
 });
 
@@ -148,13 +231,35 @@ describe('adapter files', () => {
   it('load into a fresh process with the base alone and give identical outputs', async () => {
     const c = await caches('relation');
     const s = spec('relation');
-    const { model } = await trainAdapter({ spec: s, config: { ...trainCfg, epochs: 1 }, train: c.train, dev: c.dev, runDir: path.join(scratch, 'files-run'), label: 'files', log: () => {} });
+    const { model } = await trainAdapter({
+      spec: s,
+      config: { ...trainCfg, epochs: 1 },
+      train: c.train,
+      dev: c.dev,
+      runDir: path.join(scratch, 'files-run'),
+      label: 'files',
+      log: () => {},
+    });
     const dir = path.join(scratch, 'adapter');
-    const saved = saveAdapterFiles(dir, { name: 'factual', task: 'relation', model, adapter: s.adapter, head: s.head, base, lastLayer: 2 });
+    const saved = saveAdapterFiles(dir, {
+      name: 'factual',
+      task: 'relation',
+      model,
+      adapter: s.adapter,
+      head: s.head,
+      base,
+      lastLayer: 2,
+    });
     expect(saved.parameters.base).toBe(base.parameters);
     expect(saved.parameters.adapter).toBeGreaterThan(0);
-    const here = Array.from(adapterOutputsOn(base, loadAdapterFiles(dir, base), encodeAll('relation', 6, 100)).dataSync());
-    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/fixtures/kadapter/adapter-outputs.ts'), dir], { encoding: 'utf8' });
+    const here = Array.from(
+      adapterOutputsOn(base, loadAdapterFiles(dir, base), encodeAll('relation', 6, 100)).dataSync(),
+    );
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'test/fixtures/kadapter/adapter-outputs.ts'), dir],
+      { encoding: 'utf8' },
+    );
     expect(child.status, child.stderr).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual(here);
   });
@@ -162,6 +267,8 @@ describe('adapter files', () => {
   it('refuses a base whose hidden size differs from the one the adapter was trained on', () => {
     const dir = path.join(scratch, 'adapter');
     const other = loadBaseModel(path.join(repoRoot, 'test', 'fixtures', 'parity', 'roberta-tiny'));
-    expect(() => loadAdapterFiles(dir, other)).toThrow(/trained on bert-tiny \(hidden 32, 2 layers\); the base model roberta-tiny has hidden 48 and 3 layers/);
+    expect(() => loadAdapterFiles(dir, other)).toThrow(
+      /trained on bert-tiny \(hidden 32, 2 layers\); the base model roberta-tiny has hidden 48 and 3 layers/,
+    );
   });
 });

@@ -31,7 +31,10 @@ export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedMod
   const { spec, config, train, dev } = o;
   if (train.size === 0) throw new Error(`${o.label}: the training split is empty`);
   if (dev.size === 0) throw new Error(`${o.label}: the dev split is empty`);
-  const model: TrainedModel = { adapter: initAdapter(spec.adapter, spec.seed), head: initHead(spec.head, spec.seed + 1) };
+  const model: TrainedModel = {
+    adapter: initAdapter(spec.adapter, spec.seed),
+    head: initHead(spec.head, spec.seed + 1),
+  };
   let shardCache: { index: number; shard: LoadedShard } | null = null;
   const shardOf = (i: number) => {
     if (shardCache?.index !== i) shardCache = { index: i, shard: train.loadShard(i) };
@@ -53,7 +56,12 @@ export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedMod
 }
 
 /** The dev batches of a feature cache, in file order, scored by the adapter and its head. */
-function* cachedDevBatches(m: TrainedModel, spec: AdapterRunSpec, cache: FeatureCache, batchSize: number): Generator<DevBatch> {
+function* cachedDevBatches(
+  m: TrainedModel,
+  spec: AdapterRunSpec,
+  cache: FeatureCache,
+  batchSize: number,
+): Generator<DevBatch> {
   for (let s = 0; s < cache.manifest.shards.length; s++) {
     const shard = cache.loadShard(s);
     for (let i = 0; i < shard.examples.length; i += batchSize) {
@@ -71,6 +79,12 @@ function* cachedDevBatches(m: TrainedModel, spec: AdapterRunSpec, cache: Feature
 }
 
 /** An adapter's dev metrics and predictions on a cached split. */
-export function evaluateAdapter(m: TrainedModel, spec: AdapterRunSpec, cache: FeatureCache, batchSize: number, labels?: string[]): { metrics: DevMetrics; predictions: Prediction[] } {
+export function evaluateAdapter(
+  m: TrainedModel,
+  spec: AdapterRunSpec,
+  cache: FeatureCache,
+  batchSize: number,
+  labels?: string[],
+): { metrics: DevMetrics; predictions: Prediction[] } {
   return evaluateDev([spec.task], cachedDevBatches(m, spec, cache, batchSize), labels);
 }

@@ -30,11 +30,22 @@ export interface TrainResult {
 }
 
 /** The batches of one epoch, in a seeded order: shards shuffled, examples shuffled within each. */
-export function epochPlan(cache: FeatureCache, seed: number, epoch: number, batchSize: number): { shard: number; indices: number[] }[] {
+export function epochPlan(
+  cache: FeatureCache,
+  seed: number,
+  epoch: number,
+  batchSize: number,
+): { shard: number; indices: number[] }[] {
   const rand = mulberry32(seed * 1_000_003 + epoch);
   const plan: { shard: number; indices: number[] }[] = [];
-  for (const s of shuffled(cache.manifest.shards.map((_, i) => i), rand)) {
-    const order = shuffled(Array.from({ length: cache.manifest.shards[s]!.examples }, (_, i) => i), rand);
+  for (const s of shuffled(
+    cache.manifest.shards.map((_, i) => i),
+    rand,
+  )) {
+    const order = shuffled(
+      Array.from({ length: cache.manifest.shards[s]!.examples }, (_, i) => i),
+      rand,
+    );
     for (let i = 0; i < order.length; i += batchSize) plan.push({ shard: s, indices: order.slice(i, i + batchSize) });
   }
   return plan;
@@ -65,7 +76,8 @@ export interface LoopOptions<B> {
 export async function runTrainingLoop<B>(o: LoopOptions<B>): Promise<TrainResult> {
   const { config, params, runDir } = o;
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  if (config.checkpointEverySteps % config.logEverySteps !== 0) throw new Error('checkpointEverySteps must be a multiple of logEverySteps');
+  if (config.checkpointEverySteps % config.logEverySteps !== 0)
+    throw new Error('checkpointEverySteps must be a multiple of logEverySteps');
   fs.mkdirSync(runDir, { recursive: true });
   const opt = new AdamW(config.optim, params);
   const plans = Array.from({ length: config.epochs }, (_, e) => o.plan(e));
@@ -132,7 +144,14 @@ export async function runTrainingLoop<B>(o: LoopOptions<B>): Promise<TrainResult
         log(`${o.label}: epoch ${epoch + 1}/${config.epochs} dev ${formatMetrics(metrics)}`);
       }
       if (step % config.checkpointEverySteps === 0 || epochEnd) {
-        writeCheckpoint(ckptDir, params, opt, { configHash: o.configHash, step, dev, seconds: seconds(), lossAcc, lossCount });
+        writeCheckpoint(ckptDir, params, opt, {
+          configHash: o.configHash,
+          step,
+          dev,
+          seconds: seconds(),
+          lossAcc,
+          lossCount,
+        });
       }
       if (o.stopAfterSteps !== undefined && step >= o.stopAfterSteps) break outer;
     }
@@ -141,5 +160,12 @@ export async function runTrainingLoop<B>(o: LoopOptions<B>): Promise<TrainResult
   bar.stop();
   opt.dispose();
   const secs = seconds();
-  return { steps: step, epochs: config.epochs, seconds: secs, examplesPerSecond: (step * config.batchSize) / Math.max(secs, 1e-9), dev, resumedFromStep };
+  return {
+    steps: step,
+    epochs: config.epochs,
+    seconds: secs,
+    examplesPerSecond: (step * config.batchSize) / Math.max(secs, 1e-9),
+    dev,
+    resumedFromStep,
+  };
 }

@@ -13,10 +13,24 @@ describe('UnsortedSegmentSum for wasm', () => {
     const grad = async (backend: 'cpu' | 'wasm') => {
       await initBackend(backend);
       return tf.tidy(() => {
-        const table = tf.tensor2d(Array.from({ length: 40 }, (_, i) => Math.sin(i)), [10, 4]);
-        const ids = tf.tensor2d([[1, 2, 2], [9, 0, 1]], [2, 3], 'int32');
+        const table = tf.tensor2d(
+          Array.from({ length: 40 }, (_, i) => Math.sin(i)),
+          [10, 4],
+        );
+        const ids = tf.tensor2d(
+          [
+            [1, 2, 2],
+            [9, 0, 1],
+          ],
+          [2, 3],
+          'int32',
+        );
         const w = tf.tensor1d([0.5, -1, 2, 3]);
-        return Array.from(tf.grad((t: tf.Tensor) => tf.gather(t, ids).mul(w).square().sum())(table).dataSync());
+        return Array.from(
+          tf
+            .grad((t: tf.Tensor) => tf.gather(t, ids).mul(w).square().sum())(table)
+            .dataSync(),
+        );
       });
     };
     const wasm = await grad('wasm');

@@ -9,10 +9,17 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.TypedArray): tf.TensorInfo;
 }
 
-export function unsortedSegmentSumValues(x: ArrayLike<number>, xShape: number[], segmentIds: ArrayLike<number>, numSegments: number, dtype: tf.DataType): tf.TypedArray {
+export function unsortedSegmentSumValues(
+  x: ArrayLike<number>,
+  xShape: number[],
+  segmentIds: ArrayLike<number>,
+  numSegments: number,
+  dtype: tf.DataType,
+): tf.TypedArray {
   const inner = xShape.slice(1).reduce((a, b) => a * b, 1);
   const outer = segmentIds.length;
-  if (outer * inner !== x.length) throw new Error(`UnsortedSegmentSum: ${outer} segment ids for data of shape ${JSON.stringify(xShape)}`);
+  if (outer * inner !== x.length)
+    throw new Error(`UnsortedSegmentSum: ${outer} segment ids for data of shape ${JSON.stringify(xShape)}`);
   const out = dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
   for (let i = 0; i < outer; i++) {
     const s = segmentIds[i]!;
@@ -39,7 +46,13 @@ export function registerWasmKernels(): void {
       // segmentIds may be [N] or the full leading shape of x ([B, T] for a 2-D gather); flatten both.
       const lead = segmentIds.shape.reduce((a, c) => a * c, 1);
       const rest = x.shape.slice(segmentIds.shape.length);
-      const values = unsortedSegmentSumValues(b.readSync(x.dataId), [lead, ...rest], b.readSync(segmentIds.dataId), numSegments, x.dtype);
+      const values = unsortedSegmentSumValues(
+        b.readSync(x.dataId),
+        [lead, ...rest],
+        b.readSync(segmentIds.dataId),
+        numSegments,
+        x.dtype,
+      );
       return b.makeOutput([numSegments, ...rest], x.dtype, undefined, values);
     },
   });

@@ -38,7 +38,9 @@ fs.writeFileSync(
     Buffer.from('The committee approved the new budget on Tuesday. It was a long meeting.\n'),
     Buffer.from('\n   \n'),
     Buffer.from('A line with a bell \u0007 character inside it.\n'),
-    Buffer.from('Invalid bytes follow here: '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(' and then more words.\n'),
+    Buffer.from('Invalid bytes follow here: '),
+    Buffer.from([0xc3, 0x28, 0xff]),
+    Buffer.from(' and then more words.\n'),
     Buffer.from(`${'verylongword '.repeat(4200)}\n`),
     Buffer.from('Это предложение написано по-русски и не по-английски.\n'),
     Buffer.from('Rivers carry water from the mountains to the sea.\n'),
@@ -89,9 +91,15 @@ describe('build-data, dependency half (real CoreNLP)', () => {
         expect(row.gold_pos).toHaveLength(row.tokens.length);
       }
     }
-    const plan = fs.readFileSync(path.join(dir, 'plan.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const plan = fs
+      .readFileSync(path.join(dir, 'plan.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const s of plan.filter((s: { source: string }) => s.source === 'brown')) {
-      expect(s.split, s.doc).toBe(Number(s.doc.slice(2)) % 10 === 0 ? 'test' : Number(s.doc.slice(2)) % 10 === 5 ? 'dev' : 'train');
+      expect(s.split, s.doc).toBe(
+        Number(s.doc.slice(2)) % 10 === 0 ? 'test' : Number(s.doc.slice(2)) % 10 === 5 ? 'dev' : 'train',
+      );
     }
   });
 
@@ -117,10 +125,14 @@ describe('build-data, dependency half (real CoreNLP)', () => {
     fs.writeFileSync(configFile, JSON.stringify(config));
     const killedDir = path.join(config.paths.buildDir, 'dependency');
     const run = () =>
-      spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/fixtures/build-dependency.ts'), configFile, badInput], {
-        cwd: repoRoot,
-        stdio: 'ignore',
-      });
+      spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(repoRoot, 'test/fixtures/build-dependency.ts'), configFile, badInput],
+        {
+          cwd: repoRoot,
+          stdio: 'ignore',
+        },
+      );
 
     const first = run();
     const firstExit = new Promise((r) => first.once('exit', r));
@@ -136,6 +148,6 @@ describe('build-data, dependency half (real CoreNLP)', () => {
     expect(await new Promise((r) => second.once('exit', r))).toBe(0);
     expect(await outputsOf(killedDir)).toEqual(await outputsOf(dir));
     const resumed = readJsonFile(path.join(killedDir, 'manifest.json'), StageManifest);
-    expect(resumed.timings.sentencesParsedThisRun).toBeLessThan((manifest.counts.planned as number));
+    expect(resumed.timings.sentencesParsedThisRun).toBeLessThan(manifest.counts.planned as number);
   });
 });

@@ -23,7 +23,11 @@ describe('assignToLines', () => {
   // Line starts: 0, 13, 41.
   it('gives each line its sentences and its offset', () => {
     const out = assignToLines(lines, [sent(0, 12), sent(13, 25), sent(26, 40), sent(41, 47)]);
-    expect(out.map((o) => (o.ok ? [o.base, o.sentences.length] : o.reason))).toEqual([[0, 1], [13, 2], [41, 1]]);
+    expect(out.map((o) => (o.ok ? [o.base, o.sentences.length] : o.reason))).toEqual([
+      [0, 1],
+      [13, 2],
+      [41, 1],
+    ]);
   });
 
   it('marks a line that got no sentence', () => {

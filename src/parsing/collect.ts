@@ -143,19 +143,22 @@ export async function collectSentences(
     const items = batch;
     batch = [];
     batchChars = 0;
-    const outcomes = pool.annotateLines(items.map((i) => i.text), SSPLIT);
+    const outcomes = pool.annotateLines(
+      items.map((i) => i.text),
+      SSPLIT,
+    );
     const previous = inFlight.at(-1) ?? Promise.resolve();
     const done = Promise.all([outcomes, previous]).then(([results]) => {
-        results.forEach((r, i) => {
-          const item = items[i]!;
-          if (!r.ok) return skip(item.raw.source, `split-failed-${r.reason}`);
-          for (const s of r.sentences) {
-            const first = s.tokens[0]!;
-            const last = s.tokens[s.tokens.length - 1]!;
-            offer(item.raw, item.text.slice(first.characterOffsetBegin - r.base, last.characterOffsetEnd - r.base));
-          }
-        });
+      results.forEach((r, i) => {
+        const item = items[i]!;
+        if (!r.ok) return skip(item.raw.source, `split-failed-${r.reason}`);
+        for (const s of r.sentences) {
+          const first = s.tokens[0]!;
+          const last = s.tokens[s.tokens.length - 1]!;
+          offer(item.raw, item.text.slice(first.characterOffsetBegin - r.base, last.characterOffsetEnd - r.base));
+        }
       });
+    });
     done.catch(() => undefined); // awaited below; this only keeps a failure from counting as unhandled
     inFlight.push(done);
   };

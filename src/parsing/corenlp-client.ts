@@ -47,7 +47,10 @@ export class MalformedAnswer extends Error {
 
 /** Adds a request timeout, which the npm client's connector does not expose. */
 class TimedConnector extends ConnectorServer {
-  constructor(dsn: string, private readonly timeoutMs: number) {
+  constructor(
+    dsn: string,
+    private readonly timeoutMs: number,
+  ) {
     super({ dsn });
   }
 
@@ -73,12 +76,19 @@ class TimedConnector extends ConnectorServer {
 export class CoreNlpClient {
   private readonly connector: TimedConnector;
 
-  constructor(readonly url: string, private readonly options: CoreNlpClientOptions) {
+  constructor(
+    readonly url: string,
+    private readonly options: CoreNlpClientOptions,
+  ) {
     this.connector = new TimedConnector(url.replace(/\/+$/, ''), options.timeoutMs);
   }
 
   /** Annotates `text` with the given annotators and extra CoreNLP properties. */
-  async annotate(text: string, annotators: string[], properties: Record<string, unknown> = {}): Promise<CoreNlpDocument> {
+  async annotate(
+    text: string,
+    annotators: string[],
+    properties: Record<string, unknown> = {},
+  ): Promise<CoreNlpDocument> {
     const result = await this.connector.get({
       annotators,
       text,

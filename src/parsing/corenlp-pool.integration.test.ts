@@ -11,8 +11,12 @@ import { testServiceConfig } from '../../test/service-config.ts';
 import { UserError } from '../util/errors.ts';
 
 const url = inject('corenlpUrl');
-const PARSE: AnnotateMode = { annotators: ['tokenize', 'ssplit', 'pos', 'depparse'], properties: { 'ssplit.eolonly': true } };
-const lines = (n: number, tag = '') => Array.from({ length: n }, (_, i) => `Sentence number ${i} ${tag}describes a small red house.`);
+const PARSE: AnnotateMode = {
+  annotators: ['tokenize', 'ssplit', 'pos', 'depparse'],
+  properties: { 'ssplit.eolonly': true },
+};
+const lines = (n: number, tag = '') =>
+  Array.from({ length: n }, (_, i) => `Sentence number ${i} ${tag}describes a small red house.`);
 
 describe('CoreNlpPool (real server)', () => {
   it('parses many lines per request, one outcome per line in order', async () => {
@@ -30,7 +34,11 @@ describe('CoreNlpPool (real server)', () => {
   it('bisects a failing batch so that only the poisonous line is skipped', async () => {
     const proxy = await faultProxy(url, (body) => body.includes('POISON'));
     try {
-      const pool = new CoreNlpPool([proxy.url], { concurrencyPerServer: 2, timeoutMs: 60_000, unreachableBudgetMs: 10_000 });
+      const pool = new CoreNlpPool([proxy.url], {
+        concurrencyPerServer: 2,
+        timeoutMs: 60_000,
+        unreachableBudgetMs: 10_000,
+      });
       const input = lines(16);
       input[11] = 'This line carries the POISON that the server chokes on.';
       const out = await pool.annotateLines(input, PARSE);
@@ -45,7 +53,11 @@ describe('CoreNlpPool (real server)', () => {
   it('stops with a clear error when the server fails on everything', async () => {
     const proxy = await faultProxy(url, () => true);
     try {
-      const pool = new CoreNlpPool([proxy.url], { concurrencyPerServer: 1, timeoutMs: 60_000, unreachableBudgetMs: 5_000 });
+      const pool = new CoreNlpPool([proxy.url], {
+        concurrencyPerServer: 1,
+        timeoutMs: 60_000,
+        unreachableBudgetMs: 5_000,
+      });
       const error = await pool.annotateLines(lines(4), PARSE).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UserError);
       expect((error as Error).message).toMatch(/fails even on a plain sentence \(http-500\)/);
@@ -58,7 +70,11 @@ describe('CoreNlpPool (real server)', () => {
     const a = await faultProxy(url, () => false);
     const b = await faultProxy(url, () => false);
     try {
-      const pool = new CoreNlpPool([a.url, b.url], { concurrencyPerServer: 1, timeoutMs: 60_000, unreachableBudgetMs: 10_000 });
+      const pool = new CoreNlpPool([a.url, b.url], {
+        concurrencyPerServer: 1,
+        timeoutMs: 60_000,
+        unreachableBudgetMs: 10_000,
+      });
       await Promise.all(Array.from({ length: 6 }, (_, i) => pool.annotateLines(lines(3, `batch${i} `), PARSE)));
       expect(a.requests).toBeGreaterThan(0);
       expect(b.requests).toBeGreaterThan(0);
@@ -74,7 +90,11 @@ describe('CoreNlpPool (real server)', () => {
     let server = await startCoreNlp(config, { detached: false, logFile });
     const port = server.port;
     try {
-      const pool = new CoreNlpPool([server.url], { concurrencyPerServer: 1, timeoutMs: 60_000, unreachableBudgetMs: 180_000 });
+      const pool = new CoreNlpPool([server.url], {
+        concurrencyPerServer: 1,
+        timeoutMs: 60_000,
+        unreachableBudgetMs: 180_000,
+      });
       const batches = Array.from({ length: 12 }, (_, i) => lines(5, `run${i} `));
       const work = Promise.all(batches.map((b) => pool.annotateLines(b, PARSE)));
       while (pool.stats.requests < 2) await new Promise((r) => setTimeout(r, 20));

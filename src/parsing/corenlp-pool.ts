@@ -35,11 +35,18 @@ export interface PoolStats {
 type Failure = { kind: 'unreachable'; message: string } | { kind: 'content'; reason: string };
 
 function classify(err: unknown): Failure {
-  const e = err as { name?: string; statusCode?: number; cause?: { code?: string; connect?: boolean }; message?: string };
-  if (e.name === 'StatusCodeError' && typeof e.statusCode === 'number') return { kind: 'content', reason: `http-${e.statusCode}` };
+  const e = err as {
+    name?: string;
+    statusCode?: number;
+    cause?: { code?: string; connect?: boolean };
+    message?: string;
+  };
+  if (e.name === 'StatusCodeError' && typeof e.statusCode === 'number')
+    return { kind: 'content', reason: `http-${e.statusCode}` };
   const code = e.cause?.code;
   // A read timeout is the server working too long on this batch; a connect timeout is the server.
-  if ((code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') && !e.cause?.connect) return { kind: 'content', reason: 'timeout' };
+  if ((code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') && !e.cause?.connect)
+    return { kind: 'content', reason: 'timeout' };
   if (err instanceof MalformedAnswer) return { kind: 'content', reason: 'malformed-answer' };
   return { kind: 'unreachable', message: `${code ?? e.name ?? 'error'}: ${e.message ?? String(err)}` };
 }
@@ -47,7 +54,11 @@ function classify(err: unknown): Failure {
 class Server {
   readonly queue: PQueue;
   readonly client: CoreNlpClient;
-  constructor(readonly url: string, concurrency: number, timeoutMs: number) {
+  constructor(
+    readonly url: string,
+    concurrency: number,
+    timeoutMs: number,
+  ) {
     this.queue = new PQueue({ concurrency });
     this.client = new CoreNlpClient(url, { timeoutMs });
   }
@@ -60,7 +71,10 @@ export class CoreNlpPool {
   private readonly servers: Server[];
   readonly stats: PoolStats = { requests: 0, retries: 0, bisections: 0, perServer: {} };
 
-  constructor(urls: string[], private readonly opts: PoolOptions) {
+  constructor(
+    urls: string[],
+    private readonly opts: PoolOptions,
+  ) {
     if (urls.length === 0) throw new Error('CoreNlpPool needs at least one server');
     this.servers = urls.map((u) => new Server(u, opts.concurrencyPerServer, opts.timeoutMs));
     for (const u of urls) this.stats.perServer[u] = 0;
@@ -157,5 +171,7 @@ export function assignToLines(lines: string[], sentences: CoreNlpSentence[]): Li
     }
     byLine[line]!.push(sentence);
   }
-  return byLine.map((s, i) => (s.length > 0 ? { ok: true, sentences: s, base: bases[i]! } : { ok: false, reason: 'no-sentence' }));
+  return byLine.map((s, i) =>
+    s.length > 0 ? { ok: true, sentences: s, base: bases[i]! } : { ok: false, reason: 'no-sentence' },
+  );
 }

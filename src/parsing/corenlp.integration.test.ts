@@ -7,7 +7,12 @@ const url = inject('corenlpUrl');
 describe('CoreNLP server (real)', () => {
   it('parses the fox sentence with the expected dependency heads', async () => {
     const client = new CoreNlpClient(url, { timeoutMs: 60_000 });
-    const doc = await client.annotate('The quick brown fox jumps over the lazy dog.', ['tokenize', 'ssplit', 'pos', 'depparse']);
+    const doc = await client.annotate('The quick brown fox jumps over the lazy dog.', [
+      'tokenize',
+      'ssplit',
+      'pos',
+      'depparse',
+    ]);
     expect(doc.sentences).toHaveLength(1);
     const sentence = doc.sentences[0]!;
     const words = sentence.tokens.map((t) => t.word);
@@ -41,7 +46,9 @@ describe('CoreNLP server (real)', () => {
     const doc = await client.annotate(text, ['tokenize', 'ssplit'], { 'ssplit.eolonly': true });
     const tokens = doc.sentences.flatMap((s) => s.tokens);
     for (const t of tokens) expect(text.slice(t.characterOffsetBegin, t.characterOffsetEnd)).toBe(t.originalText);
-    expect(tokens.map((t) => t.originalText)).toEqual(expect.arrayContaining(['%', '(', '+2', ')', '!', 'Café', '&', '🚀']));
+    expect(tokens.map((t) => t.originalText)).toEqual(
+      expect.arrayContaining(['%', '(', '+2', ')', '!', 'Café', '&', '🚀']),
+    );
   });
 
   it('listens on loopback only', () => {

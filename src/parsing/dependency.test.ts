@@ -12,7 +12,12 @@ describe('treeProblem', () => {
 });
 
 const token = (index: number, word: string, begin: number, pos = 'NN') => ({
-  index, word, originalText: word, pos, characterOffsetBegin: begin, characterOffsetEnd: begin + word.length,
+  index,
+  word,
+  originalText: word,
+  pos,
+  characterOffsetBegin: begin,
+  characterOffsetEnd: begin + word.length,
 });
 
 describe('fromCoreNlp', () => {
@@ -30,7 +35,11 @@ describe('fromCoreNlp', () => {
   it('reads words, spans relative to the sentence, heads and relations', () => {
     expect(fromCoreNlp(sentence, 100)).toEqual({
       tokens: ['Dogs', 'bark', '.'],
-      offsets: [[0, 4], [5, 9], [9, 10]],
+      offsets: [
+        [0, 4],
+        [5, 9],
+        [9, 10],
+      ],
       heads: [2, 0, 2],
       deprels: ['nsubj', 'root', 'punct'],
       pos: ['NNS', 'VBP', '.'],
@@ -38,7 +47,9 @@ describe('fromCoreNlp', () => {
   });
 
   it('refuses a word without a head', () => {
-    expect(() => fromCoreNlp({ ...sentence, basicDependencies: sentence.basicDependencies!.slice(0, 2) }, 100)).toThrow(/word 3 has no head/);
+    expect(() => fromCoreNlp({ ...sentence, basicDependencies: sentence.basicDependencies!.slice(0, 2) }, 100)).toThrow(
+      /word 3 has no head/,
+    );
   });
 
   it('refuses a word with two heads', () => {
@@ -49,11 +60,30 @@ describe('fromCoreNlp', () => {
 
 describe('exampleProblem', () => {
   const ok = {
-    id: 'x', source: 's', text: 'Dogs bark.', tokens: ['Dogs', 'bark', '.'], offsets: [[0, 4], [5, 9], [9, 10]] as [number, number][],
-    heads: [2, 0, 2], deprels: ['nsubj', 'root', 'punct'], pos: ['NNS', 'VBP', '.'],
+    id: 'x',
+    source: 's',
+    text: 'Dogs bark.',
+    tokens: ['Dogs', 'bark', '.'],
+    offsets: [
+      [0, 4],
+      [5, 9],
+      [9, 10],
+    ] as [number, number][],
+    heads: [2, 0, 2],
+    deprels: ['nsubj', 'root', 'punct'],
+    pos: ['NNS', 'VBP', '.'],
   };
   it('passes a good example', () => expect(exampleProblem(ok)).toBeNull());
   it('catches a length mismatch', () => expect(exampleProblem({ ...ok, pos: ['NNS'] })).toMatch(/pos has 1 entries/));
   it('catches a span that does not hold its token', () =>
-    expect(exampleProblem({ ...ok, offsets: [[0, 4], [4, 9], [9, 10]] })).toMatch(/token 2 "bark"/));
+    expect(
+      exampleProblem({
+        ...ok,
+        offsets: [
+          [0, 4],
+          [4, 9],
+          [9, 10],
+        ],
+      }),
+    ).toMatch(/token 2 "bark"/));
 });

@@ -61,13 +61,19 @@ export function fromCoreNlp(sentence: CoreNlpSentence, base: number): Converted 
 /** Full check of an example about to be written. */
 export function exampleProblem(ex: DependencyExample): string | null {
   const n = ex.tokens.length;
-  for (const [name, arr] of [['heads', ex.heads], ['deprels', ex.deprels], ['pos', ex.pos], ['offsets', ex.offsets]] as const) {
+  for (const [name, arr] of [
+    ['heads', ex.heads],
+    ['deprels', ex.deprels],
+    ['pos', ex.pos],
+    ['offsets', ex.offsets],
+  ] as const) {
     if (arr.length !== n) return `${name} has ${arr.length} entries for ${n} tokens`;
   }
   if (ex.gold_pos && ex.gold_pos.length !== n) return `gold_pos has ${ex.gold_pos.length} entries for ${n} tokens`;
   for (let i = 0; i < n; i++) {
     const [s, e] = ex.offsets[i]!;
-    if (ex.text.slice(s, e) !== ex.tokens[i]) return `token ${i + 1} "${ex.tokens[i]}" is not at ${s}..${e} of the text`;
+    if (ex.text.slice(s, e) !== ex.tokens[i])
+      return `token ${i + 1} "${ex.tokens[i]}" is not at ${s}..${e} of the text`;
   }
   return treeProblem(ex.heads);
 }

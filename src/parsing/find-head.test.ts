@@ -6,7 +6,10 @@ it('writes the official find_head record for the fox sentence', () => {
   const words = ['The', 'quick', 'brown', 'fox', 'jumps', 'over', 'the', 'lazy', 'dog', '.'];
   const starts = [0, 4, 10, 16, 20, 26, 31, 35, 40, 43];
   const record = toFindHead({
-    id: 'x', source: 'test', text, tokens: words,
+    id: 'x',
+    source: 'test',
+    text,
+    tokens: words,
     offsets: words.map((w, i) => [starts[i]!, starts[i]! + w.length] as [number, number]),
     heads: [4, 4, 4, 5, 0, 9, 9, 9, 5, 5],
     deprels: ['det', 'amod', 'amod', 'nsubj', 'root', 'case', 'det', 'amod', 'obl', 'punct'],

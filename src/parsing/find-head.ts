@@ -16,7 +16,11 @@ export function toFindHead(ex: DependencyExample): FindHeadExample {
 }
 
 /** Streams the shards of one split into <outDir>/<split>.json (temp file, then rename). */
-export async function exportFindHead(shardFiles: string[], outDir: string, split: Split): Promise<{ file: string; examples: number }> {
+export async function exportFindHead(
+  shardFiles: string[],
+  outDir: string,
+  split: Split,
+): Promise<{ file: string; examples: number }> {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${split}.json`);
   const tmp = `${file}.tmp-${process.pid}`;

@@ -3,7 +3,10 @@ import { normalizeSentence, normalizeWhitespace } from './normalize.ts';
 
 describe('normalizeSentence', () => {
   it('composes to NFC and folds white space', () => {
-    expect(normalizeSentence('  Cafe\u0301 au\tlait\u00a0is  hot. ')).toEqual({ ok: true, text: 'Café au lait is hot.' });
+    expect(normalizeSentence('  Cafe\u0301 au\tlait\u00a0is  hot. ')).toEqual({
+      ok: true,
+      text: 'Café au lait is hot.',
+    });
   });
 
   it.each([

@@ -2,13 +2,7 @@
 // reason that the manifest counts: nothing is dropped silently.
 
 export type SkipReason =
-  | 'empty'
-  | 'invalid-utf8'
-  | 'control-characters'
-  | 'not-latin-script'
-  | 'too-short'
-  | 'too-long'
-  | 'duplicate';
+  'empty' | 'invalid-utf8' | 'control-characters' | 'not-latin-script' | 'too-short' | 'too-long' | 'duplicate';
 
 export interface LengthBounds {
   minWords: number;

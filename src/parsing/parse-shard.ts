@@ -48,14 +48,24 @@ function toExample(s: PlannedSentence, outcome: LineOutcome): DependencyExample 
   return DependencyExample.parse(example);
 }
 
-export async function parseShard(sentences: PlannedSentence[], pool: CoreNlpPool, opts: ParseOptions): Promise<ShardResult> {
+export async function parseShard(
+  sentences: PlannedSentence[],
+  pool: CoreNlpPool,
+  opts: ParseOptions,
+): Promise<ShardResult> {
   const groups = batches(sentences, opts.batchSize);
   const outcomes = await Promise.all(
     groups.map((group) =>
-      pool.annotateLines(group.map((i) => sentences[i]!.text), {
-        annotators: opts.annotators,
-        properties: { 'ssplit.eolonly': true, 'tokenize.whitespace': sentences[group[0]!]!.gold_tokens !== undefined },
-      }),
+      pool.annotateLines(
+        group.map((i) => sentences[i]!.text),
+        {
+          annotators: opts.annotators,
+          properties: {
+            'ssplit.eolonly': true,
+            'tokenize.whitespace': sentences[group[0]!]!.gold_tokens !== undefined,
+          },
+        },
+      ),
     ),
   );
   const outcomeOf = new Array<LineOutcome>(sentences.length);

@@ -8,7 +8,10 @@ export class UsageError extends Error {
 /** Something the user can fix: a bad config value, a missing tool, a service that would not start. */
 export class UserError extends Error {
   override name = 'UserError';
-  constructor(message: string, readonly details: string[] = []) {
+  constructor(
+    message: string,
+    readonly details: string[] = [],
+  ) {
     super(message);
   }
 }

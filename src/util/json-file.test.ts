@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from './errors.ts';
 import { parseJsonText, readJsonFile, readJsonFileIfExists } from './json-file.ts';
 
-const Schema = z.strictObject({ name: z.string(), adapter: z.strictObject({ hidden: z.number().int(), readLayers: z.array(z.number()) }) });
+const Schema = z.strictObject({
+  name: z.string(),
+  adapter: z.strictObject({ hidden: z.number().int(), readLayers: z.array(z.number()) }),
+});
 
 function tempFile(content: string): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-json-file-')), 'adapter_config.json');
@@ -43,7 +46,12 @@ describe('readJsonFile', () => {
     const e = userErrorOf(() => readJsonFile(file, Schema));
     expect(e.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
     expect(e.message).toContain('(and 2 more)');
-    expect(e.details).toEqual(expect.arrayContaining(['name: expected string, received undefined', 'adapter.readLayers.1: expected number, received string']));
+    expect(e.details).toEqual(
+      expect.arrayContaining([
+        'name: expected string, received undefined',
+        'adapter.readLayers.1: expected number, received string',
+      ]),
+    );
     expect(e.details.some((d) => d.startsWith('(root): ') && d.includes('extra'))).toBe(true);
   });
 
@@ -64,13 +72,19 @@ describe('readJsonFileIfExists', () => {
   it('is null for a missing file and validates one that is there', () => {
     expect(readJsonFileIfExists(path.join(os.tmpdir(), 'kadapter-no-such-dir', 'marker.json'), Schema)).toBeNull();
     const file = tempFile('{"name": 3}');
-    expect(userErrorOf(() => readJsonFileIfExists(file, Schema)).message).toContain(`${file}: name: expected string, received number`);
+    expect(userErrorOf(() => readJsonFileIfExists(file, Schema)).message).toContain(
+      `${file}: name: expected string, received number`,
+    );
   });
 });
 
 describe('parseJsonText', () => {
   it('says where the text came from', () => {
-    expect(userErrorOf(() => parseJsonText('{"a": 1', z.object({ a: z.number() }), 'shard-00000.jsonl:7')).message).toMatch(/^shard-00000\.jsonl:7: not JSON/);
-    expect(userErrorOf(() => parseJsonText('[]', z.object({ a: z.number() }), 'x.json')).message).toBe('x.json: (root): expected object, received array');
+    expect(
+      userErrorOf(() => parseJsonText('{"a": 1', z.object({ a: z.number() }), 'shard-00000.jsonl:7')).message,
+    ).toMatch(/^shard-00000\.jsonl:7: not JSON/);
+    expect(userErrorOf(() => parseJsonText('[]', z.object({ a: z.number() }), 'x.json')).message).toBe(
+      'x.json: (root): expected object, received array',
+    );
   });
 });

@@ -6,7 +6,9 @@ import { UserError } from './errors.ts';
 
 /** One line per issue: `<field path>: <message>` (the path dotted, `(root)` for the value itself). */
 export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message.replace(/^Invalid input: /, '')}`);
+  return error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message.replace(/^Invalid input: /, '')}`,
+  );
 }
 
 /** A value already parsed from `where` (a file, a file and line), validated; the first issue is the message, all are the details. */

@@ -13,5 +13,9 @@ it('skips and counts malformed and invalid lines, passing the valid ones on', as
   for await (const r of readJsonLines(file, z.strictObject({ a: z.number() }), skips)) rows.push(r);
   expect(rows).toEqual([{ a: 1 }, { a: 2 }]);
   expect(skips['malformed JSON line']).toBe(1);
-  expect(Object.entries(skips).filter(([k]) => k.startsWith('invalid row')).reduce((n, [, v]) => n + v, 0)).toBe(2);
+  expect(
+    Object.entries(skips)
+      .filter(([k]) => k.startsWith('invalid row'))
+      .reduce((n, [, v]) => n + v, 0),
+  ).toBe(2);
 });

@@ -46,7 +46,15 @@ export function sha256File(file: string): string {
  * Rows of a JSON Lines file validated against a schema. A line that is not JSON, or not a valid
  * row, is skipped and counted under its reason in `skips` — never passed on, never fatal.
  */
-export async function* readJsonLines<T>(file: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, skips: Record<string, number>): AsyncIterable<T> {
+export async function* readJsonLines<T>(
+  file: string,
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  skips: Record<string, number>,
+): AsyncIterable<T> {
   const count = (reason: string) => (skips[reason] = (skips[reason] ?? 0) + 1);
   const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
   for await (const line of lines) {

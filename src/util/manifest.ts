@@ -15,7 +15,9 @@ export function completeManifest(
   stage: string,
   profile: string,
   startedAt: Date,
-  fields: Omit<Manifest, 'stage' | 'profile' | 'complete' | 'startedAt' | 'finishedAt' | 'tools'> & { tools: Record<string, unknown> },
+  fields: Omit<Manifest, 'stage' | 'profile' | 'complete' | 'startedAt' | 'finishedAt' | 'tools'> & {
+    tools: Record<string, unknown>;
+  },
 ): Manifest {
   return {
     stage,

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, looseMacro, looseMicro, meanStd, pairedBootstrap, relationMacroF1, relationMicro, strictAccuracy, typingPredictions } from './metrics.ts';
+import {
+  accuracy,
+  looseMacro,
+  looseMicro,
+  meanStd,
+  pairedBootstrap,
+  relationMacroF1,
+  relationMicro,
+  strictAccuracy,
+  typingPredictions,
+} from './metrics.ts';
 
 describe('relation metrics (TACRED definition)', () => {
   it('ignores no_relation as a class: hand-computed case', () => {
@@ -28,7 +38,16 @@ describe('relation metrics (TACRED definition)', () => {
 describe('entity typing metrics (hand-computed)', () => {
   const labels = ['person', 'location', 'group'];
   it('predicts logit > 0, and adds the argmax for FIGER', () => {
-    expect(typingPredictions([[1, -1, 0.5], [-2, -1, -3]], labels, false)).toEqual([['person', 'group'], []]);
+    expect(
+      typingPredictions(
+        [
+          [1, -1, 0.5],
+          [-2, -1, -3],
+        ],
+        labels,
+        false,
+      ),
+    ).toEqual([['person', 'group'], []]);
     expect(typingPredictions([[-2, -1, -3]], labels, true)).toEqual([['location']]);
   });
 

@@ -51,7 +51,13 @@ export function relationMacroF1(gold: string[], pred: string[], negative = 'no_r
 /** What relation training reports on dev: TACRED micro P/R/F1, macro-F1 and accuracy. */
 export function relationDevScores(gold: string[], pred: string[]) {
   const micro = relationMicro(gold, pred);
-  return { microP: micro.precision, microR: micro.recall, microF1: micro.f1, macroF1: relationMacroF1(gold, pred), accuracy: accuracy(gold, pred) };
+  return {
+    microP: micro.precision,
+    microR: micro.recall,
+    microF1: micro.f1,
+    macroF1: relationMacroF1(gold, pred),
+    accuracy: accuracy(gold, pred),
+  };
 }
 
 export function accuracy(gold: unknown[], pred: unknown[]): number {
@@ -120,9 +126,14 @@ export function strictAccuracy(gold: string[][], pred: string[][]): number {
  * Paired bootstrap over test examples: the difference `metric(b) − metric(a)` on the same resampled
  * examples, `samples` times; the 2.5th and 97.5th percentiles bound a 95% interval.
  */
-export function pairedBootstrap(n: number, metric: (idx: number[], side: 'a' | 'b') => number, samples = 1000, seed = 1): { diff: number; low: number; high: number; pBelowZero: number } {
+export function pairedBootstrap(
+  n: number,
+  metric: (idx: number[], side: 'a' | 'b') => number,
+  samples = 1000,
+  seed = 1,
+): { diff: number; low: number; high: number; pBelowZero: number } {
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   const all = Array.from({ length: n }, (_, i) => i);
   const diff = metric(all, 'b') - metric(all, 'a');
   const diffs: number[] = [];

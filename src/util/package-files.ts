@@ -19,13 +19,17 @@ export function packageDir(name: string): string {
 }
 
 export function packageVersion(name: string): string {
-  return readJsonFile(path.join(packageDir(name), 'package.json'), z.looseObject({ version: z.string().min(1) })).version;
+  return readJsonFile(path.join(packageDir(name), 'package.json'), z.looseObject({ version: z.string().min(1) }))
+    .version;
 }
 
 /** The installed version of a Debian package, for the manifest. */
 export function debianPackageVersion(pkg: string): string {
   try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     throw new Error(`Debian package ${pkg} is not installed: install it with \`npm run setup:sources\``);
   }

@@ -7,10 +7,20 @@ export interface Progress {
   stop(): void;
 }
 
-export function progress(label: string, total: number, unit = 'items', stream: NodeJS.WriteStream = process.stderr): Progress {
+export function progress(
+  label: string,
+  total: number,
+  unit = 'items',
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   if (stream.isTTY && !process.env.CI) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}`, etaBuffer: 50, hideCursor: true, stream },
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}`,
+        etaBuffer: 50,
+        hideCursor: true,
+        stream,
+      },
       cliProgress.Presets.shades_classic,
     );
     const started = Date.now();
@@ -28,7 +38,9 @@ export function progress(label: string, total: number, unit = 'items', stream: N
     const rate = current / Math.max(s, 1e-3);
     const eta = rate > 0 && total > 0 ? Math.round((total - current) / rate) : NaN;
     const count = total > 0 ? `${current}/${total}` : String(current);
-    stream.write(`${label}: ${count} ${unit}, ${rate.toFixed(1)}/s, ${s.toFixed(0)} s elapsed${Number.isNaN(eta) ? '' : `, ETA ${eta} s`}\n`);
+    stream.write(
+      `${label}: ${count} ${unit}, ${rate.toFixed(1)}/s, ${s.toFixed(0)} s elapsed${Number.isNaN(eta) ? '' : `, ETA ${eta} s`}\n`,
+    );
   };
   return {
     update: (done) => {

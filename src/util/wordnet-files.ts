@@ -2,4 +2,9 @@
 // knowledge graph (src/facts).
 
 /** WordNet's data files and the part of speech each holds. */
-export const WORDNET_DATA_FILES = [['noun', 'n'], ['verb', 'v'], ['adj', 'a'], ['adv', 'r']] as const;
+export const WORDNET_DATA_FILES = [
+  ['noun', 'n'],
+  ['verb', 'v'],
+  ['adj', 'a'],
+  ['adv', 'r'],
+] as const;

@@ -51,7 +51,12 @@ export function continentOf(c: Country): string | null {
   return c.subregion === 'South America' ? 'South America' : 'North America';
 }
 
-const slug = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '');
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-|-$/g, '');
 
 function readStdlibList(pkg: string): string[] {
   return readJsonFile(path.join(packageDir(pkg), 'data', 'data.json'), z.array(z.string()));
@@ -108,8 +113,16 @@ export function loadGeography(opts: GeographyOptions): KgBatch {
 
   for (const c of countries) {
     const id = countryId(c);
-    const aliases = [c.name!.official, ...(c.altSpellings ?? [])].filter((a): a is string => Boolean(a) && a !== c.name!.common);
-    add({ id, name: c.name!.common!, aliases, types: ['entity', 'location', 'location/country', 'place'], source: 'world-countries' });
+    const aliases = [c.name!.official, ...(c.altSpellings ?? [])].filter(
+      (a): a is string => Boolean(a) && a !== c.name!.common,
+    );
+    add({
+      id,
+      name: c.name!.common!,
+      aliases,
+      types: ['entity', 'location', 'location/country', 'place'],
+      source: 'world-countries',
+    });
     for (const capital of c.capital ?? []) {
       const cityId = namedCity(c.cca2!, capital, 'world-countries');
       fact(id, 'P36', cityId, 'world-countries');
@@ -119,7 +132,13 @@ export function loadGeography(opts: GeographyOptions): KgBatch {
     const continent = continentOf(c);
     if (continent) {
       const cid = `continent:${slug(continent)}`;
-      add({ id: cid, name: continent, aliases: [], types: ['entity', 'location', 'location/continent', 'place'], source: 'world-countries' });
+      add({
+        id: cid,
+        name: continent,
+        aliases: [],
+        types: ['entity', 'location', 'location/continent', 'place'],
+        source: 'world-countries',
+      });
       fact(id, 'P30', cid, 'world-countries');
     }
     for (const [code, language] of Object.entries(c.languages ?? {})) {
@@ -171,7 +190,13 @@ export function loadGeography(opts: GeographyOptions): KgBatch {
     } else {
       names.forEach((state, i) => {
         const id = `us-state:${abbrs[i]}`;
-        add({ id, name: state, aliases: [abbrs[i]!], types: ['entity', 'location', 'location/state', 'place'], source: 'us-states' });
+        add({
+          id,
+          name: state,
+          aliases: [abbrs[i]!],
+          types: ['entity', 'location', 'location/state', 'place'],
+          source: 'us-states',
+        });
         const capital = namedCity('US', capitals[i]!, 'us-states');
         fact(id, 'P36', capital, 'us-states');
         fact(capital, 'P1376', id, 'us-states');

@@ -25,7 +25,13 @@ export function loadPeriodicTable(opts: { linkToWordnet: boolean }): KgBatch {
     }
     const id = `element:${e.symbol}`;
     // One-letter symbols ("C", "I") would match everywhere; they are no alias.
-    batch.entities.push({ id, name: e.name, aliases: e.symbol.length > 1 ? [e.symbol] : [], types: ['entity', 'object'], source: 'periodic-table' });
+    batch.entities.push({
+      id,
+      name: e.name,
+      aliases: e.symbol.length > 1 ? [e.symbol] : [],
+      types: ['entity', 'object'],
+      source: 'periodic-table',
+    });
     if (element) batch.triples.push({ subject: id, predicate: 'P31', object: element, source: 'periodic-table' });
     if (opts.linkToWordnet && e.groupBlock) {
       const group = e.groupBlock.replace(/s$/, '');

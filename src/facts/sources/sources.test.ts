@@ -4,19 +4,25 @@ import { continentOf, loadGeography } from './geography.ts';
 import { pairSplit } from '../../../pipeline/facts-data.ts';
 
 describe('WordNet data lines', () => {
-  const dog = '02086723 05 n 03 dog 0 domestic_dog 0 Canis_familiaris 0 002 @ 02085998 n 0000 #m 02086515 n 0000 | a member of the genus Canis';
+  const dog =
+    '02086723 05 n 03 dog 0 domestic_dog 0 Canis_familiaris 0 002 @ 02085998 n 0000 #m 02086515 n 0000 | a member of the genus Canis';
 
   it('reads lemmas and pointers', () => {
     expect(parseDataLine(dog, 'n')).toEqual({
       id: 'wn:n:02086723',
       lexFile: 5,
       words: ['dog', 'domestic dog', 'Canis familiaris'],
-      pointers: [{ symbol: '@', target: 'wn:n:02085998' }, { symbol: '#m', target: 'wn:n:02086515' }],
+      pointers: [
+        { symbol: '@', target: 'wn:n:02085998' },
+        { symbol: '#m', target: 'wn:n:02086515' },
+      ],
     });
   });
 
   it('files adjective satellites under the adjective synsets', () => {
-    expect(parseDataLine('00003552 00 s 01 emerging(p) 0 001 & 00002956 a 0000 | coming into existence', 'a')).toMatchObject({
+    expect(
+      parseDataLine('00003552 00 s 01 emerging(p) 0 001 & 00002956 a 0000 | coming into existence', 'a'),
+    ).toMatchObject({
       id: 'wn:a:00003552',
       words: ['emerging'],
       pointers: [{ symbol: '&', target: 'wn:a:00002956' }],
@@ -48,7 +54,12 @@ describe('geography', () => {
     const paris = batch.triples.find((t) => t.subject === 'country:FRA' && t.predicate === 'P36')!;
     expect(paris.object).toMatch(/^geonames:\d+$/);
     expect(batch.entities.find((e) => e.id === paris.object)!.name).toBe('Paris');
-    expect(batch.triples).toContainEqual({ subject: paris.object, predicate: 'P1376', object: 'country:FRA', source: 'world-countries' });
+    expect(batch.triples).toContainEqual({
+      subject: paris.object,
+      predicate: 'P1376',
+      object: 'country:FRA',
+      source: 'world-countries',
+    });
     const mn = batch.triples.find((t) => t.subject === 'us-state:MN' && t.predicate === 'P36')!;
     expect(batch.entities.find((e) => e.id === mn.object)!.name).toBe('Saint Paul');
   });

@@ -7,14 +7,15 @@ import { packageDir } from '../../util/package-files.ts';
 import { WORDNET_DATA_FILES } from '../../util/wordnet-files.ts';
 import { countSkip, emptyBatch, type KgBatch } from './types.ts';
 
-
 /** Pointer symbol → predicate, with the synset holding the pointer as subject. */
 const POINTERS: Record<string, string> = {
   '@': 'P279', // hypernym: this is a kind of the target
   '@i': 'P31', // instance hypernym: this is an instance of the target
   '#m': 'P463', // member holonym: this is a member of the target ("dog" of the genus "Canis")
-  '#p': 'P361', '#s': 'P361', // part and substance holonyms: this is part of the target
-  '%p': 'P527', '%m': 'P527', // part and member meronyms: the target is part of this
+  '#p': 'P361',
+  '#s': 'P361', // part and substance holonyms: this is part of the target
+  '%p': 'P527',
+  '%m': 'P527', // part and member meronyms: the target is part of this
   '%s': 'P186', // substance meronym: this is made from the target ("ice" from "water")
   '!': 'P461', // antonym
   '>': 'P1542', // verb cause: this has the target as effect ("kill" → "die")
@@ -22,8 +23,19 @@ const POINTERS: Record<string, string> = {
 
 /** Noun lexicographer files (lexnames) → OpenEntity types. */
 const NOUN_TYPES: Record<number, string[]> = {
-  4: ['event'], 5: ['object'], 6: ['object'], 8: ['object'], 11: ['event'], 13: ['object'], 14: ['group'],
-  15: ['location', 'place'], 17: ['object'], 18: ['person'], 20: ['object'], 27: ['object'], 28: ['time'],
+  4: ['event'],
+  5: ['object'],
+  6: ['object'],
+  8: ['object'],
+  11: ['event'],
+  13: ['object'],
+  14: ['group'],
+  15: ['location', 'place'],
+  17: ['object'],
+  18: ['person'],
+  20: ['object'],
+  27: ['object'],
+  28: ['time'],
 };
 
 /** Adjective satellites ("s") live in data.adj with the head adjectives. */
@@ -61,7 +73,12 @@ export function parseDataLine(line: string, filePos: string): ParsedSynset | nul
     if (!symbol || !target || !pos) return null;
     pointers.push({ symbol, target: synsetId(pos, target) });
   }
-  return { id: synsetId(filePos === 'a' && ssType === 's' ? 'a' : filePos, offset), lexFile: Number(lexFile), words, pointers };
+  return {
+    id: synsetId(filePos === 'a' && ssType === 's' ? 'a' : filePos, offset),
+    lexFile: Number(lexFile),
+    words,
+    pointers,
+  };
 }
 
 export interface WordnetOptions {

@@ -28,14 +28,26 @@ export const brown: SentenceSource = {
   version: () => packageVersion(PACKAGE),
   async *records(): AsyncIterable<RawText> {
     const dir = packageDir(PACKAGE);
-    const files = fs.readdirSync(dir).filter((f) => FILE.test(f)).sort(byNaturalName);
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => FILE.test(f))
+      .sort(byNaturalName);
     for (const file of files) {
       for (const line of fs.readFileSync(path.join(dir, file), 'utf8').split('\n')) {
-        const items = line.trim().split(/\s+/).filter((s) => s.length > 0);
+        const items = line
+          .trim()
+          .split(/\s+/)
+          .filter((s) => s.length > 0);
         if (items.length === 0) continue;
         const pairs = items.map(splitTagged);
         const tokens = pairs.map(([w]) => w);
-        yield { source: 'brown', doc: file, kind: 'sentence', text: tokens.join(' '), gold: { tokens, pos: pairs.map(([, t]) => t) } };
+        yield {
+          source: 'brown',
+          doc: file,
+          kind: 'sentence',
+          text: tokens.join(' '),
+          gold: { tokens, pos: pairs.map(([, t]) => t) },
+        };
       }
     }
   },

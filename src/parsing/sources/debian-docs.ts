@@ -54,7 +54,9 @@ export function sphinxParagraphs(html: string, isMain: (attrs: Attributes) => bo
 function pages(dir: string, skip: RegExp): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => byNaturalName(a.name, b.name))) {
+    for (const entry of fs
+      .readdirSync(path.join(dir, rel), { withFileTypes: true })
+      .sort((a, b) => byNaturalName(a.name, b.name))) {
       const child = rel ? `${rel}/${entry.name}` : entry.name;
       if (skip.test(child)) continue;
       if (entry.isDirectory()) walk(child);
@@ -77,14 +79,16 @@ export interface SphinxDocsSpec {
 }
 
 /** Sphinx's generated folders and pages: sources, assets, indexes, search. */
-const SPHINX_SKIP = /^(?:_sources|_static|_images|_downloads)(?:\/|$)|(?:^|\/)(?:genindex[^/]*|search|py-modindex|objects)\.html$/;
+const SPHINX_SKIP =
+  /^(?:_sources|_static|_images|_downloads)(?:\/|$)|(?:^|\/)(?:genindex[^/]*|search|py-modindex|objects)\.html$/;
 
 export function sphinxDocs(spec: SphinxDocsSpec): SentenceSource {
   return {
     id: spec.id,
     version: () => debianPackageVersion(spec.debianPackage),
     async *records(): AsyncIterable<RawText> {
-      if (!fs.existsSync(spec.dir)) throw new Error(`${spec.id}: ${spec.dir} not found; ${INSTALL_HINT} (Debian package ${spec.debianPackage})`);
+      if (!fs.existsSync(spec.dir))
+        throw new Error(`${spec.id}: ${spec.dir} not found; ${INSTALL_HINT} (Debian package ${spec.debianPackage})`);
       for (const page of pages(spec.dir, spec.skip)) {
         const doc = page.replace(/\.html$/, '');
         for (const text of sphinxParagraphs(fs.readFileSync(path.join(spec.dir, page), 'utf8'), spec.isMain)) {
@@ -102,8 +106,12 @@ const debianDocs = (id: string, debianPackage: string, spec: Partial<SphinxDocsS
   sphinxDocs({ id, debianPackage, dir: path.join(DOCS_ROOT, debianPackage, 'html'), skip: SPHINX_SKIP, ...spec });
 
 // The translations repeat the English pages in other languages.
-export const linuxDoc = debianDocs('linux-doc', 'linux-doc-6.1', { skip: new RegExp(`${SPHINX_SKIP.source}|^translations(?:/|$)`) });
-export const pythonDoc = debianDocs('python-doc', 'python3.11-doc', { dir: path.join(DOCS_ROOT, 'python3.11', 'html') });
+export const linuxDoc = debianDocs('linux-doc', 'linux-doc-6.1', {
+  skip: new RegExp(`${SPHINX_SKIP.source}|^translations(?:/|$)`),
+});
+export const pythonDoc = debianDocs('python-doc', 'python3.11-doc', {
+  dir: path.join(DOCS_ROOT, 'python3.11', 'html'),
+});
 export const djangoDoc = debianDocs('django-doc', 'python-django-doc', { isMain: (attrs) => attrs.id === 'yui-main' });
 export const sqlalchemyDoc = debianDocs('sqlalchemy-doc', 'python-sqlalchemy-doc');
 export const sklearnDoc = debianDocs('sklearn-doc', 'python-sklearn-doc');

