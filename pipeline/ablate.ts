@@ -30,7 +30,13 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
   const base = loadBaseModel(resolveBaseModelDir(config));
   const folders = new Map<string, LoadedAdapter>();
   const adapters = trainedAdapters(config, base, folders);
-  const variants = ablationVariants({ ...adapters, combines: config.eval.combines });
+  // The first pre-training seed's adapters (the main table covers every seed).
+  const variants = ablationVariants({
+    factual: adapters.factual[0]!,
+    linguistic: adapters.linguistic[0]!,
+    baseLayers: base.config.layers,
+    combines: config.eval.combines,
+  });
   const rows = variants.map((v) => v.row);
   const out = path.join(reportsDir(config, 'frozen'), 'ablation');
   if (opts.force) fs.rmSync(out, { recursive: true, force: true });
@@ -41,7 +47,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     protocol: 'frozen',
     base: { name: base.name, layers: base.config.layers, hidden: base.config.hidden },
     backend: describeBackend(backend),
-    readLayers: adapters.factual.config.readLayers,
+    readLayers: adapters.factual[0]!.config.readLayers,
     seeds: config.eval.seeds,
     tasks: {},
     seconds: 0,

@@ -5,7 +5,7 @@
 //            sentences seen in adapter pre-training dropped) → the rows' vectors: under `frozen`
 //            pooled once per base and component, under `finetune` live through a fresh trainable
 //            copy of the base per run → per row × seed: task layers (and the base, finetune), best
-//            dev epoch, test → relation data-efficiency curve → paired bootstrap F+L − base → report
+//            dev epoch, test → relation data-efficiency curve → paired bootstrap F+L − each control → report
 //   outputs  reports/<profile>/{results.json, report.md, *.png, *.svg}            (frozen)
 //            reports/<profile>/finetune/…                                         (finetune)
 //            …/runs/<task>/<row>/seed-N/{predictions-test.jsonl, metrics.json, task-layers/[, base/]}
@@ -19,7 +19,14 @@ import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { resolveComponents, trainedAdapters } from '../src/eval/components.ts';
 import { loadDownstreamData, pretrainingSentences } from '../src/eval/downstream-data.ts';
-import { bootstrapPair, relationEfficiency, runRows, type MatrixOptions } from '../src/eval/matrix.ts';
+import {
+  bestBeforeLast,
+  chosenOnDev,
+  compareRows,
+  relationEfficiency,
+  runRows,
+  type MatrixOptions,
+} from '../src/eval/matrix.ts';
 import { rowChart, curveChart, renderPlot } from '../src/eval/plots.ts';
 import { finetuneTrainer, frozenTrainer, pooledSplits, type RowTrainer, type Score } from '../src/eval/protocols.ts';
 import { writeReport, type Results } from '../src/eval/report.ts';
@@ -41,7 +48,13 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       `kadapter: no multi-task baseline in ${mtDir}: its row is left out (train it with --adapter multitask)\n`,
     );
   const models = { base, multitask };
-  const rows = mainRows({ ...adapters, combines: config.eval.combines, multitask: multitask !== null });
+  const rows = mainRows({
+    ...adapters,
+    randomDraws: config.eval.randomDraws,
+    baseLayers: base.config.layers,
+    combines: config.eval.combines,
+    multitask: multitask !== null,
+  });
 
   const seen = await pretrainingSentences(config);
   const out = reportsDir(config);
@@ -111,30 +124,31 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       keepBases: config.eval.finetune.keepBases,
     };
     const { results: rowResults, testOutputs } = runRows(matrix, rows);
-    // Paired bootstrap of F+L minus base on the test examples, averaging each side over seeds.
-    const bootstrap: Record<string, unknown> = {};
-    for (const combine of config.eval.combines) {
-      const a = testOutputs.get('base');
-      const b = testOutputs.get(`FL-${combine}`);
-      if (!a || !b) continue;
-      bootstrap[`FL-${combine} − base`] = bootstrapPair({
-        a,
-        b,
-        score,
-        metric: main,
-        n: data.splits.test.length,
-        samples: config.eval.bootstrapSamples,
-      });
-    }
+    // F+L's combination is chosen on dev; it is set against the base, the random control, the
+    // layer-access controls and the multi-task base (paired bootstrap over test examples and runs).
+    const fl = chosenOnDev(rowResults, 'FL', main);
+    const c = fl?.combine;
+    const bootstrap = fl
+      ? compareRows({
+          target: fl.key,
+          references: ['base', `random-${c}`, `layers-${c}`, `mix-${c}`, 'multitask', `multitask-layers-${c}`],
+          testOutputs,
+          score,
+          metric: main,
+          n: data.splits.test.length,
+          samples: config.eval.bootstrapSamples,
+        })
+      : {};
+    // The data-efficiency curve: the plain-base rows with the first combination, first replicate.
     const first = config.eval.combines[0]!;
-    const efficiency =
-      task === 'relation'
-        ? relationEfficiency(
-            matrix,
-            rows.filter((r) => r.base === 'base' && (r.combine === 'none' || r.combine === first)),
-            config.eval.perRelation,
-          )
-        : [];
+    const curveRows = rows.filter(
+      (r) =>
+        r.base === 'base' &&
+        r.id !== 'mix' &&
+        (r.combine === 'none' || r.combine === first) &&
+        (r.replicate ?? 1) === 1,
+    );
+    const efficiency = task === 'relation' ? relationEfficiency(matrix, curveRows, config.eval.perRelation) : [];
     results.tasks[task] = {
       source: data.source,
       metric: main,
@@ -145,7 +159,9 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       unseenTestLabels: data.unseenTestLabels,
       poolSeconds,
       rows: rowResults,
+      chosenCombine: fl?.combine ?? null,
       bootstrap,
+      bestBeforeLast: bestBeforeLast(rowResults),
       efficiency,
     };
   }

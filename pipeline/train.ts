@@ -378,7 +378,9 @@ async function runMultitask(
       dev: linguistic.splits.dev as EncodedDependency[],
     },
   };
-  for (const seed of config.adapters.seeds) {
+  // The first seed only: the baseline backpropagates through the whole base for as many steps as
+  // both adapters together, as much as all the adapter seeds' training.
+  for (const seed of config.adapters.seeds.slice(0, 1)) {
     const runDir = path.join(runsDir(config), 'multitask', `seed-${seed}`);
     if (force) fs.rmSync(runDir, { recursive: true, force: true });
     const { model, result } = await trainMultitask({

@@ -67,7 +67,9 @@ const base: ProfileDefaults = {
     checkpointEverySteps: 200,
     maxTrain: 20_000,
     maxDev: 2_000,
-    seeds: [1],
+    // Several pre-training runs, so that a downstream row's spread covers the adapters' seeds too
+    // (the multi-task baseline trains for the first seed only: it costs as much as both adapters).
+    seeds: [1, 2, 3],
     featureDtype: 'float16',
     featureShardSize: 2000,
   },
@@ -76,7 +78,11 @@ const base: ProfileDefaults = {
     dataDirs: { 'entity-typing': null, relation: null },
     seeds: [1, 2, 3],
     combines: ['concat', 'sum'],
-    epochs: 6,
+    // The most epochs; each run stops once dev has not improved for `patience` epochs.
+    epochs: 30,
+    patience: 3,
+    // Untrained-adapter draws of the random control (as many as adapter seeds).
+    randomDraws: 3,
     batchSize: 64,
     lr: 1e-3,
     weightDecay: OPTIM_DEFAULTS.weightDecay,

@@ -158,7 +158,11 @@ export const EvalConfig = z.strictObject({
   /** Seeds of every row (≥ 3 for mean ± std). */
   seeds: z.array(z.number().int().min(0)).min(1),
   combines: z.array(z.enum(['concat', 'sum'])).min(1),
+  /** The most epochs of a run's task layers; it stops once dev has not improved for `patience` epochs. */
   epochs: z.number().int().min(1),
+  patience: z.number().int().min(1),
+  /** Draws of the random-adapter control, each with its own initialisation seeds. */
+  randomDraws: z.number().int().min(1),
   batchSize: z.number().int().min(1),
   lr: z.number().positive(),
   weightDecay: z.number().min(0),

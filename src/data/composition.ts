@@ -19,6 +19,11 @@ export const AdapterComponent = z.strictObject({
   weights: AdapterWeightsRef,
   /** Adapter layers whose block is dropped (their residual path kept): an ablation. */
   leaveOut: z.array(z.number().int().min(0)).optional(),
+  /**
+   * `delta`: the adapter's output minus its residual path (the sum of the base states it reads), so
+   * only what its blocks add, without the layer access that any adapter gets. Default `output`.
+   */
+  part: z.enum(['output', 'delta']).optional(),
 });
 export type AdapterComponent = z.infer<typeof AdapterComponent>;
 
@@ -29,7 +34,14 @@ export const LayersComponent = z.strictObject({
 });
 export type LayersComponent = z.infer<typeof LayersComponent>;
 
-export const Component = z.discriminatedUnion('kind', [AdapterComponent, LayersComponent]);
+/** A learned softmax-weighted mix of the base's states at these layers (ELMo; Tenney et al. 2019). */
+export const ScalarMixComponent = z.strictObject({
+  kind: z.literal('scalarMix'),
+  layers: z.array(z.number().int().min(0)).min(2),
+});
+export type ScalarMixComponent = z.infer<typeof ScalarMixComponent>;
+
+export const Component = z.discriminatedUnion('kind', [AdapterComponent, LayersComponent, ScalarMixComponent]);
 export type Component = z.infer<typeof Component>;
 
 export const COMBINE_KINDS = ['none', 'sum', 'concat'] as const;
@@ -44,6 +56,11 @@ export const Row = z
     base: z.enum(['base', 'multitask']),
     components: z.array(Component),
     combine: CombineKind,
+    /**
+     * Which replicate of the row's weights (an adapter pre-training seed, or a random draw): a row
+     * with trained or random adapters is run once per replicate, and its spread covers them.
+     */
+    replicate: z.number().int().min(1).optional(),
   })
   .refine((r) => (r.combine === 'none') === (r.components.length === 0), {
     message: 'combine is "none" exactly when the row has no components',

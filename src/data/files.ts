@@ -208,13 +208,21 @@ export const RowResult = z.strictObject({
   row: z.string(),
   label: z.string(),
   combine: z.string(),
+  /** Replicates of the row's weights (adapter seeds, random draws); 1 for a row without. */
+  replicates: count,
+  /** Trainable parameters of the row's task layers. */
+  parameters: count,
   test: z.record(z.string(), MeanStd),
+  dev: z.record(z.string(), MeanStd),
+  /** One entry a run: replicate × task seed. */
   perSeed: z.array(
     z.strictObject({
+      replicate: z.number().int().optional(),
       seed: z.number().int(),
       test: z.record(z.string(), z.number()),
       dev: z.record(z.string(), z.number()),
       bestEpoch: z.number().int(),
+      epochsRun: z.number().int(),
       seconds: z.number(),
     }),
   ),
@@ -232,7 +240,15 @@ export const TaskResult = z.strictObject({
   unseenTestLabels: z.record(z.string(), count),
   poolSeconds: z.number(),
   rows: z.array(RowResult),
-  bootstrap: z.record(z.string(), z.unknown()),
+  /** The combination of F+L chosen on dev (mean dev score), which the comparisons use. */
+  chosenCombine: z.string().nullable(),
+  /** Paired bootstrap intervals (test examples and runs) of F+L against each reference, by the reference's row key. */
+  bootstrap: z.record(
+    z.string(),
+    z.strictObject({ a: z.string(), b: z.string(), diff: z.number(), low: z.number(), high: z.number(), pBelowZero: z.number() }),
+  ),
+  /** Share of runs whose best dev epoch came before their last epoch (the task layers converged). */
+  bestBeforeLast: z.number(),
   efficiency: z.array(z.strictObject({ row: z.string(), perRelation: z.string(), mean: z.number(), std: z.number() })),
 });
 export type TaskResult = z.infer<typeof TaskResult>;
@@ -256,6 +272,7 @@ export const ABLATION_FAMILIES = [
   'reference',
   'which adapters',
   'knowledge or capacity',
+  'layer access',
   'which adapter layers',
 ] as const;
 

@@ -16,7 +16,7 @@ const F = { name: 'factual', dir: '/runs/factual/seed-1/adapter', config };
 const L = { name: 'linguistic', dir: '/runs/linguistic/seed-1/adapter', config };
 
 describe('ablation variants', () => {
-  const v = ablationVariants({ factual: F, linguistic: L, combines: ['concat', 'sum'] });
+  const v = ablationVariants({ factual: F, linguistic: L, baseLayers: 6, combines: ['concat', 'sum'] });
   it('holds the combination fixed except for F+L, and leaves out each adapter layer of both adapters', () => {
     expect(v.map(variantKey)).toEqual([
       'base',
@@ -27,6 +27,11 @@ describe('ablation variants', () => {
       'F-randL-concat',
       'randF-L-concat',
       'randF-randL-concat',
+      'layers-concat',
+      'mix-concat',
+      'F-delta-concat',
+      'L-delta-concat',
+      'FL-delta-concat',
       'FL-without-0-concat',
       'FL-without-1-concat',
       'FL-without-2-concat',
@@ -45,6 +50,15 @@ describe('ablation variants', () => {
     const randF = v.find((x) => variantKey(x) === 'randF-L-concat')!.row.components[0]!;
     expect(randF).toEqual({ kind: 'adapter', name: 'factual', weights: { random: 1001, config } });
   });
+  it('sets F+L against layer access without an adapter, and against its adapters’ deltas alone', () => {
+    const row = (key: string) => v.find((x) => variantKey(x) === key)!.row;
+    expect(row('layers-concat').components).toEqual([
+      { kind: 'layers', layers: [0, 2, 5] },
+      { kind: 'layers', layers: [0, 2, 5] },
+    ]);
+    expect(row('mix-concat').components).toEqual([{ kind: 'scalarMix', layers: [0, 1, 2, 3, 4, 5, 6] }]);
+    expect(row('FL-delta-concat').components.map((c) => c.kind === 'adapter' && c.part)).toEqual(['delta', 'delta']);
+  });
   it('every variant is a valid row value', () => {
     for (const x of v) expect(Row.parse(x.row)).toEqual(x.row);
   });
@@ -57,6 +71,9 @@ describe('each variant against F+L', () => {
     label: key,
     combine,
     family: 'which adapters',
+    replicates: 1,
+    parameters: 0,
+    dev: { f1: { mean, std } },
     test: { f1: { mean, std } },
     perSeed: [],
     seconds: 0,

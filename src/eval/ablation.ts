@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { AdapterComponent, Row } from '../data/composition.ts';
+import type { AdapterComponent, Component, Row } from '../data/composition.ts';
 import type { ABLATION_FAMILIES, AblationResults, AblationRow } from '../data/files.ts';
 import type { RowPoint } from './plots.ts';
-import { runKey, trained, untrained, type TrainedAdapter } from './rows.ts';
+import { readLayersOf, runKey, scalarMix, trained, untrained, type TrainedAdapter } from './rows.ts';
 
 export type Family = (typeof ABLATION_FAMILIES)[number];
 export type { AblationResults, AblationRow };
@@ -23,15 +23,18 @@ export interface Variant {
 export function ablationVariants(o: {
   factual: TrainedAdapter;
   linguistic: TrainedAdapter;
+  /** The base's layer count (for the scalar mix). */
+  baseLayers: number;
   combines: readonly ('sum' | 'concat')[];
 }): Variant[] {
   const { factual: F, linguistic: L, combines } = o;
   const first = combines[0]!;
-  const v = (family: Family, id: string, label: string, components: AdapterComponent[], combine = first): Variant => ({
+  const v = (family: Family, id: string, label: string, components: Component[], combine = first): Variant => ({
     family,
     row: { id, label, base: 'base', components, combine: components.length ? combine : 'none' },
   });
   const leaveOut = (c: AdapterComponent, k: number): AdapterComponent => ({ ...c, leaveOut: [k] });
+  const delta = (c: AdapterComponent): AdapterComponent => ({ ...c, part: 'delta' });
   const readLayers = F.config.readLayers;
   return [
     v('reference', 'base', 'base', []),
@@ -41,6 +44,11 @@ export function ablationVariants(o: {
     v('knowledge or capacity', 'F-randL', 'F + random L', [trained(F), untrained(L)]),
     v('knowledge or capacity', 'randF-L', 'random F + L', [untrained(F), trained(L)]),
     v('knowledge or capacity', 'randF-randL', 'random F + random L', [untrained(F), untrained(L)]),
+    v('layer access', 'layers', 'F+L’s read layers, no adapter', [readLayersOf(F), readLayersOf(L)]),
+    v('layer access', 'mix', 'scalar mix of all layers', [scalarMix(o.baseLayers)]),
+    v('layer access', 'F-delta', 'F’s delta alone (output − residual path)', [delta(trained(F))]),
+    v('layer access', 'L-delta', 'L’s delta alone', [delta(trained(L))]),
+    v('layer access', 'FL-delta', 'F+L deltas alone', [delta(trained(F)), delta(trained(L))]),
     ...readLayers.map((layer, k) =>
       v('which adapter layers', `FL-without-${k}`, `F+L without adapter layer ${k + 1} (reads base layer ${layer})`, [
         leaveOut(trained(F), k),

@@ -3,7 +3,7 @@
 // layers, summed. Adapter folders are read once however many rows use them.
 import fs from 'node:fs';
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.ts';
 import type { Component } from '../data/composition.ts';
 import { runsDir } from '../data/layout.ts';
@@ -11,7 +11,7 @@ import { loadAdapterFiles, type LoadedAdapter } from '../kadapter/adapter-files.
 import { adapterForward, initAdapter } from '../kadapter/adapter.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { UserError } from '../util/errors.ts';
-import { componentKey, type TrainedAdapter } from './rows.ts';
+import { componentKey, vectorComponents, type TrainedAdapter } from './rows.ts';
 
 /** The key of the base's last layer among a batch's vectors. */
 export const BASE_KEY = 'base';
@@ -35,7 +35,7 @@ export function resolveComponents(
   folders = new Map<string, LoadedAdapter>(),
 ): ComponentVectors[] {
   const out = new Map<string, ComponentVectors>();
-  for (const c of components) {
+  for (const c of components.flatMap(vectorComponents)) {
     const key = componentKey(c);
     if (out.has(key)) continue;
     if (c.kind === 'layers') {
@@ -48,6 +48,7 @@ export function resolveComponents(
       });
       continue;
     }
+    if (c.kind === 'scalarMix') throw new Error('a scalar mix is computed from its layers');
     let config;
     let weights;
     if ('dir' in c.weights) {
@@ -62,31 +63,38 @@ export function resolveComponents(
     }
     const leaveOut = c.leaveOut ?? [];
     const [cfg, w] = [config, weights];
-    out.set(key, { key, forward: (states, mask) => adapterForward(w, cfg, states, mask, leaveOut) });
+    const forward =
+      c.part === 'delta'
+        ? // What the blocks add: the output less the residual path, the sum of the states it reads.
+          (states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D) =>
+            tf.tidy(() => cfg.readLayers.reduce((acc: tf.Tensor3D, l) => acc.sub(stateAt(states, l)), adapterForward(w, cfg, states, mask, leaveOut)))
+        : (states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D) => adapterForward(w, cfg, states, mask, leaveOut);
+    out.set(key, { key, forward });
   }
   return [...out.values()];
 }
 
-/** The trained factual and linguistic adapters of the first pre-training seed, read once (into `folders`). */
+/** The trained factual and linguistic adapters, one per pre-training seed, read once (into `folders`). */
 export function trainedAdapters(
   config: Config,
   base: BaseModel,
   folders: Map<string, LoadedAdapter>,
-): Record<'factual' | 'linguistic', TrainedAdapter> & { loaded: Record<string, LoadedAdapter['config']> } {
-  const seed0 = config.adapters.seeds[0]!;
-  const out = {} as Record<'factual' | 'linguistic', TrainedAdapter>;
+): Record<'factual' | 'linguistic', TrainedAdapter[]> & { loaded: Record<string, LoadedAdapter['config']> } {
+  const out = { factual: [] as TrainedAdapter[], linguistic: [] as TrainedAdapter[] };
   const loaded: Record<string, LoadedAdapter['config']> = {};
   for (const name of ['factual', 'linguistic'] as const) {
-    const dir = path.join(runsDir(config), name, `seed-${seed0}`, 'adapter');
-    if (!fs.existsSync(path.join(dir, 'adapter_config.json'))) {
-      throw new UserError(
-        `no trained ${name} adapter in ${dir}: run \`npm run pipeline:train -- --profile ${config.profile}\` first`,
-      );
+    for (const seed of config.adapters.seeds) {
+      const dir = path.join(runsDir(config), name, `seed-${seed}`, 'adapter');
+      if (!fs.existsSync(path.join(dir, 'adapter_config.json'))) {
+        throw new UserError(
+          `no trained ${name} adapter in ${dir}: run \`npm run pipeline:train -- --profile ${config.profile}\` first`,
+        );
+      }
+      const a = loadAdapterFiles(dir, base);
+      folders.set(dir, a);
+      loaded[`${name}/seed-${seed}`] = a.config;
+      out[name].push({ name, dir, config: a.config.adapter });
     }
-    const a = loadAdapterFiles(dir, base);
-    folders.set(dir, a);
-    loaded[name] = a.config;
-    out[name] = { name, dir, config: a.config.adapter };
   }
   return { ...out, loaded };
 }

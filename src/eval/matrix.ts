@@ -4,12 +4,12 @@
 import path from 'node:path';
 import type { Row } from '../data/composition.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
-import { meanStd, pairedBootstrap } from '../util/metrics.ts';
+import { meanStd, pairedRunBootstrap } from '../util/metrics.ts';
 import type { DownstreamData } from './downstream-data.ts';
 import { perRelationSubset } from './downstream-data.ts';
 import type { RowTrainer, Score } from './protocols.ts';
 import type { RowResult } from './report.ts';
-import { componentKey, runKey } from './rows.ts';
+import { componentInput, runFolder, runKey } from './rows.ts';
 import { saveRowRun } from './run-files.ts';
 import { MAIN_METRIC } from './score.ts';
 import type { Outputs, TaskLayerSpec } from './task-layers.ts';
@@ -32,78 +32,133 @@ export interface MatrixOptions {
 export const taskLayerSpec = (task: DownstreamTask, labels: string[], row: Row): TaskLayerSpec => ({
   task,
   labels,
-  components: row.components.map(componentKey),
+  components: row.components.map(componentInput),
   combine: row.combine,
 });
 
-/** Every seed of each row: task layers, test scores, saved runs; mean ± std per row. */
-export function runRows(o: MatrixOptions, rows: Row[]): { results: RowResult[]; testOutputs: Map<string, Outputs[]> } {
+/** The runs of one row key: its outputs on test, one a run (replicate × task seed). */
+export type TestOutputs = Map<string, Outputs[]>;
+
+/**
+ * Every run of each row — each replicate of its weights × each task seed: task layers, test
+ * scores, saved runs; mean ± std per row key over all its runs.
+ */
+export function runRows(o: MatrixOptions, rows: Row[]): { results: RowResult[]; testOutputs: TestOutputs } {
   const main = MAIN_METRIC[o.task];
   const results: RowResult[] = [];
-  const testOutputs = new Map<string, Outputs[]>();
-  for (const row of rows) {
-    const key = runKey(row);
-    const model = o.models[row.base];
-    if (!model) throw new Error(`row ${key} needs the ${row.base} base`);
+  const testOutputs: TestOutputs = new Map();
+  const keys = [...new Set(rows.map(runKey))];
+  for (const key of keys) {
+    const group = rows.filter((r) => runKey(r) === key);
     const perSeed: RowResult['perSeed'] = [];
     const outputs: Outputs[] = [];
-    for (const seed of o.seeds) {
-      const spec = taskLayerSpec(o.task, o.data.labels, row);
-      const r = o.trainer(spec, row, seed, { epochs: o.epochs });
-      const test = o.score('test', r.run.test);
-      perSeed.push({ seed, test, dev: o.score('dev', r.run.dev), bestEpoch: r.run.bestEpoch, seconds: r.run.seconds });
-      outputs.push(r.run.test);
-      const dir = path.join(o.out, 'runs', o.task, key, `seed-${seed}`);
-      // A tuned base is as large as the base: kept for the first seed of the rows asked for.
-      let baseDir: string | null = model.dir;
-      if (r.saveBase) {
-        baseDir = seed === o.seeds[0] && o.keepBases?.includes(key) ? path.join(dir, 'base') : null;
-        if (baseDir) r.saveBase(baseDir);
+    let parameters = 0;
+    for (const row of group) {
+      const model = o.models[row.base];
+      if (!model) throw new Error(`row ${key} needs the ${row.base} base`);
+      for (const seed of o.seeds) {
+        const spec = taskLayerSpec(o.task, o.data.labels, row);
+        const r = o.trainer(spec, row, seed, { epochs: o.epochs });
+        const test = o.score('test', r.run.test);
+        parameters = r.run.parameters;
+        perSeed.push({
+          ...(row.replicate !== undefined ? { replicate: row.replicate } : {}),
+          seed,
+          test,
+          dev: o.score('dev', r.run.dev),
+          bestEpoch: r.run.bestEpoch,
+          epochsRun: r.run.epochsRun,
+          seconds: r.run.seconds,
+        });
+        outputs.push(r.run.test);
+        const dir = path.join(o.out, 'runs', o.task, key, runFolder(row, seed));
+        // A tuned base is as large as the base: kept for the first run of the rows asked for.
+        let baseDir: string | null = model.dir;
+        if (r.saveBase) {
+          const first = seed === o.seeds[0] && (row.replicate ?? 1) === 1;
+          baseDir = first && o.keepBases?.includes(key) ? path.join(dir, 'base') : null;
+          if (baseDir) r.saveBase(baseDir);
+        }
+        saveRowRun(dir, {
+          spec,
+          row,
+          run: r.run,
+          test,
+          examples: o.data.splits.test,
+          base: { dir: baseDir, name: model.name, hidden: model.config.hidden },
+        });
+        r.dispose();
       }
-      saveRowRun(dir, {
-        spec,
-        row,
-        run: r.run,
-        test,
-        examples: o.data.splits.test,
-        base: { dir: baseDir, name: model.name, hidden: model.config.hidden },
-      });
-      r.dispose();
     }
     testOutputs.set(key, outputs);
-    const agg = Object.fromEntries(
-      Object.keys(perSeed[0]!.test).map((m) => [m, meanStd(perSeed.map((s) => s.test[m]!))]),
-    );
+    const agg = (split: 'test' | 'dev') =>
+      Object.fromEntries(Object.keys(perSeed[0]![split]).map((m) => [m, meanStd(perSeed.map((s) => s[split][m]!))]));
+    const row = group[0]!;
     const combine = row.combine === 'none' ? null : row.combine;
+    const test = agg('test');
     results.push({
       key,
       row: row.id,
       label: row.label,
       combine: combine ?? '—',
-      test: agg,
+      replicates: group.length,
+      parameters,
+      test,
+      dev: agg('dev'),
       perSeed,
       seconds: perSeed.reduce((a, s) => a + s.seconds, 0),
     });
     process.stderr.write(
-      `kadapter: ${o.task} ${row.label}${combine ? ` (${combine})` : ''}: test ${main} ${(100 * agg[main]!.mean).toFixed(2)} ± ${(100 * agg[main]!.std).toFixed(2)}\n`,
+      `kadapter: ${o.task} ${row.label}${combine ? ` (${combine})` : ''}: test ${main} ${(100 * test[main]!.mean).toFixed(2)} ± ${(100 * test[main]!.std).toFixed(2)} over ${perSeed.length} runs\n`,
     );
   }
   return { results, testOutputs };
 }
 
-/** Paired bootstrap of one row minus another on the test examples, each side averaged over its seeds. */
-export function bootstrapPair(o: {
-  a: Outputs[];
-  b: Outputs[];
+/** The combination of a row id with the best mean dev score: choices are made on dev, never on test. */
+export function chosenOnDev(results: RowResult[], rowId: string, metric: string): RowResult | undefined {
+  return results.filter((r) => r.row === rowId).sort((x, y) => y.dev[metric]!.mean - x.dev[metric]!.mean)[0];
+}
+
+/**
+ * Paired bootstrap intervals of `target` minus each reference row key (test examples and runs
+ * resampled; each side's value is the mean over its resampled runs).
+ */
+export function compareRows(o: {
+  target: string;
+  references: string[];
+  testOutputs: TestOutputs;
   score: Score;
   metric: string;
   n: number;
   samples: number;
-}) {
-  const metric = (outs: Outputs[], idx: number[]) =>
-    outs.reduce((s, out) => s + o.score('test', out, idx)[o.metric]!, 0) / outs.length;
-  return pairedBootstrap(o.n, (idx, side) => metric(side === 'a' ? o.a : o.b, idx), o.samples);
+}): Record<string, { a: string; b: string; diff: number; low: number; high: number; pBelowZero: number }> {
+  const out: Record<string, { a: string; b: string; diff: number; low: number; high: number; pBelowZero: number }> = {};
+  const b = o.testOutputs.get(o.target);
+  if (!b) return out;
+  for (const ref of o.references) {
+    const a = o.testOutputs.get(ref);
+    if (!a || ref === o.target) continue;
+    const runs = { a, b };
+    out[ref] = {
+      a: ref,
+      b: o.target,
+      ...pairedRunBootstrap({
+        n: o.n,
+        runs: { a: a.length, b: b.length },
+        metric: (idx, side, run) => o.score('test', runs[side][run]!, idx)[o.metric]!,
+        samples: o.samples,
+      }),
+    };
+  }
+  return out;
 }
+
+/** Share of runs whose best dev epoch came before the last epoch they trained. */
+export const bestBeforeLast = (results: RowResult[]): number => {
+  const runs = results.flatMap((r) => r.perSeed);
+  return runs.length ? runs.filter((s) => s.bestEpoch < s.epochsRun - 1).length / runs.length : 0;
+};
 
 /**
  * Relations with k training examples per relation (and all), for the rows on the plain base with

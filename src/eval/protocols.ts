@@ -35,6 +35,7 @@ export type Score = (split: 'dev' | 'test', out: Outputs, idx?: number[]) => Sco
 
 const taskLayerConfig = (config: Config, epochs: number, seed: number) => ({
   epochs,
+  patience: config.eval.patience,
   batchSize: config.eval.batchSize,
   lr: config.eval.lr,
   weightDecay: config.eval.weightDecay,

@@ -1,17 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { direction, type TaskResult } from './report.ts';
 
-describe('the report says plainly whether the paper’s direction holds', () => {
-  const row = (r: string, combine: string, mean: number) => ({
-    key: r,
-    row: r,
-    label: r,
+describe('the report says plainly whether the paper’s direction holds, from intervals', () => {
+  const row = (id: string, combine: string, mean: number) => ({
+    key: combine === '—' ? id : `${id}-${combine}`,
+    row: id,
+    label: id,
     combine,
+    replicates: 1,
+    parameters: 0,
     test: { f1: { mean, std: 0 } },
+    dev: { f1: { mean, std: 0 } },
     perSeed: [],
     seconds: 0,
   });
-  const task = (fl: number, low: number): TaskResult => ({
+  const interval = (a: string, low: number, high: number) => ({
+    a,
+    b: 'FL-concat',
+    diff: (low + high) / 2,
+    low,
+    high,
+    pBelowZero: 0,
+  });
+  const task = (
+    base: [number, number],
+    random: [number, number],
+    layers: [number, number],
+    mix: [number, number],
+  ): TaskResult => ({
     source: '',
     metric: 'f1',
     labels: 2,
@@ -20,19 +36,38 @@ describe('the report says plainly whether the paper’s direction holds', () => 
     droppedAsSeenInPretraining: {},
     unseenTestLabels: {},
     poolSeconds: 0,
-    rows: [row('base', '—', 0.5), row('random', 'concat', 0.52), row('FL', 'concat', fl)],
-    bootstrap: { 'FL-concat − base': { low, high: 0.1 } },
+    rows: [
+      row('base', '—', 0.5),
+      row('random', 'concat', 0.52),
+      row('layers', 'concat', 0.52),
+      row('mix', 'concat', 0.52),
+      row('FL', 'concat', 0.56),
+      row('FL', 'sum', 0.6),
+    ],
+    chosenCombine: 'concat',
+    bootstrap: {
+      base: interval('base', ...base),
+      'random-concat': interval('random-concat', ...random),
+      'layers-concat': interval('layers-concat', ...layers),
+      'mix-concat': interval('mix-concat', ...mix),
+    },
+    bestBeforeLast: 1,
     efficiency: [],
   });
-  it('holds when F+L beats the base (interval above zero) and the random control', () => {
-    expect(direction(task(0.56, 0.01)).at(-1)).toMatch(/holds here/);
+  const up: [number, number] = [0.01, 0.05];
+  const level: [number, number] = [-0.01, 0.05];
+  it('holds as knowledge only when every interval is above zero', () => {
+    expect(direction(task(up, up, up, up)).at(-1)).toMatch(/holds here, and as knowledge/);
   });
-  it('does not hold when the interval reaches zero or random adapters do as well', () => {
-    expect(direction(task(0.56, -0.01)).at(-1)).toMatch(/not distinguishable from zero/);
-    expect(direction(task(0.51, 0.001)).at(-1)).toMatch(/do not beat the random-adapter control/);
-    // A gap smaller than the seeds' spread is noise.
-    const noisy = task(0.53, 0.001);
-    noisy.rows[1]!.test.f1!.std = 0.02;
-    expect(direction(noisy).at(-1)).toMatch(/beyond seed noise/);
+  it('names each reference whose interval reaches zero', () => {
+    expect(direction(task(level, up, up, up)).at(-1)).toMatch(/not distinguishable from zero/);
+    expect(direction(task(up, level, up, up)).at(-1)).toMatch(/do not beat the random-adapter control/);
+    expect(direction(task(up, up, up, level)).at(-1)).toMatch(/do not beat the layer-access controls/);
+  });
+  it('uses the combination chosen on dev, not the better test score', () => {
+    expect(direction(task(up, up, up, up))[0]).toMatch(/F\+L \(concat, chosen on dev\)/);
+    expect(direction(task(up, up, up, up)).join('\n')).toMatch(
+      /the plain base \(base\): \+3\.00 points, 95% interval \[\+1\.00, \+5\.00\] — above/,
+    );
   });
 });

@@ -53,35 +53,51 @@ export interface Plotting {
   renderPlot(spec: TopLevelSpec, file: string): Promise<void>;
 }
 
-/** Whether the paper's direction shows on a task, in words, from the main metric. */
+type Comparison = TaskResult['bootstrap'][string];
+
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+const ci = (c: Comparison) => `${signed(c.diff)} points, 95% interval [${signed(c.low)}, ${signed(c.high)}]`;
+/** A difference is claimed only where its 95% interval excludes zero. */
+const verdict = (c: Comparison | undefined) => (!c ? 'missing' : c.low > 0 ? 'above' : c.high < 0 ? 'below' : 'level');
+
+/** The references F+L is set against, by row id, with the words for them. */
+const REFERENCES: [string, string][] = [
+  ['base', 'the plain base'],
+  ['random', 'the random-adapter control'],
+  ['layers', 'the read-layers control (the random adapters’ limit)'],
+  ['mix', 'the scalar-mix control'],
+  ['multitask', 'the multi-task base'],
+  ['multitask-layers', 'the multi-task base with the same layer access'],
+];
+
+/**
+ * Whether the paper's direction shows on a task, in words, from the intervals: F+L (its
+ * combination chosen on dev) against the base, the random control and the layer-access controls.
+ */
 export function direction(t: TaskResult): string[] {
-  const m = t.metric;
-  const best = (row: string) =>
-    t.rows.filter((r) => r.row === row).sort((a, b) => b.test[m]!.mean - a.test[m]!.mean)[0];
-  const fl = best('FL');
-  const base = best('base');
-  const random = best('random');
-  if (!fl || !base) return ['(rows missing)'];
-  const d = (a: RowResult, b: RowResult) => 100 * (a.test[m]!.mean - b.test[m]!.mean);
-  const out = [`F+L (${fl.combine}) − base: ${d(fl, base) >= 0 ? '+' : ''}${d(fl, base).toFixed(2)} points`];
-  if (random)
-    out.push(
-      `F+L (${fl.combine}) − random adapters (${random.combine}): ${d(fl, random) >= 0 ? '+' : ''}${d(fl, random).toFixed(2)} points`,
-    );
-  const ci = t.bootstrap[`FL-${fl.combine} − base`] as { low: number; high: number } | undefined;
-  if (ci)
-    out.push(
-      `95% paired-bootstrap interval of F+L (${fl.combine}) − base: [${(100 * ci.low).toFixed(2)}, ${(100 * ci.high).toFixed(2)}]`,
-    );
-  const beatsBase = ci ? ci.low > 0 : d(fl, base) > 0;
-  // Beating the control must clear the seeds' noise: the gap exceeds the two rows' stds together.
-  const noise = (a: RowResult, b: RowResult) => 100 * (a.test[m]!.std + b.test[m]!.std);
-  const beatsRandom = random ? d(fl, random) > noise(fl, random) : false;
-  if (random) out[1] += ` (seed noise ${noise(fl, random).toFixed(2)})`;
+  const rowOf = (key: string) => t.rows.find((r) => r.key === key);
+  const byId = (id: string) => Object.values(t.bootstrap).find((c) => rowOf(c.a)?.row === id);
+  const fl = t.chosenCombine ? t.rows.find((r) => r.row === 'FL' && r.combine === t.chosenCombine) : undefined;
+  if (!fl) return ['(no F+L row)'];
+  const out = [`F+L (${fl.combine}, chosen on dev) against:`];
+  for (const [id, words] of REFERENCES) {
+    const c = byId(id);
+    if (c) out.push(`  ${words} (${rowOf(c.a)!.label}${rowOf(c.a)!.combine !== '—' ? `, ${rowOf(c.a)!.combine}` : ''}): ${ci(c)} — ${verdict(c)}`);
+  }
+  const vs = (id: string) => verdict(byId(id));
+  const beatsBase = vs('base') === 'above';
+  const beatsRandom = vs('random') === 'above';
+  const controls = ['layers', 'mix'].filter((id) => byId(id));
+  const beatsAccess = controls.length > 0 && controls.every((id) => vs(id) === 'above');
+  const fails = [
+    beatsBase ? null : 'the gain over the base is not distinguishable from zero',
+    beatsRandom ? null : 'the trained adapters do not beat the random-adapter control (its interval reaches zero)',
+    beatsAccess ? null : 'they do not beat the layer-access controls, so the gain is access to the base’s lower layers, not infused knowledge',
+  ].filter((x) => x !== null);
   out.push(
-    beatsBase && beatsRandom
-      ? 'The paper’s direction holds here: the knowledge adapters beat the plain base (the interval excludes zero) and the random-adapter control.'
-      : `The paper’s direction does not clearly hold here: ${beatsBase ? '' : 'the gain over the base is not distinguishable from zero'}${!beatsBase && !beatsRandom ? '; ' : ''}${beatsRandom ? '' : 'the trained adapters do not beat the random-adapter control beyond seed noise'}.`,
+    fails.length === 0
+      ? 'The paper’s direction holds here, and as knowledge: F+L beats the plain base, the random-adapter control and the layer-access controls (every interval excludes zero).'
+      : `The paper’s direction does not hold here as infused knowledge: ${fails.join('; ')}.`,
   );
   return out;
 }
@@ -122,15 +138,20 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
     const cols = COLUMNS[task] ?? [];
     const paper = PAPER[task];
     md.push(
-      `| row | combine | ${cols.map(([, h]) => h).join(' | ')} |${paper ? ' paper (RoBERTa-large) |' : ''} task-layer time (s, all seeds) |`,
+      `| row | combine | runs | task-layer params | dev ${t.metric} | ${cols.map(([, h]) => h).join(' | ')} |${paper ? ' paper (RoBERTa-large) |' : ''} task-layer time (s, all runs) |`,
     );
-    md.push(`|---|---|${cols.map(() => '---').join('|')}|${paper ? '---|' : ''}---|`);
+    md.push(`|---|---|---|---|---|${cols.map(() => '---').join('|')}|${paper ? '---|' : ''}---|`);
     for (const row of t.rows) {
       md.push(
-        `| ${row.label} | ${row.combine} | ${cols.map(([k]) => pct(row.test[k])).join(' | ')} |${paper ? ` ${paper[row.row]?.toFixed(2) ?? '—'} |` : ''} ${row.seconds.toFixed(0)} |`,
+        `| ${row.label} | ${row.combine} | ${row.perSeed.length} | ${row.parameters.toLocaleString('en-US')} | ${pct(row.dev[t.metric])} | ${cols.map(([k]) => pct(row.test[k])).join(' | ')} |${paper ? ` ${paper[row.row]?.toFixed(2) ?? '—'} |` : ''} ${row.seconds.toFixed(0)} |`,
       );
     }
-    md.push('');
+    md.push(
+      '',
+      `Runs: replicates of a row's weights (adapter pre-training seeds, random draws) × task seeds; ± is the sample std over them. ` +
+        `Early stopping on dev: ${(100 * t.bestBeforeLast).toFixed(0)}% of runs had their best dev epoch before their last.`,
+      '',
+    );
     await plots.renderPlot(
       plots.rowChart(
         `${TITLES[task] ?? task}: test ${t.metric} (± std over seeds)`,

@@ -47,10 +47,10 @@ beforeAll(async () => {
 const spec = (): TaskLayerSpec => ({
   task: 'relation',
   labels: [...new Set([...labels, ...examples.map((e) => e.gold[0]!)])],
-  components: ['a'],
+  components: [{ key: 'a' }],
   combine: 'concat',
 });
-const layerCfg = { epochs: 3, batchSize: 8, lr: 1e-2, weightDecay: 0.01, seed: 4 };
+const layerCfg = { epochs: 3, patience: 3, batchSize: 8, lr: 1e-2, weightDecay: 0.01, seed: 4 };
 const score = (o: { predicted?: string[][] }) => scoreTask('relation', spec().labels, examples, o).microF1!;
 
 it('pooled and live vectors of a frozen base train the same task layers', async () => {

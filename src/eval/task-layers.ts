@@ -22,29 +22,46 @@ import { AdamW, scheduledLr } from '../kadapter/optim.ts';
 import { mulberry32, shuffled } from '../kadapter/rng.ts';
 import { assignValues } from '../kadapter/variables.ts';
 import { BASE_KEY } from './components.ts';
+import type { ComponentInput } from './rows.ts';
 import type { RowSource } from './pooled.ts';
 import type { TaskExample, DownstreamTask } from './tasks.ts';
 
 export interface TaskLayerSpec {
   task: DownstreamTask;
   labels: string[];
-  /** Keys of the components combined with the base's h_L (none for a row without components). */
-  components: string[];
+  /** The components combined with the base's h_L (none for a row without components). */
+  components: ComponentInput[];
   combine: CombineKind;
 }
 
+/** Every vector key a spec reads, the base's h_L first. */
+export const inputKeys = (spec: TaskLayerSpec): string[] => [
+  BASE_KEY,
+  ...spec.components.flatMap((c) => ('key' in c ? [c.key] : c.mix)),
+];
+
 export interface TaskLayerConfig {
+  /** The most epochs; training stops earlier once dev has not improved for `patience` epochs. */
   epochs: number;
+  patience: number;
   batchSize: number;
   lr: number;
   weightDecay: number;
   seed: number;
 }
 
+/** A scalar mix: γ · Σ_i softmax(s)_i · h_i (ELMo); s starts at 0 (an even mix), γ at 1. */
+interface MixWeights {
+  s: tf.Variable;
+  gamma: tf.Variable;
+}
+
 interface TaskLayerWeights {
   fuse: Linear[];
   fuseOut: Linear;
   head: Linear;
+  /** Per component: its scalar mix, or null. */
+  mix: (MixWeights | null)[];
 }
 
 /** How one kind of combination makes its layers, and applies them to h_L [P, H] and the components' [P, H] each. */
@@ -96,6 +113,10 @@ export interface TaskLayerRun {
   test: { logits?: number[][]; predicted?: string[][] };
   dev: { logits?: number[][]; predicted?: string[][] };
   seconds: number;
+  /** Epochs trained before early stopping (≤ the configured most). */
+  epochsRun: number;
+  /** Trainable parameters of the task layers (the base's, under finetune, not counted). */
+  parameters: number;
   /** The task layers at the best dev epoch, by name. */
   weights: Record<string, { shape: number[]; data: Float32Array }>;
   /** The extra trained variables at the best dev epoch (finetune: the base). */
@@ -108,7 +129,10 @@ function initTaskLayers(spec: TaskLayerSpec, H: number, seed: number): TaskLayer
   const init = new Initializer(seed);
   const width = spec.task === 'relation' ? 2 * H : H;
   const fused = COMBINE[spec.combine].init(init, H, spec.components.length);
-  return { ...fused, head: init.linear(width, spec.labels.length, 0.02) };
+  const head = init.linear(width, spec.labels.length, 0.02);
+  // Made after the seeded layers, so rows without a mix initialise exactly as before.
+  const mix = spec.components.map((c) => ('mix' in c ? { s: init.zeros([c.mix.length]), gamma: init.ones([1]) } : null));
+  return { ...fused, head, mix };
 }
 
 function params(w: TaskLayerWeights): Record<string, tf.Variable> {
@@ -116,15 +140,21 @@ function params(w: TaskLayerWeights): Record<string, tf.Variable> {
   w.fuse.forEach((l, k) => Object.assign(out, { [`fuse.${k}.w`]: l.w, [`fuse.${k}.b`]: l.b }));
   Object.assign(out, { 'fuseOut.w': w.fuseOut.w, 'fuseOut.b': w.fuseOut.b });
   Object.assign(out, { 'head.w': w.head.w, 'head.b': w.head.b });
+  // The mix logits decay towards an even mix (ELMo regularises them likewise); γ does not decay.
+  w.mix.forEach((m, k) => m && Object.assign(out, { [`mix.${k}.s`]: m.s, [`mix.${k}.gamma`]: m.gamma }));
   return out;
 }
 
+function mixOf(m: MixWeights, hs: tf.Tensor2D[]): tf.Tensor2D {
+  const weights = tf.softmax(m.s).reshape([-1, 1, 1]);
+  return tf.stack(hs).mul(weights).sum(0).mul(m.gamma) as tf.Tensor2D;
+}
+
 function logitsOf(w: TaskLayerWeights, spec: TaskLayerSpec, rows: Record<string, tf.Tensor2D>): tf.Tensor2D {
-  let f = COMBINE[spec.combine].apply(
-    w,
-    rows[BASE_KEY]!,
-    spec.components.map((k) => rows[k]!),
+  const parts = spec.components.map((c, k) =>
+    'key' in c ? rows[c.key]! : mixOf(w.mix[k]!, c.mix.map((key) => rows[key]!)),
   );
+  let f = COMBINE[spec.combine].apply(w, rows[BASE_KEY]!, parts);
   // Relations pool two positions per example: [P, H] → [N, 2H].
   if (spec.task === 'relation') f = f.reshape([-1, 2 * f.shape[1]]);
   return linear(f, w.head) as tf.Tensor2D;
@@ -148,7 +178,7 @@ function lossOf(spec: TaskLayerSpec, logits: tf.Tensor2D, y: tf.Tensor): tf.Scal
 }
 
 function predict(w: TaskLayerWeights, spec: TaskLayerSpec, d: RowSource, batchSize: number): Outputs {
-  const names = [BASE_KEY, ...spec.components];
+  const names = inputKeys(spec);
   const logitsOut: number[][] = [];
   const predicted: string[][] = [];
   for (let i = 0; i < d.examples.length; i += batchSize) {
@@ -198,11 +228,13 @@ export function trainTaskLayers(
     ...(also ? Object.fromEntries(Object.entries(also.params).map(([n, v]) => [`also.${n}`, v])) : {}),
   };
   const index = new Map(spec.labels.map((l, i) => [l, i]));
-  const names = [BASE_KEY, ...spec.components];
+  const names = inputKeys(spec);
   const stepsPerEpoch = Math.ceil(train.examples.length / cfg.batchSize);
   const total = stepsPerEpoch * cfg.epochs;
   let step = 0;
   const devByEpoch: number[] = [];
+  const parameters = Object.values(p).reduce((n, v) => n + v.size, 0);
+  let epochsRun = 0;
   let best = {
     epoch: -1,
     score: -Infinity,
@@ -235,6 +267,7 @@ export function trainTaskLayers(
     const devOut = predict(w, spec, dev, 256);
     const s = score('dev', devOut);
     devByEpoch.push(s);
+    epochsRun = epoch + 1;
     if (s > best.score)
       best = {
         epoch,
@@ -244,6 +277,7 @@ export function trainTaskLayers(
         weights: snapshot(p),
         alsoWeights: also ? snapshot(also.params) : undefined,
       };
+    else if (epoch - best.epoch >= cfg.patience) break;
   }
   opt.dispose();
   alsoOpt?.dispose();
@@ -254,6 +288,8 @@ export function trainTaskLayers(
     dev: best.dev,
     test: best.test,
     seconds: (performance.now() - started) / 1000,
+    epochsRun,
+    parameters,
     weights: best.weights,
     alsoWeights: best.alsoWeights,
   };

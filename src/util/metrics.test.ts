@@ -5,6 +5,7 @@ import {
   looseMicro,
   meanStd,
   pairedBootstrap,
+  pairedRunBootstrap,
   relationMacroF1,
   relationMicro,
   strictAccuracy,
@@ -77,5 +78,38 @@ describe('paired bootstrap', () => {
     expect(r.low).toBeGreaterThan(0.35);
     expect(r.high).toBeLessThan(0.65);
     expect(meanStd([1, 2, 3]).std).toBeCloseTo(1);
+  });
+});
+
+describe('official metric edge cases', () => {
+  it('gives precision 1 when nothing but no_relation is predicted, as the TACRED scorer does', () => {
+    const m = relationMicro(['P17', 'no_relation'], ['no_relation', 'no_relation']);
+    expect(m).toEqual({ precision: 1, recall: 0, f1: 0 });
+  });
+  it('counts only differences below zero in pBelowZero', () => {
+    const same = pairedBootstrap(50, () => 0.5, 100);
+    expect(same.pBelowZero).toBe(0);
+    expect([same.low, same.high]).toEqual([0, 0]);
+  });
+});
+
+describe('paired bootstrap over examples and runs', () => {
+  const acc = (xs: number[], idx: number[]) => idx.reduce((s, i) => s + xs[i]!, 0) / idx.length;
+  const n = 200;
+  const better = Array.from({ length: n }, (_, i) => (i % 4 !== 3 ? 1 : 0));
+  const worse = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 1 : 0));
+  it('brackets a clear improvement that every run shares', () => {
+    const r = pairedRunBootstrap({ n, runs: { a: 3, b: 3 }, metric: (idx, side) => acc(side === 'a' ? worse : better, idx), samples: 300 });
+    expect(r.diff).toBeCloseTo(0.5);
+    expect(r.low).toBeGreaterThan(0.3);
+  });
+  it('widens the interval when the runs of one side disagree, where the examples-only bootstrap does not', () => {
+    // Side b: one run far better, two as good as a: the mean gain rests on one seed.
+    const runsB = [better, worse, worse];
+    const runs = pairedRunBootstrap({ n, runs: { a: 3, b: 3 }, metric: (idx, side, r) => acc(side === 'a' ? worse : runsB[r]!, idx), samples: 300 });
+    const examplesOnly = pairedBootstrap(n, (idx, side) => (side === 'a' ? acc(worse, idx) : runsB.reduce((s, xs) => s + acc(xs, idx), 0) / 3), 300);
+    expect(runs.diff).toBeCloseTo(examplesOnly.diff);
+    expect(examplesOnly.low).toBeGreaterThan(0);
+    expect(runs.low).toBeLessThanOrEqual(0);
   });
 });

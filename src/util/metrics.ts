@@ -22,7 +22,8 @@ export function relationMicro(gold: string[], pred: string[], negative = 'no_rel
     if (g !== negative) actual++;
     if (p !== negative && p === g) correct++;
   });
-  const precision = guessed ? correct / guessed : 0;
+  // As the official TACRED scorer: nothing guessed is precision 1 (and F1 0 when there was something to find).
+  const precision = guessed ? correct / guessed : 1;
   const recall = actual ? correct / actual : 0;
   return { precision, recall, f1: f1Of(precision, recall) };
 }
@@ -122,18 +123,34 @@ export function strictAccuracy(gold: string[][], pred: string[][]): number {
 
 // ---- confidence
 
+export interface Interval {
+  /** The difference b − a on all test examples and all runs. */
+  diff: number;
+  /** 95% interval: the 2.5th and 97.5th percentiles of the bootstrap differences. */
+  low: number;
+  high: number;
+  /** Share of bootstrap differences below zero (strictly). */
+  pBelowZero: number;
+}
+
+/** A seeded uniform generator for the bootstrap (independent of the training RNG). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+}
+
+function interval(diff: number, diffs: number[]): Interval {
+  diffs.sort((x, y) => x - y);
+  const q = (p: number) => diffs[Math.min(diffs.length - 1, Math.max(0, Math.round(p * (diffs.length - 1))))]!;
+  return { diff, low: q(0.025), high: q(0.975), pBelowZero: diffs.filter((d) => d < 0).length / diffs.length };
+}
+
 /**
  * Paired bootstrap over test examples: the difference `metric(b) − metric(a)` on the same resampled
  * examples, `samples` times; the 2.5th and 97.5th percentiles bound a 95% interval.
  */
-export function pairedBootstrap(
-  n: number,
-  metric: (idx: number[], side: 'a' | 'b') => number,
-  samples = 1000,
-  seed = 1,
-): { diff: number; low: number; high: number; pBelowZero: number } {
-  let s = seed >>> 0;
-  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+export function pairedBootstrap(n: number, metric: (idx: number[], side: 'a' | 'b') => number, samples = 1000, seed = 1): Interval {
+  const rand = lcg(seed);
   const all = Array.from({ length: n }, (_, i) => i);
   const diff = metric(all, 'b') - metric(all, 'a');
   const diffs: number[] = [];
@@ -141,9 +158,34 @@ export function pairedBootstrap(
     const idx = Array.from({ length: n }, () => Math.floor(rand() * n));
     diffs.push(metric(idx, 'b') - metric(idx, 'a'));
   }
-  diffs.sort((x, y) => x - y);
-  const q = (p: number) => diffs[Math.min(diffs.length - 1, Math.max(0, Math.round(p * (diffs.length - 1))))]!;
-  return { diff, low: q(0.025), high: q(0.975), pBelowZero: diffs.filter((d) => d <= 0).length / diffs.length };
+  return interval(diff, diffs);
+}
+
+/**
+ * Paired bootstrap over test examples and runs: each sample resamples the test examples (shared by
+ * both sides: paired) and, on each side independently, its runs (adapter seed × task seed), so the
+ * interval holds the seeds' spread as well as the test set's. A side's value is the mean of
+ * `metric` over its resampled runs.
+ */
+export function pairedRunBootstrap(o: {
+  n: number;
+  runs: { a: number; b: number };
+  metric: (idx: number[], side: 'a' | 'b', run: number) => number;
+  samples?: number;
+  seed?: number;
+}): Interval {
+  const rand = lcg(o.seed ?? 1);
+  const side = (s: 'a' | 'b', idx: number[], runs: number[]) => runs.reduce((acc, r) => acc + o.metric(idx, s, r), 0) / runs.length;
+  const every = (k: number) => Array.from({ length: k }, (_, i) => i);
+  const all = every(o.n);
+  const diff = side('b', all, every(o.runs.b)) - side('a', all, every(o.runs.a));
+  const diffs: number[] = [];
+  const draw = (k: number) => Array.from({ length: k }, () => Math.floor(rand() * k));
+  for (let k = 0; k < (o.samples ?? 1000); k++) {
+    const idx = draw(o.n);
+    diffs.push(side('b', idx, draw(o.runs.b)) - side('a', idx, draw(o.runs.a)));
+  }
+  return interval(diff, diffs);
 }
 
 export function meanStd(xs: number[]): { mean: number; std: number } {
