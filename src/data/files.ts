@@ -245,7 +245,14 @@ export const TaskResult = z.strictObject({
   /** Paired bootstrap intervals (test examples and runs) of F+L against each reference, by the reference's row key. */
   bootstrap: z.record(
     z.string(),
-    z.strictObject({ a: z.string(), b: z.string(), diff: z.number(), low: z.number(), high: z.number(), pBelowZero: z.number() }),
+    z.strictObject({
+      a: z.string(),
+      b: z.string(),
+      diff: z.number(),
+      low: z.number(),
+      high: z.number(),
+      pBelowZero: z.number(),
+    }),
   ),
   /** Share of runs whose best dev epoch came before their last epoch (the task layers converged). */
   bestBeforeLast: z.number(),

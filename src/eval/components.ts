@@ -67,7 +67,12 @@ export function resolveComponents(
       c.part === 'delta'
         ? // What the blocks add: the output less the residual path, the sum of the states it reads.
           (states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D) =>
-            tf.tidy(() => cfg.readLayers.reduce((acc: tf.Tensor3D, l) => acc.sub(stateAt(states, l)), adapterForward(w, cfg, states, mask, leaveOut)))
+            tf.tidy(() =>
+              cfg.readLayers.reduce(
+                (acc: tf.Tensor3D, l) => acc.sub(stateAt(states, l)),
+                adapterForward(w, cfg, states, mask, leaveOut),
+              ),
+            )
         : (states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D) => adapterForward(w, cfg, states, mask, leaveOut);
     out.set(key, { key, forward });
   }

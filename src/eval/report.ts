@@ -82,7 +82,10 @@ export function direction(t: TaskResult): string[] {
   const out = [`F+L (${fl.combine}, chosen on dev) against:`];
   for (const [id, words] of REFERENCES) {
     const c = byId(id);
-    if (c) out.push(`  ${words} (${rowOf(c.a)!.label}${rowOf(c.a)!.combine !== '—' ? `, ${rowOf(c.a)!.combine}` : ''}): ${ci(c)} — ${verdict(c)}`);
+    if (c)
+      out.push(
+        `  ${words} (${rowOf(c.a)!.label}${rowOf(c.a)!.combine !== '—' ? `, ${rowOf(c.a)!.combine}` : ''}): ${ci(c)} — ${verdict(c)}`,
+      );
   }
   const vs = (id: string) => verdict(byId(id));
   const beatsBase = vs('base') === 'above';
@@ -92,7 +95,9 @@ export function direction(t: TaskResult): string[] {
   const fails = [
     beatsBase ? null : 'the gain over the base is not distinguishable from zero',
     beatsRandom ? null : 'the trained adapters do not beat the random-adapter control (its interval reaches zero)',
-    beatsAccess ? null : 'they do not beat the layer-access controls, so the gain is access to the base’s lower layers, not infused knowledge',
+    beatsAccess
+      ? null
+      : 'they do not beat the layer-access controls, so the gain is access to the base’s lower layers, not infused knowledge',
   ].filter((x) => x !== null);
   out.push(
     fails.length === 0

@@ -52,7 +52,12 @@ export function withCombines(o: Omit<Row, 'combine'>, combines: readonly ('sum' 
 }
 
 /** The same row once per replicate of its weights (replicate r uses `components(r)`). */
-function replicated(o: Omit<Row, 'combine' | 'components'>, n: number, components: (r: number) => Component[], combines: readonly ('sum' | 'concat')[]): Row[] {
+function replicated(
+  o: Omit<Row, 'combine' | 'components'>,
+  n: number,
+  components: (r: number) => Component[],
+  combines: readonly ('sum' | 'concat')[],
+): Row[] {
   return combines.flatMap((combine) =>
     Array.from({ length: n }, (_, i) => ({ ...o, components: components(i + 1), combine, replicate: i + 1 })),
   );
@@ -82,18 +87,37 @@ export function mainRows(o: {
   const access = [readLayersOf(F), readLayersOf(L)];
   return [
     ...withCombines({ id: 'base', label: 'base', base: 'base', components: [] }, combines),
-    ...withCombines({ id: 'layers', label: 'base + read layers (random adapters’ limit)', base: 'base', components: access }, combines),
-    ...withCombines({ id: 'mix', label: 'base + scalar mix of all layers', base: 'base', components: [scalarMix(o.baseLayers)] }, combines),
-    ...replicated({ id: 'random', label: 'base + random adapters', base: 'base' }, o.randomDraws, (d) => [untrained(F, d), untrained(L, d)], combines),
+    ...withCombines(
+      { id: 'layers', label: 'base + read layers (random adapters’ limit)', base: 'base', components: access },
+      combines,
+    ),
+    ...withCombines(
+      { id: 'mix', label: 'base + scalar mix of all layers', base: 'base', components: [scalarMix(o.baseLayers)] },
+      combines,
+    ),
+    ...replicated(
+      { id: 'random', label: 'base + random adapters', base: 'base' },
+      o.randomDraws,
+      (d) => [untrained(F, d), untrained(L, d)],
+      combines,
+    ),
     ...(o.multitask
       ? [
           ...withCombines({ id: 'multitask', label: 'multi-task base', base: 'multitask', components: [] }, combines),
-          ...withCombines({ id: 'multitask-layers', label: 'multi-task base + read layers', base: 'multitask', components: access }, combines),
+          ...withCombines(
+            { id: 'multitask-layers', label: 'multi-task base + read layers', base: 'multitask', components: access },
+            combines,
+          ),
         ]
       : []),
     ...replicated({ id: 'F', label: 'K-Adapter F', base: 'base' }, Fs.length, (r) => [trained(Fs[r - 1]!)], combines),
     ...replicated({ id: 'L', label: 'K-Adapter L', base: 'base' }, Ls.length, (r) => [trained(Ls[r - 1]!)], combines),
-    ...replicated({ id: 'FL', label: 'K-Adapter F+L', base: 'base' }, n, (r) => [trained(Fs[r - 1]!), trained(Ls[r - 1]!)], combines),
+    ...replicated(
+      { id: 'FL', label: 'K-Adapter F+L', base: 'base' },
+      n,
+      (r) => [trained(Fs[r - 1]!), trained(Ls[r - 1]!)],
+      combines,
+    ),
   ];
 }
 

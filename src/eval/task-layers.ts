@@ -131,7 +131,9 @@ function initTaskLayers(spec: TaskLayerSpec, H: number, seed: number): TaskLayer
   const fused = COMBINE[spec.combine].init(init, H, spec.components.length);
   const head = init.linear(width, spec.labels.length, 0.02);
   // Made after the seeded layers, so rows without a mix initialise exactly as before.
-  const mix = spec.components.map((c) => ('mix' in c ? { s: init.zeros([c.mix.length]), gamma: init.ones([1]) } : null));
+  const mix = spec.components.map((c) =>
+    'mix' in c ? { s: init.zeros([c.mix.length]), gamma: init.ones([1]) } : null,
+  );
   return { ...fused, head, mix };
 }
 
@@ -152,7 +154,12 @@ function mixOf(m: MixWeights, hs: tf.Tensor2D[]): tf.Tensor2D {
 
 function logitsOf(w: TaskLayerWeights, spec: TaskLayerSpec, rows: Record<string, tf.Tensor2D>): tf.Tensor2D {
   const parts = spec.components.map((c, k) =>
-    'key' in c ? rows[c.key]! : mixOf(w.mix[k]!, c.mix.map((key) => rows[key]!)),
+    'key' in c
+      ? rows[c.key]!
+      : mixOf(
+          w.mix[k]!,
+          c.mix.map((key) => rows[key]!),
+        ),
   );
   let f = COMBINE[spec.combine].apply(w, rows[BASE_KEY]!, parts);
   // Relations pool two positions per example: [P, H] → [N, 2H].

@@ -99,15 +99,29 @@ describe('paired bootstrap over examples and runs', () => {
   const better = Array.from({ length: n }, (_, i) => (i % 4 !== 3 ? 1 : 0));
   const worse = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 1 : 0));
   it('brackets a clear improvement that every run shares', () => {
-    const r = pairedRunBootstrap({ n, runs: { a: 3, b: 3 }, metric: (idx, side) => acc(side === 'a' ? worse : better, idx), samples: 300 });
+    const r = pairedRunBootstrap({
+      n,
+      runs: { a: 3, b: 3 },
+      metric: (idx, side) => acc(side === 'a' ? worse : better, idx),
+      samples: 300,
+    });
     expect(r.diff).toBeCloseTo(0.5);
     expect(r.low).toBeGreaterThan(0.3);
   });
   it('widens the interval when the runs of one side disagree, where the examples-only bootstrap does not', () => {
     // Side b: one run far better, two as good as a: the mean gain rests on one seed.
     const runsB = [better, worse, worse];
-    const runs = pairedRunBootstrap({ n, runs: { a: 3, b: 3 }, metric: (idx, side, r) => acc(side === 'a' ? worse : runsB[r]!, idx), samples: 300 });
-    const examplesOnly = pairedBootstrap(n, (idx, side) => (side === 'a' ? acc(worse, idx) : runsB.reduce((s, xs) => s + acc(xs, idx), 0) / 3), 300);
+    const runs = pairedRunBootstrap({
+      n,
+      runs: { a: 3, b: 3 },
+      metric: (idx, side, r) => acc(side === 'a' ? worse : runsB[r]!, idx),
+      samples: 300,
+    });
+    const examplesOnly = pairedBootstrap(
+      n,
+      (idx, side) => (side === 'a' ? acc(worse, idx) : runsB.reduce((s, xs) => s + acc(xs, idx), 0) / 3),
+      300,
+    );
     expect(runs.diff).toBeCloseTo(examplesOnly.diff);
     expect(examplesOnly.low).toBeGreaterThan(0);
     expect(runs.low).toBeLessThanOrEqual(0);

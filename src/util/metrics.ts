@@ -149,7 +149,12 @@ function interval(diff: number, diffs: number[]): Interval {
  * Paired bootstrap over test examples: the difference `metric(b) − metric(a)` on the same resampled
  * examples, `samples` times; the 2.5th and 97.5th percentiles bound a 95% interval.
  */
-export function pairedBootstrap(n: number, metric: (idx: number[], side: 'a' | 'b') => number, samples = 1000, seed = 1): Interval {
+export function pairedBootstrap(
+  n: number,
+  metric: (idx: number[], side: 'a' | 'b') => number,
+  samples = 1000,
+  seed = 1,
+): Interval {
   const rand = lcg(seed);
   const all = Array.from({ length: n }, (_, i) => i);
   const diff = metric(all, 'b') - metric(all, 'a');
@@ -175,7 +180,8 @@ export function pairedRunBootstrap(o: {
   seed?: number;
 }): Interval {
   const rand = lcg(o.seed ?? 1);
-  const side = (s: 'a' | 'b', idx: number[], runs: number[]) => runs.reduce((acc, r) => acc + o.metric(idx, s, r), 0) / runs.length;
+  const side = (s: 'a' | 'b', idx: number[], runs: number[]) =>
+    runs.reduce((acc, r) => acc + o.metric(idx, s, r), 0) / runs.length;
   const every = (k: number) => Array.from({ length: k }, (_, i) => i);
   const all = every(o.n);
   const diff = side('b', all, every(o.runs.b)) - side('a', all, every(o.runs.a));
