@@ -63,8 +63,13 @@ it('trains the smoke adapters and the multi-task baseline from the command line,
   const run = kadapter(['train', '--profile', 'smoke']);
   expect(run.status, run.stderr).toBe(0);
   const runs = path.join(buildRoot, 'smoke', 'runs');
-  for (const name of ['factual', 'linguistic', 'multitask']) {
-    const dir = path.join(runs, name, 'seed-1');
+  // Adapters train with every seed; the multi-task baseline with the first only.
+  const trained = [
+    ...[1, 2, 3].flatMap((seed) => ['factual', 'linguistic'].map((name) => ({ name, seed }))),
+    { name: 'multitask', seed: 1 },
+  ];
+  for (const { name, seed } of trained) {
+    const dir = path.join(runs, name, `seed-${seed}`);
     const rows = fs
       .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
       .trim()
@@ -90,7 +95,7 @@ it('trains the smoke adapters and the multi-task baseline from the command line,
   expect(fs.existsSync(path.join(runs, 'multitask', 'seed-1', 'model', 'model.safetensors'))).toBe(true);
   const manifest = JSON.parse(fs.readFileSync(path.join(runs, 'manifest.json'), 'utf8'));
   expect(manifest.backend).toMatch(/^(tensorflow|wasm|cpu)/);
-  expect(manifest.runs).toHaveLength(3);
+  expect(manifest.runs).toHaveLength(7);
 });
 
 // Needs both runs above: the smoke adapters and multi-task base are what evaluation compares.
@@ -100,15 +105,45 @@ it('runs the smoke evaluation matrix from the command line and scores a trained 
   const reports = path.join(reportsRoot, 'smoke');
   const results = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8'));
   for (const task of ['entity-typing', 'relation', 'pos']) {
-    const rows = results.tasks[task].rows as { row: string; combine: string; perSeed: unknown[] }[];
-    // base, random ×2, multi-task, F ×2, L ×2, F+L ×2
-    expect(rows.map((r) => `${r.row}/${r.combine}`)).toHaveLength(10);
-    for (const r of rows) expect(r.perSeed).toHaveLength(3);
+    const rows = results.tasks[task].rows as {
+      key: string;
+      replicates: number;
+      perSeed: unknown[];
+      parameters: number;
+    }[];
+    expect(rows.map((r) => r.key)).toEqual([
+      'base',
+      'layers-concat',
+      'layers-sum',
+      'mix-concat',
+      'mix-sum',
+      'random-concat',
+      'random-sum',
+      'multitask',
+      'multitask-layers-concat',
+      'multitask-layers-sum',
+      'F-concat',
+      'F-sum',
+      'L-concat',
+      'L-sum',
+      'FL-concat',
+      'FL-sum',
+    ]);
+    // Each row: its replicates (three adapter seeds, three random draws, or one) × three task seeds.
+    for (const r of rows) expect(r.perSeed, r.key).toHaveLength(3 * r.replicates);
+    expect(rows.find((r) => r.key === 'FL-sum')!.replicates).toBe(3);
+    expect(rows.find((r) => r.key === 'random-sum')!.replicates).toBe(3);
+    // The read-layers control has the same task layers as the random adapters it stands for.
+    const params = (key: string) => rows.find((r) => r.key === key)!.parameters;
+    expect(params('layers-concat')).toBe(params('random-concat'));
+    expect(params('layers-concat')).toBe(params('FL-concat'));
+    // F+L is set against every reference by an interval.
+    expect(Object.keys(results.tasks[task].bootstrap).length).toBeGreaterThanOrEqual(5);
     expect(fs.existsSync(path.join(reports, `${task}.png`))).toBe(true);
   }
   expect(results.tasks.relation.efficiency.length).toBeGreaterThan(0);
   expect(fs.readFileSync(path.join(reports, 'report.md'), 'utf8')).toMatch(/paper’s direction/);
-  const rowRun = path.join(reports, 'runs', 'relation', 'FL-concat', 'seed-1');
+  const rowRun = path.join(reports, 'runs', 'relation', 'FL-concat', 'r2-seed-1');
   const predictions = fs
     .readFileSync(path.join(rowRun, 'predictions-test.jsonl'), 'utf8')
     .trim()
@@ -155,7 +190,8 @@ it('runs the smoke ablations: every variant, task and seed, set against F+L', ()
   expect(results.readLayers).toHaveLength(3);
   for (const task of ['entity-typing', 'relation', 'pos']) {
     const rows = results.tasks[task].rows as { key: string; family: string; perSeed: unknown[] }[];
-    // base, F+L ×2, F, L, F + random L, random F + L, random F + random L, F+L without each of 3 layers
+    // base, F+L ×2, F, L, F + random L, random F + L, random F + random L, layer access (read layers,
+    // scalar mix, deltas alone), F+L without each of 3 layers
     expect(rows.map((r) => r.key)).toEqual([
       'base',
       'FL-concat',
@@ -165,6 +201,11 @@ it('runs the smoke ablations: every variant, task and seed, set against F+L', ()
       'F-randL-concat',
       'randF-L-concat',
       'randF-randL-concat',
+      'layers-concat',
+      'mix-concat',
+      'F-delta-concat',
+      'L-delta-concat',
+      'FL-delta-concat',
       'FL-without-0-concat',
       'FL-without-1-concat',
       'FL-without-2-concat',
@@ -200,11 +241,11 @@ it('runs the smoke matrix under the finetune protocol, and a tuned row scores ag
   const reports = path.join(reportsRoot, 'smoke', 'finetune');
   const results = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8'));
   expect(results.protocol).toBe('finetune');
-  for (const task of ['entity-typing', 'relation', 'pos']) expect(results.tasks[task].rows).toHaveLength(10);
+  for (const task of ['entity-typing', 'relation', 'pos']) expect(results.tasks[task].rows).toHaveLength(16);
   expect(fs.readFileSync(path.join(reports, 'report.md'), 'utf8')).toMatch(/Protocol: \*\*finetune\*\*/);
   // The frozen report beside it is untouched.
   expect(JSON.parse(fs.readFileSync(path.join(reportsRoot, 'smoke', 'results.json'), 'utf8')).protocol).toBe('frozen');
-  const rowRun = path.join(reports, 'runs', 'relation', 'FL-sum', 'seed-1');
+  const rowRun = path.join(reports, 'runs', 'relation', 'FL-sum', 'r1-seed-1');
   // Run files hold no machine paths: the tuned base and the adapters are relative to the run.
   const saved = JSON.parse(fs.readFileSync(path.join(rowRun, 'task-layers', 'task_layers_config.json'), 'utf8'));
   expect(saved.base.dir).toBe('base');
