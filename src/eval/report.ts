@@ -84,7 +84,7 @@ export function direction(t: TaskResult): string[] {
     const c = byId(id);
     if (c)
       out.push(
-        `  ${words} (${rowOf(c.a)!.label}${rowOf(c.a)!.combine !== '—' ? `, ${rowOf(c.a)!.combine}` : ''}): ${ci(c)} — ${verdict(c)}`,
+        `  - ${words} (${rowOf(c.a)!.label}${rowOf(c.a)!.combine !== '—' ? `, ${rowOf(c.a)!.combine}` : ''}): ${ci(c)} — ${verdict(c)}`,
       );
   }
   const vs = (id: string) => verdict(byId(id));
@@ -171,7 +171,7 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
       path.join(dir, `${task}.png`),
     );
     md.push(`![${task}](${task}.png)`, '');
-    for (const line of direction(t)) md.push(`- ${line}`);
+    for (const line of direction(t)) md.push(line.startsWith('  ') ? line : `- ${line}`);
     md.push('');
     if (t.efficiency.length) {
       const sizes = [...new Set(t.efficiency.map((e) => e.perRelation))];
