@@ -18,7 +18,7 @@ import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { ablationVariants, variantKey, writeAblationReport, type AblationResults } from '../src/eval/ablation.ts';
 import { resolveComponents, trainedAdapters } from '../src/eval/components.ts';
 import { loadDownstreamData, pretrainingSentences } from '../src/eval/downstream-data.ts';
-import { runRows } from '../src/eval/matrix.ts';
+import { compareRows, runRows } from '../src/eval/matrix.ts';
 import { rowChart, renderPlot } from '../src/eval/plots.ts';
 import { frozenTrainer, pooledSplits, type Score } from '../src/eval/protocols.ts';
 import { MAIN_METRIC, scoreTask } from '../src/eval/score.ts';
@@ -67,7 +67,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
       score,
       main,
     );
-    const { results: rowResults } = runRows(
+    const { results: rowResults, testOutputs } = runRows(
       {
         task,
         data,
@@ -84,7 +84,28 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
       metric: main,
       examples: { train: data.splits.train.length, dev: data.splits.dev.length, test: data.splits.test.length },
       source: data.source,
-      rows: rowResults.map((r) => ({ ...r, family: variants.find((v) => variantKey(v) === r.key)!.family })),
+      rows: rowResults.map((r) => {
+        // Each variant minus F+L of the same combination, on the same test examples.
+        const fl = `FL-${r.combine}`;
+        const vs =
+          r.key === fl
+            ? {}
+            : compareRows({
+                target: r.key,
+                references: [fl],
+                testOutputs,
+                score,
+                metric: main,
+                n: data.splits.test.length,
+                samples: config.eval.bootstrapSamples,
+              });
+        const d = vs[fl];
+        return {
+          ...r,
+          family: variants.find((v) => variantKey(v) === r.key)!.family,
+          againstFL: d ? { diff: d.diff, low: d.low, high: d.high, pBelowZero: d.pBelowZero } : null,
+        };
+      }),
     };
   }
   results.seconds = (Date.now() - started) / 1000;

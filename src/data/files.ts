@@ -283,7 +283,10 @@ export const ABLATION_FAMILIES = [
   'which adapter layers',
 ] as const;
 
-export const AblationRow = RowResult.extend({ family: z.enum(ABLATION_FAMILIES) });
+const Interval = z.strictObject({ diff: z.number(), low: z.number(), high: z.number(), pBelowZero: z.number() });
+
+/** A variant, with the paired bootstrap interval of it minus F+L of the same combination (null for F+L itself). */
+export const AblationRow = RowResult.extend({ family: z.enum(ABLATION_FAMILIES), againstFL: Interval.nullable() });
 export type AblationRow = z.infer<typeof AblationRow>;
 
 /** reports/<profile>/ablation/results.json. */

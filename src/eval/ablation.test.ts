@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Row } from '../data/composition.ts';
 import type { AdapterConfig } from '../data/files.ts';
-import { ablationTable, ablationVariants, againstFL, variantKey, type AblationRow } from './ablation.ts';
+import { ablationTable, ablationVariants, variantKey, type AblationRow } from './ablation.ts';
 
 const config: AdapterConfig = {
   baseHidden: 8,
@@ -65,7 +65,14 @@ describe('ablation variants', () => {
 });
 
 describe('each variant against F+L', () => {
-  const row = (key: string, rowId: string, combine: string, mean: number, std: number): AblationRow => ({
+  const interval = (low: number, high: number) => ({ diff: (low + high) / 2, low, high, pBelowZero: 0 });
+  const row = (
+    key: string,
+    rowId: string,
+    combine: string,
+    mean: number,
+    againstFL: AblationRow['againstFL'],
+  ): AblationRow => ({
     key,
     row: rowId,
     label: key,
@@ -73,33 +80,24 @@ describe('each variant against F+L', () => {
     family: 'which adapters',
     replicates: 1,
     parameters: 0,
-    dev: { f1: { mean, std } },
-    test: { f1: { mean, std } },
+    dev: { f1: { mean, std: 0.01 } },
+    test: { f1: { mean, std: 0.01 } },
     perSeed: [],
     seconds: 0,
+    againstFL,
   });
   const rows = [
-    row('FL-concat', 'FL', 'concat', 0.8, 0.01),
-    row('FL-sum', 'FL', 'sum', 0.7, 0.01),
-    row('F-concat', 'F', 'concat', 0.75, 0.01),
-    row('L-sum', 'L', 'sum', 0.705, 0.01),
+    row('FL-concat', 'FL', 'concat', 0.8, null),
+    row('F-concat', 'F', 'concat', 0.75, interval(-0.08, -0.02)),
+    row('L-concat', 'L', 'concat', 0.79, interval(-0.03, 0.01)),
   ];
-  it('compares with F+L of the same combination, in points, against the seeds’ spread', () => {
-    expect(againstFL(rows, 'f1', rows[2]!)).toEqual({
-      delta: expect.closeTo(-5, 9),
-      noise: expect.closeTo(2, 9),
-      beyondNoise: true,
-    });
-    expect(againstFL(rows, 'f1', rows[3]!)).toEqual({
-      delta: expect.closeTo(0.5, 9),
-      noise: expect.closeTo(2, 9),
-      beyondNoise: false,
-    });
-    expect(againstFL(rows, 'f1', rows[0]!)).toBeNull();
-  });
-  it('writes one table line a variant', () => {
+  it('claims a difference only where the interval excludes zero', () => {
     const md = ablationTable(rows, 'f1');
     expect(md).toHaveLength(2 + rows.length);
-    expect(md[4]).toBe('| which adapters | F-concat | concat | 75.00 ± 1.00 | -5.00 | yes (noise 2.00) |');
+    expect(md[2]).toMatch(/\| F\+L|FL-concat .*\| — \| — \| — \|$/);
+    expect(md[3]).toBe(
+      '| which adapters | F-concat | concat | 0 | 75.00 ± 1.00 | -5.00 | [-8.00, -2.00] | yes, below |',
+    );
+    expect(md[4]).toMatch(/\| no \|$/);
   });
 });

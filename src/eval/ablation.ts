@@ -60,31 +60,21 @@ export function ablationVariants(o: {
 
 export const variantKey = (v: Variant): string => runKey(v.row);
 
-/** A variant against F+L with the same combination: the difference, and whether it clears the seeds' spread. */
-export function againstFL(
-  rows: AblationRow[],
-  metric: string,
-  row: AblationRow,
-): { delta: number; noise: number; beyondNoise: boolean } | null {
-  const fl = rows.find((r) => r.row === 'FL' && r.combine === row.combine);
-  if (!fl || fl === row) return null;
-  const delta = 100 * (row.test[metric]!.mean - fl.test[metric]!.mean);
-  const noise = 100 * (row.test[metric]!.std + fl.test[metric]!.std);
-  return { delta, noise, beyondNoise: Math.abs(delta) > noise };
-}
-
 const pct = (x: { mean: number; std: number }) => `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}`;
+
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
 
 export function ablationTable(rows: AblationRow[], metric: string): string[] {
   const md = [
-    `| family | variant | combine | test ${metric} | Δ vs F+L (points) | beyond seed noise |`,
-    '|---|---|---|---|---|---|',
+    `| family | variant | combine | runs | test ${metric} | Δ vs F+L (points) | 95% interval | differs from F+L |`,
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    const d = againstFL(rows, metric, r);
-    const delta = d ? `${d.delta >= 0 ? '+' : ''}${d.delta.toFixed(2)}` : '—';
-    const beyond = d ? (d.beyondNoise ? `yes (noise ${d.noise.toFixed(2)})` : `no (noise ${d.noise.toFixed(2)})`) : '—';
-    md.push(`| ${r.family} | ${r.label} | ${r.combine} | ${pct(r.test[metric]!)} | ${delta} | ${beyond} |`);
+    const d = r.againstFL;
+    const differs = !d ? '—' : d.low > 0 ? 'yes, above' : d.high < 0 ? 'yes, below' : 'no';
+    md.push(
+      `| ${r.family} | ${r.label} | ${r.combine} | ${r.perSeed.length} | ${pct(r.test[metric]!)} | ${d ? signed(d.diff) : '—'} | ${d ? `[${signed(d.low)}, ${signed(d.high)}]` : '—'} | ${differs} |`,
+    );
   }
   return md;
 }
@@ -107,7 +97,7 @@ export async function writeAblationReport(
   );
   md.push(`- Seeds: ${r.seeds.join(', ')} (mean ± sample std). Wall time: ${r.seconds.toFixed(0)} s.`);
   md.push(
-    '- A knocked-out adapter layer keeps its residual path (its input passes on) and drops its block. "Beyond seed noise": |Δ| exceeds the two rows\' stds together.',
+    "- The first adapter pre-training seed's adapters (the main table covers every seed). A left-out adapter layer keeps its residual path (its input passes on) and drops its block; an adapter's delta is its output less its residual path. Each variant is set against F+L of the same combination by a paired bootstrap over test examples and runs; it differs only where the 95% interval excludes zero.",
     '',
   );
   for (const [task, t] of Object.entries(r.tasks)) {
