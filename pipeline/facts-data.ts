@@ -4,10 +4,12 @@
 //            2 extract — stream entities and facts back out (keyset pages) into an alias index
 //            3 align   — mentions in every parsed sentence (and each WordNet gloss with its own
 //                        synset as subject) → relation examples and no_relation candidates
-//            4 split   — by entity pair; a held-out slice of pairs for the downstream task
+//            4 split   — by the sentence's dependency split and the entity pair
+//                        (src/data/splits.ts): adapter rows only in dependency-train sentences,
+//                        downstream dev/test rows only in dependency dev/test sentences; a
+//                        held-out slice of pairs for the downstream task
 //   outputs  datasets/build/<profile>/facts/{train,dev,test}.jsonl, downstream/, entity_typing/,
 //            relations.json, manifest.json
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
@@ -22,6 +24,7 @@ import {
 } from '../src/data/schemas.ts';
 import type { Mention } from '../src/facts/alias-index.ts';
 import { alignMentions, type AlignedPair } from '../src/facts/align.ts';
+import { placeExamples } from '../src/facts/split.ts';
 import { readIndexes } from '../src/facts/extract.ts';
 import { openDriver } from '../src/facts/neo4j-client.ts';
 import { NO_RELATION, PREDICATES } from '../src/facts/predicates.ts';
@@ -40,25 +43,18 @@ import {
 } from '../src/util/manifest.ts';
 import { dependencyDir, factsDir } from '../src/data/layout.ts';
 import { UserError } from '../src/util/errors.ts';
+import { byHashOf, countBy } from '../src/util/sample.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const unit = (hex: string) => parseInt(hex, 16) / 2 ** 32;
+/**
+ * The version of what this stage writes, part of its inputs hash so that an older build is redone:
+ * 2 = every row carries `sentence_id`, splits follow the dependency split (src/data/splits.ts).
+ */
+const FORMAT = 2;
 
-/** Adapter split or the downstream hold-out, from the unordered entity pair. */
-export function pairSplit(
-  a: string,
-  b: string,
-  downstreamShare: number,
-): { set: 'adapter' | 'downstream'; split: Split } {
-  const [x, y] = a < b ? [a, b] : [b, a];
-  const h = createHash('sha256').update(`${x}\u0000${y}`).digest('hex');
-  const u = unit(h.slice(8, 16));
-  return {
-    set: unit(h.slice(0, 8)) < downstreamShare ? 'downstream' : 'adapter',
-    split: u < 0.8 ? 'train' : u < 0.9 ? 'dev' : 'test',
-  };
-}
+/** Seed of the hash order that decides which no_relation candidates are kept. */
+const NEGATIVES_SEED = 'facts-no-relation';
 
 function coarseType(types: string[] | undefined): string {
   const specific = (types ?? []).map((t) => t.split('/')[0]!).find((t) => t !== 'entity');
@@ -85,7 +81,7 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       `facts need the parsed sentences of ${path.relative(process.cwd(), depDir)}: run build-data --part dependency first`,
     );
   }
-  const inputs = { knowledge: knowledgeVersions(config.facts), sentences: depManifest.inputsHash };
+  const inputs = { knowledge: knowledgeVersions(config.facts), sentences: depManifest.inputsHash, format: FORMAT };
   const parameters = config.facts;
   const inputsHash = hashOf({ inputs, parameters });
   if (!opts.force && isUpToDate(dir, inputsHash)) {
@@ -183,10 +179,16 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
             if (m.ids.length !== 1) continue;
             const labels = (index.types.get(m.ids[0]!) ?? []).filter((l) => l !== 'entity');
             if (labels.length === 0) continue;
+            // Typing rows keep their sentence's dependency split: train, dev or test.
+            const start = sentence.offsets[m.start]![0];
+            const end = sentence.offsets[m.end]![1];
             typing[split].push({
+              id: `${ex.id}:${start}-${end}`,
+              source: sentence.glossOf ? 'wordnet-gloss' : ex.source,
+              sentence_id: ex.id,
               sent: sentence.text,
-              start: sentence.offsets[m.start]![0],
-              end: sentence.offsets[m.end]![1],
+              start,
+              end,
               labels: ['entity', ...labels],
             });
           }
@@ -194,10 +196,13 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       }
       timings.alignSeconds = (t() - t0) / 1000;
 
-      // 4. split by entity pair, cap no_relation, drop rare relations
+      // 4. place each example by its sentence's dependency split and its entity pair
+      //    (src/facts/split.ts, the rule of src/data/splits.ts), cap no_relation, drop rare relations.
+      //    No downstream dev/test row is in a sentence any adapter trains on; no pair is in two files.
       const toExample = ({ pair, s }: { pair: AlignedPair; s: Sentence }): RelationExample => ({
         id: `${s.id}:${pair.subj.start}-${pair.obj.start}`,
         source: s.glossOf ? 'wordnet-gloss' : s.source,
+        sentence_id: s.id,
         token: s.tokens,
         subj_start: pair.subj.start,
         subj_end: pair.subj.end,
@@ -209,11 +214,18 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         subj_id: pair.subjId,
         obj_id: pair.objId,
       });
+      const unplaced = (list: typeof positives) =>
+        list.map((e) => ({ subjId: e.pair.subjId, objId: e.pair.objId, sentenceSplit: e.s.split }));
+      const { places, leftOut } = placeExamples(
+        [unplaced(positives), unplaced(negatives)],
+        config.facts.downstreamShare,
+      );
+      const placed = (list: typeof positives, at: (typeof places)[number]) =>
+        list.flatMap((e, i) => (at[i] ? [{ ...e, ...at[i] }] : []));
+      const placedPositives = placed(positives, places[0]!);
       const perRelation: Record<string, number> = {};
-      for (const p of positives) {
-        if (pairSplit(p.pair.subjId, p.pair.objId, config.facts.downstreamShare).set === 'adapter') {
-          perRelation[p.pair.relation] = (perRelation[p.pair.relation] ?? 0) + 1;
-        }
+      for (const p of placedPositives) {
+        if (p.set === 'adapter') perRelation[p.pair.relation] = (perRelation[p.pair.relation] ?? 0) + 1;
       }
       const kept = new Set(
         Object.entries(perRelation)
@@ -226,42 +238,35 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         downstream: { train: [], dev: [], test: [] },
       };
       const droppedDownstream: Record<string, number> = {};
-      for (const p of positives) {
+      for (const p of placedPositives) {
         if (!kept.has(p.pair.relation)) {
-          if (pairSplit(p.pair.subjId, p.pair.objId, config.facts.downstreamShare).set === 'downstream') {
+          if (p.set === 'downstream')
             droppedDownstream[p.pair.relation] = (droppedDownstream[p.pair.relation] ?? 0) + 1;
-          }
           continue;
         }
-        const { set, split } = pairSplit(p.pair.subjId, p.pair.objId, config.facts.downstreamShare);
-        buckets[set][split].push(toExample(p));
+        buckets[p.set][p.split].push(toExample(p));
       }
       const negativesBy: Record<'adapter' | 'downstream', Record<Split, RelationExample[]>> = {
         adapter: { train: [], dev: [], test: [] },
         downstream: { train: [], dev: [], test: [] },
       };
-      for (const n of negatives) {
-        const { set, split } = pairSplit(n.pair.subjId, n.pair.objId, config.facts.downstreamShare);
-        negativesBy[set][split].push(toExample(n));
-      }
-      // Which negatives are kept is decided by a hash of their id, computed once per example.
-      const byHashOf = (rows: RelationExample[]) =>
-        rows
-          .map((r) => [hashOf(r.id), r] as const)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([, r]) => r);
+      for (const n of placed(negatives, places[1]!)) negativesBy[n.set][n.split].push(toExample(n));
       const outputs: WrittenFile[] = [];
       const exampleCounts: Record<string, Record<string, Record<string, number>>> = {};
+      /** Rows per source in each file written: the mix of every split. */
+      const sourceMix: Record<string, Record<string, number>> = {};
       for (const set of ['adapter', 'downstream'] as const) {
         for (const split of SPLITS) {
           const pos = buckets[set][split];
           const cap = Math.floor(pos.length * config.facts.noRelationRatio);
-          const neg = byHashOf(negativesBy[set][split]).slice(0, cap);
+          // Which negatives are kept: a seeded hash order of their ids, never file order.
+          const neg = byHashOf(negativesBy[set][split], (r) => r.id, NEGATIVES_SEED).slice(0, cap);
           const rows = [...pos, ...neg].sort((a, b) =>
             a.id < b.id ? -1 : a.id > b.id ? 1 : a.relation < b.relation ? -1 : 1,
           );
           const file = set === 'adapter' ? `${split}.jsonl` : `downstream/${split}.jsonl`;
           outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
+          sourceMix[file.replace(/\.jsonl$/, '')] = countBy(rows, (r) => r.source);
           const c = ((exampleCounts[set] ??= {})[split] = {} as Record<string, number>);
           for (const r of rows) c[r.relation] = (c[r.relation] ?? 0) + 1;
         }
@@ -276,6 +281,7 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         });
         const file = `entity_typing/${split}.jsonl`;
         outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
+        sourceMix[`entity_typing/${split}`] = countBy(rows, (r) => r.source);
       }
       const relations = [
         ...PREDICATES.filter((p) => kept.has(p.id)).map((p) => ({
@@ -305,6 +311,8 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           positives: positives.length,
           noRelationCandidates: negatives.length,
           examples: exampleCounts,
+          /** Rows per source in every file written (facts/train … entity_typing/test). */
+          sourceMix,
           relationsKept: [...kept].sort(),
         },
         skipped: {
@@ -313,6 +321,8 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           aliasesNotUsable: index.aliasesSkipped,
           relationsDropped: dropped,
           relationsDroppedDownstream: droppedDownstream,
+          /** Examples the split rule left out (src/data/splits.ts), positives and no_relation alike. */
+          splitRule: leftOut,
           entityTypingDuplicateMentions: typingDuplicates,
         },
         outputs,

@@ -1,5 +1,6 @@
 // Stage `train`: the factual and linguistic adapters on the frozen base.
-//   inputs   facts/{train,dev}.jsonl + relations.json; dependency/{train,dev}-*.jsonl; the base model
+//   inputs   facts/{train,dev}.jsonl + relations.json; dependency/train-*.jsonl (the linguistic
+//            adapter's dev set is a held-out slice of it, src/data/splits.ts); the base model
 //   steps    encode examples (counted skips) → feature cache of the base's hidden states (once) →
 //            per adapter and seed: train from the cache, evaluate on dev each epoch → adapter files
 //   outputs  <build>/runs/<adapter>/seed-<s>/{adapter/, metrics.jsonl, predictions-dev.jsonl, summary.json}
@@ -40,6 +41,8 @@ import { hashOf } from '../src/util/manifest.ts';
 import { formatTable } from '../src/util/table.ts';
 import { relationMicro } from '../src/util/metrics.ts';
 import { dependencyDir, dependencySplitFiles, factsDir, runsDir } from '../src/data/layout.ts';
+import { isLinguisticDev } from '../src/data/splits.ts';
+import { BottomK, countBy, sampleRank, sampleStream } from '../src/util/sample.ts';
 
 /** What `train` trains: the two adapters, and the multi-task baseline (the base itself, both tasks). */
 export const ADAPTER_NAMES = ['factual', 'linguistic', 'multitask'] as const;
@@ -61,10 +64,19 @@ interface KnowledgeData {
   labels?: string[];
   splits: Record<'train' | 'dev', EncodedExample[]>;
   skips: Record<string, Skips>;
+  /** Rows read per split (all of them: a capped split is a sample of every row). */
   read: Record<string, number>;
+  /** Examples kept per split and source (the mix of the sample). */
+  sourceMix: Record<'train' | 'dev', Record<string, number>>;
 }
 
-/** Examples of one adapter's task, encoded for the base; what could not be encoded is counted. */
+/**
+ * Examples of one adapter's task, encoded for the base; what could not be encoded is counted.
+ * Only dependency-train sentences (src/data/splits.ts): the factual adapter reads facts/train and
+ * facts/dev (aligned in dependency-train sentences only), the linguistic adapter the dependency
+ * train shards, split by a fixed hash of the id into its train data and its dev slice. The caps
+ * (adapters.maxTrain/maxDev) keep a seeded sample by hash of the id (adapters.sampleSeed), streamed.
+ */
 export async function loadKnowledgeData(
   config: Config,
   base: BaseModel,
@@ -72,9 +84,15 @@ export async function loadKnowledgeData(
 ): Promise<KnowledgeData> {
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skips: Record<string, Skips> = { train: {}, dev: {} };
-  const read: Record<string, number> = {};
+  const read: Record<string, number> = { train: 0, dev: 0 };
   const splits = { train: [] as EncodedExample[], dev: [] as EncodedExample[] };
+  const sourceMix = { train: {}, dev: {} } as KnowledgeData['sourceMix'];
   const limit = { train: config.adapters.maxTrain, dev: config.adapters.maxDev };
+  const seed = config.adapters.sampleSeed;
+  const keep = (split: 'train' | 'dev', kept: { example: EncodedExample; source: string }[]) => {
+    splits[split] = kept.map((k) => k.example);
+    sourceMix[split] = countBy(kept, (k) => k.source);
+  };
   let labels: string[] | undefined;
   if (name === 'factual') {
     const dir = factsDir(config);
@@ -88,30 +106,41 @@ export async function loadKnowledgeData(
     const index = new Map(labels.map((l, i) => [l, i]));
     for (const split of ['train', 'dev'] as const) {
       const file = path.join(dir, `${split}.jsonl`);
-      for await (const row of readJsonLines(file, RelationExample, skips[split]!)) {
-        read[split] = (read[split] ?? 0) + 1;
-        const e = encodeRelation(row, base.tokenizer, index, maxLength, skips[split]!);
-        if (e) splits[split].push(e);
-        if (limit[split] !== null && splits[split].length >= limit[split]) break;
-      }
+      const { items, offered } = await sampleStream(readJsonLines(file, RelationExample, skips[split]!), {
+        cap: limit[split],
+        seed,
+        idOf: (row) => row.id,
+        make: (row) => {
+          const example = encodeRelation(row, base.tokenizer, index, maxLength, skips[split]!);
+          return example && { example, source: row.source };
+        },
+      });
+      read[split] = offered;
+      keep(split, items);
     }
   } else {
     const dir = dependencyDir(config);
-    for (const split of ['train', 'dev'] as const) {
-      const files = dependencySplitFiles(config, split);
-      if (files.length === 0)
-        throw new UserError(
-          `no dependency data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`,
-        );
-      outer: for (const f of files) {
-        for await (const row of readJsonLines(f, DependencyExample, skips[split]!)) {
-          read[split] = (read[split] ?? 0) + 1;
-          const e = encodeDependency(row, base.tokenizer, maxLength, skips[split]!);
-          if (e) splits[split].push(e);
-          if (limit[split] !== null && splits[split].length >= limit[split]) break outer;
-        }
+    const files = dependencySplitFiles(config, 'train');
+    if (files.length === 0)
+      throw new UserError(
+        `no dependency data in ${dir}: run \`npm run pipeline:build-data -- --profile ${config.profile}\` first`,
+      );
+    // One pass over the train shards feeds both samples: each row is the dev slice's or train's.
+    const samples = {
+      train: new BottomK<{ example: EncodedExample; source: string }>(limit.train),
+      dev: new BottomK<{ example: EncodedExample; source: string }>(limit.dev),
+    };
+    for (const f of files) {
+      for await (const row of readJsonLines(f, DependencyExample, skips.train!)) {
+        const split = isLinguisticDev(row.id) ? 'dev' : 'train';
+        read[split]!++;
+        const rank = sampleRank(seed, row.id);
+        if (!samples[split].wouldKeep(rank, row.id)) continue;
+        const example = encodeDependency(row, base.tokenizer, maxLength, skips[split]!);
+        if (example) samples[split].offer(rank, { example, source: row.source }, row.id);
       }
     }
+    for (const split of ['train', 'dev'] as const) keep(split, samples[split].sorted());
   }
   for (const split of ['train', 'dev'] as const) {
     if (splits[split].length === 0)
@@ -119,7 +148,7 @@ export async function loadKnowledgeData(
         `${name}: the ${split} split has no usable example (read ${read[split] ?? 0}; skipped ${JSON.stringify(skips[split])})`,
       );
   }
-  return { labels, splits, skips, read };
+  return { labels, splits, skips, read, sourceMix };
 }
 
 export function adapterConfigFor(config: Config, base: BaseModel): AdapterConfig {
@@ -254,6 +283,8 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
     adapter: adapterCfg,
     training: trainCfg,
     runs: [] as unknown[],
+    /** Per task: examples, rows read, skips and the source mix of each split's sample. */
+    data: {} as Record<string, unknown>,
     startedAt: new Date().toISOString(),
   };
   const loaded = new Map<KnowledgeAdapter, KnowledgeData>();
@@ -264,6 +295,7 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
         `kadapter: ${name}: ${data.splits.train.length} train / ${data.splits.dev.length} dev examples; skipped ${JSON.stringify(data.skips)}\n`,
       );
       loaded.set(name, data);
+      (manifest.data as Record<string, unknown>)[name] = dataSummary(data);
     }
     return loaded.get(name)!;
   };
@@ -326,7 +358,7 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
         devByEpoch: result.dev,
         dev: metrics,
         baselines: trivialBaselines(name, data),
-        data: { train: data.splits.train.length, dev: data.splits.dev.length, read: data.read, skipped: data.skips },
+        data: dataSummary(data),
         features: { train: caches.train.manifest, dev: caches.dev.manifest },
       };
       fs.writeFileSync(path.join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -429,6 +461,17 @@ async function runMultitask(
     });
   }
   return rows;
+}
+
+/** What a run trained and was checked on: counts, rows read, skips, and each split's source mix. */
+function dataSummary(data: KnowledgeData) {
+  return {
+    train: data.splits.train.length,
+    dev: data.splits.dev.length,
+    read: data.read,
+    skipped: data.skips,
+    sourceMix: data.sourceMix,
+  };
 }
 
 function scoreColumns(m: DevMetrics): Record<string, string> {

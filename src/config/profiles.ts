@@ -67,6 +67,7 @@ const base: ProfileDefaults = {
     checkpointEverySteps: 200,
     maxTrain: 20_000,
     maxDev: 2_000,
+    sampleSeed: 1,
     // Several pre-training runs, so that a downstream row's spread covers the adapters' seeds too
     // (the multi-task baseline trains for the first seed only: it costs as much as both adapters).
     seeds: [1, 2, 3],
@@ -91,6 +92,7 @@ const base: ProfileDefaults = {
     maxTrain: { 'entity-typing': 5_000, relation: null, pos: 1_500 },
     maxDev: 1_000,
     maxTest: 3_000,
+    sampleSeed: 1,
     perRelation: [10, 50],
     bootstrapSamples: 1000,
     protocol: 'frozen',

@@ -139,9 +139,11 @@ export const AdaptersConfig = z.strictObject({
   clipNorm: z.number().min(0),
   logEverySteps: z.number().int().min(1),
   checkpointEverySteps: z.number().int().min(1),
-  /** Training examples used per adapter (the first N of the split); null = all. */
+  /** Training examples used per adapter (a seeded sample by hash of the id, `sampleSeed`); null = all. */
   maxTrain: z.number().int().min(1).nullable(),
   maxDev: z.number().int().min(1).nullable(),
+  /** Seed of the hash order that the maxTrain/maxDev samples take (src/util/sample.ts). */
+  sampleSeed: z.number().int().min(0),
   /** Seeds of the adapter pre-training runs. */
   seeds: z.array(z.number().int().min(0)).min(1),
   /** Stored hidden states: float16 halves the cache (checked against float32 on the dev metric). */
@@ -166,7 +168,7 @@ export const EvalConfig = z.strictObject({
   batchSize: z.number().int().min(1),
   lr: z.number().positive(),
   weightDecay: z.number().min(0),
-  /** Training examples used per task (the first N); null = all. POS counts sentences. */
+  /** Training examples used per task (a seeded sample by hash of the id, `sampleSeed`); null = all. POS counts sentences. */
   maxTrain: z.strictObject({
     'entity-typing': z.number().int().min(1).nullable(),
     relation: z.number().int().min(1).nullable(),
@@ -174,6 +176,8 @@ export const EvalConfig = z.strictObject({
   }),
   maxDev: z.number().int().min(1).nullable(),
   maxTest: z.number().int().min(1).nullable(),
+  /** Seed of the hash order that the maxTrain/maxDev/maxTest samples take (src/util/sample.ts). */
+  sampleSeed: z.number().int().min(0),
   /** Training examples per relation for the data-efficiency curve (all is always added). */
   perRelation: z.array(z.number().int().min(1)),
   bootstrapSamples: z.number().int().min(100),

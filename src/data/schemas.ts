@@ -100,10 +100,19 @@ export const KgTriple = z.strictObject({
 });
 export type KgTriple = z.infer<typeof KgTriple>;
 
+/**
+ * The id of the dependency example (dependency/*.jsonl) a facts or typing row was made from: leakage
+ * checks compare sentences by identity, not text (a WordNet gloss row, rewritten "lemma : gloss",
+ * keeps its gloss's id). Rows of external datasets (TACRED, OpenEntity) have none; the readers in
+ * src/eval/formats.ts take it as optional.
+ */
+export const SentenceId = z.string().min(1);
+
 /** Relation example in TACRED / T-REx-rc field names; spans are inclusive word indices. */
 export const RelationExample = z.strictObject({
   id: z.string(),
   source: z.string(),
+  sentence_id: SentenceId,
   token: z.array(z.string()).min(1),
   subj_start: z.number().int().min(0),
   subj_end: z.number().int().min(0),
@@ -117,8 +126,15 @@ export const RelationExample = z.strictObject({
 });
 export type RelationExample = z.infer<typeof RelationExample>;
 
-/** Entity-typing example in OpenEntity / FIGER field names; start/end are character offsets. */
+/**
+ * Entity-typing example in OpenEntity / FIGER field names; start/end are character offsets. `id`,
+ * `source` and `sentence_id` are ours (the OpenEntity readers ignore what they do not know).
+ */
 export const EntityTypingExample = z.strictObject({
+  /** `<sentence_id>:<start>-<end>`. */
+  id: z.string(),
+  source: z.string(),
+  sentence_id: SentenceId,
   sent: z.string(),
   start: z.number().int().min(0),
   end: z.number().int().min(0),

@@ -1,10 +1,18 @@
 // The downstream tasks' data: train/dev/test of each task, encoded for the base, with the
-// sentences the adapters saw in pre-training dropped from dev and test (counted), and the
-// seeded subsets of the data-efficiency curve.
+// sentences the adapters saw in pre-training dropped from dev and test (counted by split, source
+// and pre-training input), capped splits sampled by a seeded hash of the row id (never file
+// order; streamed), each split's source mix, and the seeded subsets of the data-efficiency curve.
+//
+// Seen in pre-training: a row that carries `sentence_id` (the project's own data) is matched by
+// that id against the ids of every pre-training input (src/data/layout.ts `pretrainingInputs`:
+// facts/train, facts/dev, dependency/train — all the adapters and the multi-task base read, train
+// and dev alike); a row without one (an external TACRED/OpenEntity file) by its text without white
+// space. By the split rule (src/data/splits.ts) the built data has nothing to drop; the filter is
+// the check that stays on for every evaluation and for external data.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { dependencyDir, dependencySplitFiles, factsDir } from '../data/layout.ts';
+import { dependencyDir, dependencySplitFiles, factsDir, pretrainingInputs } from '../data/layout.ts';
 import { DependencyExample, RelationExample, SPLITS, type Split } from '../data/schemas.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import type { Skips } from '../kadapter/examples.ts';
@@ -12,23 +20,55 @@ import { mulberry32, shuffled } from '../kadapter/rng.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonl } from '../util/jsonl.ts';
 import { repoRoot } from '../util/paths.ts';
-import { encodePos, encodeTaskFile, unseenLabels, type TaskExample, type DownstreamTask } from './tasks.ts';
+import { countBy, sampleStream } from '../util/sample.ts';
+import { streamTacred, streamTyping } from './formats.ts';
+import {
+  encodePos,
+  encodeRelationRow,
+  encodeTyping,
+  unseenLabels,
+  type DownstreamTask,
+  type TaskExample,
+} from './tasks.ts';
 
-/** Sentence identity across formats: the characters without whitespace. */
+/** Sentence identity across formats when there is no id: the characters without whitespace. */
 const sentenceKey = (s: string) => s.replace(/\s+/g, '');
 
-/** Sentences the adapters were pre-trained on: factual train/dev examples and dependency train. */
-export async function pretrainingSentences(config: Config): Promise<Set<string>> {
-  const keys = new Set<string>();
-  for (const split of ['train', 'dev']) {
-    const file = path.join(factsDir(config), `${split}.jsonl`);
-    if (fs.existsSync(file))
-      for await (const r of readJsonl(file, RelationExample)) keys.add(sentenceKey(r.token.join('')));
+/** The sentences of the knowledge pre-training's inputs, by id and by text. */
+export interface PretrainingSentences {
+  /** Sentence id → the first pre-training input it is in (`facts/train`, `facts/dev`, `dependency/train`). */
+  ids: Map<string, string>;
+  /** Text without white space → that input: the match for rows without `sentence_id` (external data). */
+  texts: Map<string, string>;
+}
+
+/** Sentences the adapters and the multi-task base were pre-trained on (their train and dev inputs). */
+export async function pretrainingSentences(config: Config): Promise<PretrainingSentences> {
+  const seen: PretrainingSentences = { ids: new Map(), texts: new Map() };
+  const add = (id: string, text: string, label: string) => {
+    if (!seen.ids.has(id)) seen.ids.set(id, label);
+    const key = sentenceKey(text);
+    if (!seen.texts.has(key)) seen.texts.set(key, label);
+  };
+  for (const input of pretrainingInputs(config)) {
+    if (input.kind === 'relation')
+      for await (const r of readJsonl(input.file, RelationExample)) add(r.sentence_id, r.token.join(''), input.label);
+    else for await (const r of readJsonl(input.file, DependencyExample)) add(r.id, r.tokens.join(''), input.label);
   }
-  for (const f of dependencySplitFiles(config, 'train')) {
-    for await (const r of readJsonl(f, DependencyExample)) keys.add(sentenceKey(r.tokens.join('')));
-  }
-  return keys;
+  return seen;
+}
+
+/**
+ * Where a sentence was seen in pre-training: the input's label (a text match says so), or null.
+ * A row with a sentence id is judged by the id alone.
+ */
+export function seenInPretraining(
+  seen: PretrainingSentences,
+  row: { sentenceId?: string | undefined; text: string },
+): string | null {
+  if (row.sentenceId !== undefined) return seen.ids.get(row.sentenceId) ?? null;
+  const input = seen.texts.get(sentenceKey(row.text));
+  return input === undefined ? null : `${input} (text match)`;
 }
 
 export interface DownstreamData {
@@ -38,42 +78,100 @@ export interface DownstreamData {
   skipped: Record<string, Skips>;
   source: string;
   unseenTestLabels: Record<string, number>;
+  /** Dev/test rows dropped because their sentence was in pre-training, per split. */
   droppedAsSeenInPretraining: Record<string, number>;
+  /** The same rows per split and the row's source (`external` for rows of datasets without one). */
+  droppedBySource: Record<Split, Record<string, number>>;
+  /** The same rows per split and the pre-training input they were found in (`… (text match)` without an id). */
+  droppedByInput: Record<Split, Record<string, number>>;
+  /** Examples kept per split and source: each split's source mix after the caps. */
+  sourceMix: Record<Split, Record<string, number>>;
+  /** Rows read per split (before the filter and the cap) and the cap applied (null = none). */
+  sampled: Record<Split, { read: number; cap: number | null }>;
 }
+
+/** A row of any task on its way to the sample: what the filter, the sampler and the counts need. */
+interface Candidate {
+  /** Stable id for the sample's hash order. */
+  key: string;
+  source: string;
+  sentenceId?: string | undefined;
+  text: string;
+  encode: () => TaskExample | null;
+}
+
+const EXTERNAL = 'external';
 
 /** A task's three splits, encoded for the base. */
 export async function loadDownstreamData(
   config: Config,
   base: BaseModel,
   task: DownstreamTask,
-  seen: Set<string>,
+  seen: PretrainingSentences,
   trainCap = config.eval.maxTrain[task],
 ): Promise<DownstreamData> {
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skipped: Record<string, Skips> = { train: {}, dev: {}, test: {} };
   const splits = { train: [], dev: [], test: [] } as Record<Split, TaskExample[]>;
   const dropped: Record<string, number> = {};
+  const droppedBySource: Record<Split, Record<string, number>> = { train: {}, dev: {}, test: {} };
+  const droppedByInput: Record<Split, Record<string, number>> = { train: {}, dev: {}, test: {} };
+  const sourceMix: Record<Split, Record<string, number>> = { train: {}, dev: {}, test: {} };
   const caps: Record<Split, number | null> = { train: trainCap, dev: config.eval.maxDev, test: config.eval.maxTest };
-  let source: string;
-  const keep = (split: Split, key: string) => {
-    if (split !== 'train' && seen.has(key)) {
-      dropped[split] = (dropped[split] ?? 0) + 1;
-      return false;
+  const sampled = {} as DownstreamData['sampled'];
+  const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+
+  /** Candidates of one split, less those seen in pre-training (dev and test only; counted). */
+  async function* unseen(split: Split, rows: AsyncIterable<Candidate>): AsyncIterable<Candidate> {
+    let read = 0;
+    for await (const c of rows) {
+      read++;
+      const input = split === 'train' ? null : seenInPretraining(seen, c);
+      if (input !== null) {
+        bump(dropped, split);
+        bump(droppedBySource[split], c.source);
+        bump(droppedByInput[split], input);
+        continue;
+      }
+      yield c;
     }
-    return true;
+    sampled[split] = { read, cap: caps[split] };
+  }
+  const take = async (split: Split, rows: AsyncIterable<Candidate>) => {
+    const { items } = await sampleStream(unseen(split, rows), {
+      cap: caps[split],
+      seed: config.eval.sampleSeed,
+      idOf: (c) => c.key,
+      make: (c) => {
+        const e = c.encode();
+        return e && { e, source: c.source };
+      },
+    });
+    splits[split] = items.map((i) => i.e);
+    sourceMix[split] = countBy(items, (i) => i.source);
   };
+
+  let source: string;
   if (task === 'pos') {
     const dir = dependencyDir(config);
     source = `${path.relative(repoRoot, dir)} (Brown, gold tags; test = held-out sections)`;
     for (const split of SPLITS) {
-      outer: for (const f of dependencySplitFiles(config, split)) {
-        for await (const r of readJsonl(f, DependencyExample)) {
-          if (r.source !== 'brown') continue;
-          const e = encodePos(r, base.tokenizer, maxLength, skipped[split]!);
-          if (e) splits[split].push(e);
-          if (caps[split] !== null && splits[split].length >= caps[split]) break outer;
+      const skips = skipped[split]!;
+      async function* brown(): AsyncIterable<Candidate> {
+        for (const f of dependencySplitFiles(config, split)) {
+          for await (const r of readJsonl(f, DependencyExample)) {
+            if (r.source !== 'brown') continue;
+            yield {
+              key: r.id,
+              source: r.source,
+              sentenceId: r.id,
+              text: r.tokens.join(' '),
+              encode: () => encodePos(r, base.tokenizer, maxLength, skips),
+            };
+          }
         }
       }
+      await take(split, brown());
     }
   } else {
     const custom = config.eval.dataDirs[task];
@@ -84,19 +182,54 @@ export async function loadDownstreamData(
     for (const split of SPLITS) {
       const file = ['json', 'jsonl'].map((ext) => path.join(dir, `${split}.${ext}`)).find((f) => fs.existsSync(f));
       if (!file) throw new UserError(`${task}: no ${split}.json or ${split}.jsonl in ${dir}`);
-      splits[split] = encodeTaskFile(task, file, base.tokenizer, maxLength, skipped[split]!, {
-        keep: (sentence) => keep(split, sentenceKey(sentence)),
-        cap: caps[split],
-      });
+      const skips = skipped[split]!;
+      async function* rows(): AsyncIterable<Candidate> {
+        if (task === 'relation') {
+          for await (const r of streamTacred(file!, skips))
+            yield {
+              key: r.id,
+              source: r.source ?? EXTERNAL,
+              sentenceId: r.sentence_id,
+              text: r.token.join(' '),
+              encode: () => encodeRelationRow(r, base.tokenizer, maxLength, skips),
+            };
+        } else {
+          let index = 0;
+          for await (const r of streamTyping(file!, skips)) {
+            const i = index++;
+            yield {
+              // Rows of OpenEntity files have no id: their content stands for one.
+              key: typeof r.id === 'string' ? r.id : `${r.sent}\u0000${r.start}\u0000${r.end}`,
+              source: r.source ?? EXTERNAL,
+              sentenceId: r.sentence_id,
+              text: r.sent,
+              encode: () => encodeTyping(r, i, base.tokenizer, maxLength, skips),
+            };
+          }
+        }
+      }
+      await take(split, rows());
     }
   }
   for (const split of SPLITS)
     if (splits[split].length === 0)
       throw new UserError(`${task}: the ${split} split has no usable example (${JSON.stringify(skipped[split])})`);
   const labels = [...new Set(splits.train.flatMap((e) => e.gold))].sort();
-  const unseen = unseenLabels(splits.test, labels);
+  const unseenTest = unseenLabels(splits.test, labels);
   if (task === 'relation' && !labels.includes('no_relation')) labels.push('no_relation');
-  return { task, labels, splits, skipped, source, unseenTestLabels: unseen, droppedAsSeenInPretraining: dropped };
+  return {
+    task,
+    labels,
+    splits,
+    skipped,
+    source,
+    unseenTestLabels: unseenTest,
+    droppedAsSeenInPretraining: dropped,
+    droppedBySource,
+    droppedByInput,
+    sourceMix,
+    sampled,
+  };
 }
 
 /** The examples of a relation training set with at most k per relation (seeded choice). */

@@ -4,12 +4,23 @@
 //     offsets of the mention in `sent`; FIGER labels are paths like "/person/artist".
 //   TACRED: {id, token, subj_start, subj_end, obj_start, obj_end, relation, …} — inclusive word spans.
 // A file is a JSON array or JSON Lines. Rows that do not fit are counted, an empty or foreign file
-// is an error that says what was expected.
+// is an error that says what was expected. The project's own rows also carry `sentence_id` (the
+// dependency sentence they come from, for the leakage checks) and `source`; real datasets lack
+// both, so both are optional here. JSON Lines files are read as a stream by `streamTyping` and
+// `streamTacred` (a capped sample never holds a whole file); a JSON array is parsed whole.
 import fs from 'node:fs';
+import readline from 'node:readline';
 import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 
+/** The fields of the project's own rows that real datasets lack. */
+const Provenance = {
+  sentence_id: z.string().min(1).optional(),
+  source: z.string().optional(),
+};
+
 export const TypingRow = z.looseObject({
+  ...Provenance,
   sent: z.string(),
   start: z.number().int().min(0),
   end: z.number().int().min(0),
@@ -18,6 +29,7 @@ export const TypingRow = z.looseObject({
 export type TypingRow = z.infer<typeof TypingRow>;
 
 export const TacredRow = z.looseObject({
+  ...Provenance,
   id: z.union([z.string(), z.number()]).transform(String),
   token: z.array(z.string()).min(1),
   subj_start: z.number().int().min(0),
@@ -53,46 +65,112 @@ function parseFile(file: string): unknown[] {
   });
 }
 
-function load<T>(file: string, schema: z.ZodType<T>, format: string, example: string): Loaded<T> {
-  const raw = parseFile(file);
-  const rows: T[] = [];
-  const skipped: Record<string, number> = {};
-  for (const r of raw) {
-    if (r && typeof r === 'object' && '__malformed' in r) {
-      skipped['malformed JSON line'] = (skipped['malformed JSON line'] ?? 0) + 1;
-      continue;
-    }
-    const p = schema.safeParse(r);
-    if (p.success) rows.push(p.data);
-    else {
-      const issue = p.error.issues[0]!;
-      const reason = `not ${format}: ${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`;
-      skipped[reason] = (skipped[reason] ?? 0) + 1;
-    }
+interface Format<T> {
+  schema: z.ZodType<T>;
+  name: string;
+  example: string;
+  /** A further check of a valid row: the reason it is skipped, or null. */
+  check?: (row: T) => string | null;
+}
+
+const TYPING: Format<TypingRow> = {
+  schema: TypingRow,
+  name: 'OpenEntity/FIGER',
+  example: '{"sent", "start", "end", "labels"}',
+  check: (r) => (r.start < r.end && r.end <= r.sent.length ? null : 'mention span outside the sentence'),
+};
+
+const TACRED: Format<TacredRow> = {
+  schema: TacredRow,
+  name: 'TACRED',
+  example: '{"id", "token", "subj_start", "subj_end", "obj_start", "obj_end", "relation"}',
+};
+
+const bump = (skipped: Record<string, number>, reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
+
+/** One raw row checked against a format: the row, or null with the reason counted. */
+function checkRow<T>(raw: unknown, f: Format<T>, skipped: Record<string, number>): T | null {
+  if (raw && typeof raw === 'object' && '__malformed' in raw) return (bump(skipped, 'malformed JSON line'), null);
+  const p = f.schema.safeParse(raw);
+  if (!p.success) {
+    const issue = p.error.issues[0]!;
+    return (bump(skipped, `not ${f.name}: ${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`), null);
   }
-  if (rows.length === 0) {
-    throw new UserError(`${file}: no row in the ${format} format (${example}); ${JSON.stringify(skipped)}`);
-  }
+  const why = f.check?.(p.data) ?? null;
+  return why ? (bump(skipped, why), null) : p.data;
+}
+
+const noRows = (file: string, f: Format<unknown>, skipped: Record<string, number>) =>
+  new UserError(`${file}: no row in the ${f.name} format (${f.example}); ${JSON.stringify(skipped)}`);
+
+function load<T>(file: string, f: Format<T>, skipped: Record<string, number> = {}): Loaded<T> {
+  const rows = parseFile(file).flatMap((r) => {
+    const row = checkRow(r, f, skipped);
+    return row === null ? [] : [row];
+  });
+  if (rows.length === 0) throw noRows(file, f as Format<unknown>, skipped);
   return { rows, skipped };
 }
 
 export function loadTyping(file: string): Loaded<TypingRow> {
-  const loaded = load(file, TypingRow, 'OpenEntity/FIGER', '{"sent", "start", "end", "labels"}');
-  const rows = loaded.rows.filter((r) => {
-    const ok = r.start < r.end && r.end <= r.sent.length;
-    if (!ok)
-      loaded.skipped['mention span outside the sentence'] =
-        (loaded.skipped['mention span outside the sentence'] ?? 0) + 1;
-    return ok;
-  });
-  return { rows, skipped: loaded.skipped };
+  return load(file, TYPING);
 }
 
 export function loadTacred(file: string): Loaded<TacredRow> {
-  return load(
-    file,
-    TacredRow,
-    'TACRED',
-    '{"id", "token", "subj_start", "subj_end", "obj_start", "obj_end", "relation"}',
-  );
+  return load(file, TACRED);
+}
+
+/** The first character of a file that is not white space ('' for an empty file). */
+function firstChar(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    for (let pos = 0; ;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) return '';
+      const text = buf.toString('utf8', 0, n).trimStart();
+      if (text.length > 0) return text[0]!;
+      pos += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The valid rows of a file, as a stream: JSON Lines line by line, a JSON array parsed whole.
+ * Skips are counted in `skipped`; a file with no valid row is an error, as for `load`.
+ */
+async function* stream<T>(file: string, f: Format<T>, skipped: Record<string, number>): AsyncIterable<T> {
+  if (!fs.existsSync(file)) throw new UserError(`${file}: no such file`);
+  const first = firstChar(file);
+  if (first === '') throw new UserError(`${file}: the file is empty`);
+  let n = 0;
+  if (first === '[') {
+    for (const row of load(file, f, skipped).rows) yield row;
+    return;
+  }
+  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim().length === 0) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      raw = { __malformed: true };
+    }
+    const row = checkRow(raw, f, skipped);
+    if (row === null) continue;
+    n++;
+    yield row;
+  }
+  if (n === 0) throw noRows(file, f as Format<unknown>, skipped);
+}
+
+export function streamTyping(file: string, skipped: Record<string, number>): AsyncIterable<TypingRow> {
+  return stream(file, TYPING, skipped);
+}
+
+export function streamTacred(file: string, skipped: Record<string, number>): AsyncIterable<TacredRow> {
+  return stream(file, TACRED, skipped);
 }

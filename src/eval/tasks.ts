@@ -65,30 +65,23 @@ export function encodePos(
   return { id: ex.id, ids: enc.ids, positions: enc.firstSubword.slice(0, kept), gold: ex.gold_pos.slice(0, kept) };
 }
 
-export interface FileEncoding {
-  /** A row whose sentence this returns false for is left out (the caller counts why). */
-  keep?: (sentence: string) => boolean;
-  /** Stop once this many examples are encoded; null = the whole file. */
-  cap?: number | null;
-}
-
-/** A file in the standard format of an entity-typing or relation task, encoded; skips counted. */
+/**
+ * A whole file in the standard format of an entity-typing or relation task, encoded; skips counted.
+ * (Scoring a file with a trained row; the evaluation's own splits are filtered and sampled by
+ * loadDownstreamData, src/eval/downstream-data.ts.)
+ */
 export function encodeTaskFile(
   task: 'entity-typing' | 'relation',
   file: string,
   tok: BaseTokenizer,
   maxLength: number,
   skips: Skips,
-  o: FileEncoding = {},
 ): TaskExample[] {
   const out: TaskExample[] = [];
-  const full = () => o.cap !== undefined && o.cap !== null && out.length >= o.cap;
   if (task === 'relation') {
     const { rows, skipped } = loadTacred(file);
     Object.assign(skips, skipped);
     for (const r of rows) {
-      if (full()) break;
-      if (o.keep && !o.keep(r.token.join(' '))) continue;
       const e = encodeRelationRow(r, tok, maxLength, skips);
       if (e) out.push(e);
     }
@@ -96,8 +89,6 @@ export function encodeTaskFile(
     const { rows, skipped } = loadTyping(file);
     Object.assign(skips, skipped);
     for (const [i, r] of rows.entries()) {
-      if (full()) break;
-      if (o.keep && !o.keep(r.sent)) continue;
       const e = encodeTyping(r, i, tok, maxLength, skips);
       if (e) out.push(e);
     }

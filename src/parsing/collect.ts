@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { SourceCounts } from '../data/files.ts';
 import type { PlannedSentence, Split } from '../data/schemas.ts';
+import { BottomK } from '../util/sample.ts';
 import type { CoreNlpPool } from './corenlp-pool.ts';
 import { normalizeSentence, normalizeWhitespace, type LengthBounds } from './normalize.ts';
 import { brownSplit } from './sources/brown.ts';
@@ -39,59 +40,6 @@ export function sentenceHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-interface Candidate {
-  rank: string;
-  sentence: PlannedSentence;
-}
-
-/** Keeps the `size` candidates with the smallest rank (a max-heap on rank). */
-class BottomK {
-  private readonly heap: Candidate[] = [];
-  constructor(private readonly size: number) {}
-
-  offer(c: Candidate): Candidate | null {
-    const h = this.heap;
-    if (h.length < this.size) {
-      h.push(c);
-      this.up(h.length - 1);
-      return null;
-    }
-    if (c.rank >= h[0]!.rank) return c;
-    const evicted = h[0]!;
-    h[0] = c;
-    this.down(0);
-    return evicted;
-  }
-
-  sorted(): Candidate[] {
-    return [...this.heap].sort((a, b) => (a.rank < b.rank ? -1 : 1));
-  }
-
-  private up(i: number): void {
-    const h = this.heap;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.rank >= h[i]!.rank) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && h[l]!.rank > h[m]!.rank) m = l;
-      if (r < h.length && h[r]!.rank > h[m]!.rank) m = r;
-      if (m === i) return;
-      [h[m], h[i]] = [h[i]!, h[m]!];
-      i = m;
-    }
-  }
-}
-
 export async function collectSentences(
   sources: SentenceSource[],
   pool: CoreNlpPool,
@@ -99,7 +47,7 @@ export async function collectSentences(
 ): Promise<{ planned: PlannedSentence[]; counts: Record<string, SourceCounts> }> {
   const counts: Record<string, SourceCounts> = {};
   const seen = new Set<string>();
-  const sample = new BottomK(opts.target);
+  const sample = new BottomK<PlannedSentence>(opts.target);
   let read = 0;
 
   const count = (source: string) => (counts[source] ??= { read: 0, sentences: 0, kept: 0, skipped: {} });
@@ -130,7 +78,7 @@ export async function collectSentences(
       sentence.gold_pos = raw.gold.pos;
       if (sentence.gold_tokens.length !== raw.gold.pos.length) return skip(raw.source, 'gold-mismatch');
     }
-    sample.offer({ rank: hash.slice(16, 32), sentence });
+    sample.offer(hash.slice(16, 32), sentence);
   };
 
   // Paragraph batches are split concurrently but offered in submission order, so that which of
@@ -192,7 +140,7 @@ export async function collectSentences(
     while (inFlight.length > 0) await inFlight.shift();
   }
 
-  const planned = sample.sorted().map((c) => c.sentence);
+  const planned = sample.sorted();
   for (const s of planned) count(s.source).kept++;
   return { planned, counts };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lemmaText, parseDataLine } from './wordnet.ts';
 import { continentOf, loadGeography } from './geography.ts';
-import { pairSplit } from '../../../pipeline/facts-data.ts';
+import { pairSplit } from '../split.ts';
 
 describe('WordNet data lines', () => {
   const dog =
