@@ -18,6 +18,7 @@ import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { resolveComponents, trainedAdapters } from '../src/eval/components.ts';
+import { describeLeaks, findLeaks } from '../src/eval/leakage.ts';
 import { loadDownstreamData, pretrainingSentences } from '../src/eval/downstream-data.ts';
 import {
   bestBeforeLast,
@@ -57,6 +58,10 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   });
 
   const seen = await pretrainingSentences(config);
+  // The built data, checked on ids: no evaluated dev/test sentence in anything trained.
+  const leaks = await findLeaks(config);
+  const leakage = { leaks: leaks.leaks.length, lines: describeLeaks(leaks) };
+  for (const line of leakage.lines) process.stderr.write(`kadapter: leakage check: ${line}\n`);
   const out = reportsDir(config);
   if (opts.force) fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
@@ -71,6 +76,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     adapters: adapters.loaded,
     seeds,
     tasks: {},
+    leakage,
     startedAt: new Date(started).toISOString(),
     finishedAt: '',
     seconds: 0,
@@ -156,6 +162,9 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       examples: { train: data.splits.train.length, dev: data.splits.dev.length, test: data.splits.test.length },
       skipped: data.skipped,
       droppedAsSeenInPretraining: data.droppedAsSeenInPretraining,
+      droppedBySource: data.droppedBySource,
+      sourceMix: data.sourceMix,
+      sampled: data.sampled,
       unseenTestLabels: data.unseenTestLabels,
       poolSeconds,
       rows: rowResults,

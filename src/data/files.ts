@@ -237,6 +237,12 @@ export const TaskResult = z.strictObject({
   examples: z.record(z.string(), count),
   skipped: z.record(z.string(), z.record(z.string(), count)),
   droppedAsSeenInPretraining: z.record(z.string(), count),
+  /** The same rows per split and source. */
+  droppedBySource: z.record(z.string(), z.record(z.string(), count)),
+  /** Examples kept per split and source, after the seeded caps. */
+  sourceMix: z.record(z.string(), z.record(z.string(), count)),
+  /** Rows read per split and the cap applied. */
+  sampled: z.record(z.string(), z.strictObject({ read: count, cap: count.nullable() })),
   unseenTestLabels: z.record(z.string(), count),
   poolSeconds: z.number(),
   rows: z.array(RowResult),
@@ -269,6 +275,8 @@ export const Results = z.strictObject({
   adapters: z.record(z.string(), z.unknown()),
   seeds: z.array(z.number().int()),
   tasks: z.record(z.string(), TaskResult),
+  /** The leakage check on sentence ids (src/eval/leakage.ts): one line per leaking pair, or that nothing leaks. */
+  leakage: z.strictObject({ leaks: count, lines: z.array(z.string()) }),
   startedAt: z.string(),
   finishedAt: z.string(),
   seconds: z.number(),

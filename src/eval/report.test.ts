@@ -34,6 +34,9 @@ describe('the report says plainly whether the paper’s direction holds, from in
     examples: {},
     skipped: {},
     droppedAsSeenInPretraining: {},
+    droppedBySource: {},
+    sourceMix: {},
+    sampled: {},
     unseenTestLabels: {},
     poolSeconds: 0,
     rows: [

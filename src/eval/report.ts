@@ -122,11 +122,34 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
     '- The paper’s column is RoBERTa-large on the original OpenEntity and TACRED: a reference for the direction of the effect, not a like-for-like number.',
     '',
   );
+  md.push(
+    `- Leakage check on sentence ids (no evaluated dev/test sentence in any file anything trains on): ${r.leakage.leaks === 0 ? 'none' : `${r.leakage.leaks} leaking pairs`}.`,
+    ...r.leakage.lines.map((l) => `  - ${l}`),
+    '',
+  );
   for (const [task, t] of Object.entries(r.tasks)) {
     md.push(`## ${TITLES[task] ?? task}`, '');
     md.push(
       `Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples, ${t.labels} labels.`,
     );
+    const mix = (counts: Record<string, number>) =>
+      Object.entries(counts)
+        .sort((x, y) => y[1] - x[1])
+        .map(([src, n]) => `${src} ${n}`)
+        .join(', ');
+    md.push(
+      `Source mix (seeded hash-ordered samples): ${Object.entries(t.sourceMix)
+        .map(
+          ([split, counts]) =>
+            `${split}: ${mix(counts)}${t.sampled[split]?.cap ? ` (cap ${t.sampled[split]!.cap} of ${t.sampled[split]!.read})` : ''}`,
+        )
+        .join('; ')}.`,
+    );
+    const bySource = Object.entries(t.droppedBySource).filter(([, c]) => Object.keys(c).length);
+    if (bySource.length)
+      md.push(
+        `Dropped as seen in pre-training, by source: ${bySource.map(([split, c]) => `${split}: ${mix(c)}`).join('; ')}.`,
+      );
     const dropped = Object.entries(t.droppedAsSeenInPretraining);
     if (dropped.length)
       md.push(
