@@ -24,6 +24,7 @@ import {
   completeManifest,
   hashOf,
   isUpToDate,
+  outputMismatch,
   readManifest,
   writeManifest,
   type Manifest,
@@ -56,7 +57,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
   const parameters = { ...config.data, annotators: config.services.corenlp.annotators };
   const inputsHash = hashOf({ inputs, parameters });
 
-  if (!opts.force && isUpToDate(dir, inputsHash)) {
+  if (!opts.force && isUpToDate(dir, inputsHash, log)) {
     log(`dependency data: up to date (${path.relative(process.cwd(), dir)}), nothing to do; --force rebuilds`);
     return readManifest(dir)!;
   }
@@ -108,9 +109,20 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     const runShard = async (k: number, slice: PlannedSentence[]) => {
       const doneFile = path.join(dir, 'shards', `${shardName(k)}.done.json`);
       const previous = readJsonFileIfExists(doneFile, ShardDone);
-      if (previous?.inputsHash === inputsHash && previous.outputs.every((o) => fs.existsSync(path.join(dir, o.file)))) {
-        done.push(previous);
-        return;
+      if (previous?.inputsHash === inputsHash) {
+        // A finished shard is kept only if its files are exactly as its marker records them; the
+        // manifest then takes them as they are.
+        const actual: WrittenFile[] = [];
+        const mismatch = previous.outputs
+          .map((o) => outputMismatch(dir, o, (f) => actual.push(f)))
+          .find((m) => m !== null);
+        if (mismatch === undefined) {
+          done.push({ ...previous, outputs: actual });
+          return;
+        }
+        log(`dependency data: shard ${shardName(k)} does not match its marker (${mismatch}), parsing it again`);
+        fs.rmSync(doneFile);
+        for (const o of previous.outputs) fs.rmSync(path.join(dir, o.file), { force: true });
       }
       const t0 = performance.now();
       const result = await parseShard(slice, pool, { annotators, batchSize: config.data.batchSize });

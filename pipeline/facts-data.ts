@@ -85,10 +85,17 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       `facts need the parsed sentences of ${path.relative(process.cwd(), depDir)}: run build-data --part dependency first`,
     );
   }
-  const inputs = { knowledge: knowledgeVersions(config.facts), sentences: depManifest.inputsHash };
+  if (!isUpToDate(depDir, depManifest.inputsHash, log)) {
+    throw new UserError(
+      `the parsed sentences of ${path.relative(process.cwd(), depDir)} do not match their manifest: run build-data --part dependency again`,
+    );
+  }
+  // The sentences as built: their inputs and the files' hashes.
+  const sentences = hashOf({ inputsHash: depManifest.inputsHash, outputs: depManifest.outputs.map((o) => o.sha256) });
+  const inputs = { knowledge: knowledgeVersions(config.facts), sentences };
   const parameters = config.facts;
   const inputsHash = hashOf({ inputs, parameters });
-  if (!opts.force && isUpToDate(dir, inputsHash)) {
+  if (!opts.force && isUpToDate(dir, inputsHash, log)) {
     log(`facts: up to date (${path.relative(process.cwd(), dir)}), nothing to do; --force rebuilds`);
     return readManifest(dir)!;
   }
