@@ -40,6 +40,7 @@ import {
 } from '../src/util/manifest.ts';
 import { dependencyDir, factsDir } from '../src/data/layout.ts';
 import { UserError } from '../src/util/errors.ts';
+import { besideDir, recoverReplace, replaceDir } from '../src/util/replace-dir.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -77,7 +78,9 @@ interface Sentence {
 }
 
 export async function buildFactsData(config: Config, opts: { force: boolean }): Promise<Manifest> {
-  const dir = factsDir(config);
+  const target = factsDir(config);
+  const recovered = recoverReplace(target);
+  if (recovered) log(`facts: ${recovered}`);
   const depDir = dependencyDir(config);
   const depManifest = readManifest(depDir);
   if (!depManifest?.complete) {
@@ -95,16 +98,18 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
   const inputs = { knowledge: knowledgeVersions(config.facts), sentences };
   const parameters = config.facts;
   const inputsHash = hashOf({ inputs, parameters });
-  if (!opts.force && isUpToDate(dir, inputsHash, log)) {
-    log(`facts: up to date (${path.relative(process.cwd(), dir)}), nothing to do; --force rebuilds`);
-    return readManifest(dir)!;
+  if (!opts.force && isUpToDate(target, inputsHash, log)) {
+    log(`facts: up to date (${path.relative(process.cwd(), target)}), nothing to do; --force rebuilds`);
+    return readManifest(target)!;
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  // Built beside the finished folder, which stays untouched until the new one is complete.
+  const dir = besideDir(target);
   const startedAt = new Date();
   const timings: Record<string, number> = {};
   const t = () => performance.now();
 
   return withServices(config, ['neo4j'], async (session) => {
+    fs.rmSync(dir, { recursive: true, force: true }); // a leftover of an earlier rebuild
     const neo4j = session.get('neo4j');
     const driver = openDriver(neo4j.address);
     try {
@@ -331,8 +336,9 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         tools: { neo4j: { version: neo4j.version, origin: neo4j.origin } },
       });
       writeManifest(dir, manifest);
+      replaceDir(dir, target);
       log(
-        `facts: ${positives.length} aligned facts, ${kept.size} relations kept (${Object.keys(dropped).length} dropped), written to ${path.relative(process.cwd(), dir)}`,
+        `facts: ${positives.length} aligned facts, ${kept.size} relations kept (${Object.keys(dropped).length} dropped), written to ${path.relative(process.cwd(), target)}`,
       );
       return manifest;
     } finally {

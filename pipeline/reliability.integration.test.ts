@@ -1,5 +1,6 @@
 // Issue 18 through the command line on the smoke profile, real services: resume checks what it
-// keeps against the shard markers and manifests.
+// keeps against the shard markers and manifests, and --force builds beside the finished folder,
+// replacing it only when the new one is complete (an unreachable service leaves it untouched).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -122,4 +123,34 @@ describe('build-data reliability (smoke profile, real CoreNLP and Neo4j)', () =>
     expect(run.stderr).toMatch(new RegExp(`${biggest.file.replace('.', '\\.')} has sha256 .* recorded`));
     expect(fs.readFileSync(file).equals(text)).toBe(true);
   });
+
+  it('--force with CoreNLP unreachable leaves dependency/ untouched and fails in one line', () => {
+    const before = snapshot(path.join(dir, 'dependency'));
+    const run = kadapter(['--part', 'dependency', '--force'], { CORENLP_URLS: 'http://127.0.0.1:1' });
+    expect(run.status).toBe(1);
+    expect(lastLine(run.stderr)).toMatch(/^kadapter: .*CoreNLP.*127\.0\.0\.1:1/);
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(snapshot(path.join(dir, 'dependency'))).toEqual(before);
+  });
+
+  it('--force with Neo4j unreachable leaves facts/ untouched and fails in one line', () => {
+    const before = snapshot(path.join(dir, 'facts'));
+    const run = kadapter(['--part', 'facts', '--force'], { NEO4J_URI: 'bolt://127.0.0.1:1' });
+    expect(run.status).toBe(1);
+    expect(lastLine(run.stderr)).toMatch(/^kadapter: .*Neo4j.*127\.0\.0\.1:1/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(path.join(dir, 'facts'))).toEqual(before);
+  });
+
+  it('--force rebuilds beside and swaps: the same data, a new manifest, nothing left beside', () => {
+    const before = manifestOf('dependency');
+    const factsBefore = manifestOf('facts');
+    const run = kadapter(['--force']);
+    expect(run.status, run.stderr).toBe(0);
+    const after = manifestOf('dependency');
+    expect(after.finishedAt).not.toBe(before.finishedAt);
+    expect(after.outputs).toEqual(before.outputs);
+    expect(manifestOf('facts').finishedAt).not.toBe(factsBefore.finishedAt);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dependency', 'facts']);
+  }, 300_000);
 });
