@@ -4,6 +4,7 @@ import { loadConfig, redactConfig } from '../src/config/load.ts';
 import { PROFILE_NAMES } from '../src/config/schema.ts';
 import { UsageError, UserError } from '../src/util/errors.ts';
 import { stopServicesOnSignals } from '../src/services/session.ts';
+import { withLock } from '../src/util/lock.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 import { checkModel, fetchModel } from './model.ts';
@@ -49,12 +50,18 @@ async function runStages(
   const config = loadConfig({ profile: opts.profile, baseModel: opts.baseModel, protocol: opts.protocol });
   for (const s of stages) {
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
-    await s.run(config, {
-      force: opts.force ?? false,
-      inputs: opts.input ?? [],
-      parts: opts.part ?? [...DATA_PARTS],
-      adapters: opts.adapter,
-    });
+    // One writer per folder: build-data and train write the profile's build folder, evaluate and
+    // ablate its reports folder. A second run stops here, before any service or file is touched.
+    const [dir, what] =
+      s.writes === 'build' ? [config.paths.buildDir, 'build folder'] : [config.paths.reportsDir, 'reports folder'];
+    await withLock(dir, { what, command: ['kadapter', ...process.argv.slice(2)].join(' ') }, () =>
+      s.run(config, {
+        force: opts.force ?? false,
+        inputs: opts.input ?? [],
+        parts: opts.part ?? [...DATA_PARTS],
+        adapters: opts.adapter,
+      }),
+    );
   }
 }
 

@@ -24,11 +24,13 @@ import {
   completeManifest,
   hashOf,
   isUpToDate,
+  outputMismatch,
   readManifest,
   writeManifest,
   type Manifest,
 } from '../src/util/manifest.ts';
 import { progress } from '../src/util/progress.ts';
+import { besideDir, recoverReplace, replaceDir } from '../src/util/replace-dir.ts';
 
 export interface DependencyDataOptions {
   force: boolean;
@@ -39,7 +41,9 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const shardName = (k: number) => String(k).padStart(5, '0');
 
 export async function buildDependencyData(config: Config, opts: DependencyDataOptions): Promise<Manifest> {
-  const dir = dependencyDir(config);
+  const target = dependencyDir(config);
+  const recovered = recoverReplace(target);
+  if (recovered) log(`dependency data: ${recovered}`);
   const sources = [
     ...sentenceSources(config.data.sources),
     ...(opts.inputs.length > 0 ? [inputFiles(opts.inputs)] : []),
@@ -56,19 +60,24 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
   const parameters = { ...config.data, annotators: config.services.corenlp.annotators };
   const inputsHash = hashOf({ inputs, parameters });
 
-  if (!opts.force && isUpToDate(dir, inputsHash)) {
-    log(`dependency data: up to date (${path.relative(process.cwd(), dir)}), nothing to do; --force rebuilds`);
-    return readManifest(dir)!;
+  if (!opts.force && isUpToDate(target, inputsHash, log)) {
+    log(`dependency data: up to date (${path.relative(process.cwd(), target)}), nothing to do; --force rebuilds`);
+    return readManifest(target)!;
   }
+  // Where to build: resume a build of the same inputs (in place, or a rebuild beside it); else a
+  // fresh build, beside the existing folder, which stays untouched until the new one is complete.
+  const resumable = (d: string) =>
+    !opts.force && readJsonFileIfExists(path.join(d, 'plan.meta.json'), PlanMeta)?.inputsHash === inputsHash;
+  const beside = besideDir(target);
+  const dir = resumable(target) ? target : resumable(beside) ? beside : fs.existsSync(target) ? beside : target;
   const planMetaFile = path.join(dir, 'plan.meta.json');
-  if (opts.force || readJsonFileIfExists(planMetaFile, PlanMeta)?.inputsHash !== inputsHash) {
-    // Different inputs or parameters: nothing already here can be reused.
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  fs.mkdirSync(dir, { recursive: true });
+  const fresh = !resumable(dir);
   const startedAt = new Date();
 
   return withServices(config, ['corenlp'], async (session) => {
+    // The services answer: only now is anything removed, and only a leftover of an earlier rebuild.
+    if (fresh) fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
     const corenlp = session.get('corenlp');
     const annotators = config.services.corenlp.annotators.split(',');
     const pool = new CoreNlpPool(corenlp.address, {
@@ -108,9 +117,20 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     const runShard = async (k: number, slice: PlannedSentence[]) => {
       const doneFile = path.join(dir, 'shards', `${shardName(k)}.done.json`);
       const previous = readJsonFileIfExists(doneFile, ShardDone);
-      if (previous?.inputsHash === inputsHash && previous.outputs.every((o) => fs.existsSync(path.join(dir, o.file)))) {
-        done.push(previous);
-        return;
+      if (previous?.inputsHash === inputsHash) {
+        // A finished shard is kept only if its files are exactly as its marker records them; the
+        // manifest then takes them as they are.
+        const actual: WrittenFile[] = [];
+        const mismatch = previous.outputs
+          .map((o) => outputMismatch(dir, o, (f) => actual.push(f)))
+          .find((m) => m !== null);
+        if (mismatch === undefined) {
+          done.push({ ...previous, outputs: actual });
+          return;
+        }
+        log(`dependency data: shard ${shardName(k)} does not match its marker (${mismatch}), parsing it again`);
+        fs.rmSync(doneFile);
+        for (const o of previous.outputs) fs.rmSync(path.join(dir, o.file), { force: true });
       }
       const t0 = performance.now();
       const result = await parseShard(slice, pool, { annotators, batchSize: config.data.batchSize });
@@ -199,8 +219,9 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
       },
     });
     writeManifest(dir, manifest);
+    if (dir !== target) replaceDir(dir, target);
     log(
-      `dependency data: ${examples.train} train, ${examples.dev} dev, ${examples.test} test examples in ${path.relative(process.cwd(), dir)}`,
+      `dependency data: ${examples.train} train, ${examples.dev} dev, ${examples.test} test examples in ${path.relative(process.cwd(), target)}`,
     );
     return manifest;
   });

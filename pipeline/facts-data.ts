@@ -44,6 +44,7 @@ import {
 import { dependencyDir, factsDir } from '../src/data/layout.ts';
 import { UserError } from '../src/util/errors.ts';
 import { byHashOf, countBy } from '../src/util/sample.ts';
+import { besideDir, recoverReplace, replaceDir } from '../src/util/replace-dir.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -73,7 +74,9 @@ interface Sentence {
 }
 
 export async function buildFactsData(config: Config, opts: { force: boolean }): Promise<Manifest> {
-  const dir = factsDir(config);
+  const target = factsDir(config);
+  const recovered = recoverReplace(target);
+  if (recovered) log(`facts: ${recovered}`);
   const depDir = dependencyDir(config);
   const depManifest = readManifest(depDir);
   if (!depManifest?.complete) {
@@ -81,19 +84,28 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       `facts need the parsed sentences of ${path.relative(process.cwd(), depDir)}: run build-data --part dependency first`,
     );
   }
-  const inputs = { knowledge: knowledgeVersions(config.facts), sentences: depManifest.inputsHash, format: FORMAT };
+  if (!isUpToDate(depDir, depManifest.inputsHash, log)) {
+    throw new UserError(
+      `the parsed sentences of ${path.relative(process.cwd(), depDir)} do not match their manifest: run build-data --part dependency again`,
+    );
+  }
+  // The sentences as built: their inputs and the files' hashes.
+  const sentences = hashOf({ inputsHash: depManifest.inputsHash, outputs: depManifest.outputs.map((o) => o.sha256) });
+  const inputs = { knowledge: knowledgeVersions(config.facts), sentences, format: FORMAT };
   const parameters = config.facts;
   const inputsHash = hashOf({ inputs, parameters });
-  if (!opts.force && isUpToDate(dir, inputsHash)) {
-    log(`facts: up to date (${path.relative(process.cwd(), dir)}), nothing to do; --force rebuilds`);
-    return readManifest(dir)!;
+  if (!opts.force && isUpToDate(target, inputsHash, log)) {
+    log(`facts: up to date (${path.relative(process.cwd(), target)}), nothing to do; --force rebuilds`);
+    return readManifest(target)!;
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  // Built beside the finished folder, which stays untouched until the new one is complete.
+  const dir = besideDir(target);
   const startedAt = new Date();
   const timings: Record<string, number> = {};
   const t = () => performance.now();
 
   return withServices(config, ['neo4j'], async (session) => {
+    fs.rmSync(dir, { recursive: true, force: true }); // a leftover of an earlier rebuild
     const neo4j = session.get('neo4j');
     const driver = openDriver(neo4j.address);
     try {
@@ -334,8 +346,9 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         tools: { neo4j: { version: neo4j.version, origin: neo4j.origin } },
       });
       writeManifest(dir, manifest);
+      replaceDir(dir, target);
       log(
-        `facts: ${positives.length} aligned facts, ${kept.size} relations kept (${Object.keys(dropped).length} dropped), written to ${path.relative(process.cwd(), dir)}`,
+        `facts: ${positives.length} aligned facts, ${kept.size} relations kept (${Object.keys(dropped).length} dropped), written to ${path.relative(process.cwd(), target)}`,
       );
       return manifest;
     } finally {

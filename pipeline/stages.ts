@@ -21,12 +21,15 @@ export interface StageOptions {
 export interface Stage {
   name: 'build-data' | 'train' | 'evaluate' | 'ablate';
   summary: string;
+  /** The folder the stage writes, locked while it runs: the profile's build or reports folder. */
+  writes: 'build' | 'reports';
   run(config: Config, opts: StageOptions): Promise<void>;
 }
 
 export const STAGES: Stage[] = [
   {
     name: 'build-data',
+    writes: 'build',
     summary: 'parse sentences with CoreNLP and build relation examples from the Neo4j knowledge graph',
     run: async (config, opts) => {
       if (opts.parts.includes('dependency')) await buildDependencyData(config, opts);
@@ -35,16 +38,19 @@ export const STAGES: Stage[] = [
   },
   {
     name: 'train',
+    writes: 'build',
     summary: 'train the linguistic and factual adapters on the frozen base model',
     run: (config, opts) => runTrainStage(config, { adapters: opts.adapters ?? [...ADAPTER_NAMES], force: opts.force }),
   },
   {
     name: 'evaluate',
+    writes: 'reports',
     summary: 'evaluate adapters and baselines on entity typing and relation classification',
     run: (config, opts) => runEvaluateStage(config, { force: opts.force }),
   },
   {
     name: 'ablate',
+    writes: 'reports',
     summary: 'ablations over combined adapters (which adapters, sum or concat, which layers)',
     run: (config, opts) => runAblateStage(config, { force: opts.force }),
   },

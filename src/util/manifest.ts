@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { StageManifest } from '../data/files.ts';
+import { StageManifest, type WrittenFile } from '../data/files.ts';
 import { readJsonFileIfExists } from './json-file.ts';
 import { writeFileAtomic } from './jsonl.ts';
 
@@ -48,15 +48,47 @@ export function writeManifest(dir: string, manifest: Manifest): void {
   writeFileAtomic(manifestPath(dir), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-/** Complete, same inputs, and every output still there with its recorded size. */
-export function isUpToDate(dir: string, inputsHash: string): boolean {
+/** A file as it is now: size, sha256 and newline count (`file` relative to `dir`). */
+export function describeFile(dir: string, file: string): WrittenFile {
+  const bytes = fs.readFileSync(path.join(dir, file));
+  let lines = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
+  return { file, lines, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * How a recorded output differs from the file now there (size, then sha256), null when it matches.
+ * `actual` receives the file as it is, when it is there.
+ */
+export function outputMismatch(dir: string, recorded: WrittenFile, actual?: (f: WrittenFile) => void): string | null {
+  let now: WrittenFile;
+  try {
+    const size = fs.statSync(path.join(dir, recorded.file)).size;
+    if (size !== recorded.bytes) return `${recorded.file} has ${size} bytes, ${recorded.bytes} recorded`;
+    now = describeFile(dir, recorded.file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return `${recorded.file} is missing`;
+    throw e;
+  }
+  actual?.(now);
+  if (now.sha256 !== recorded.sha256)
+    return `${recorded.file} has sha256 ${now.sha256.slice(0, 12)}…, ${recorded.sha256.slice(0, 12)}… recorded`;
+  return null;
+}
+
+/**
+ * Complete, same inputs, and every output there with its recorded size and sha256. When the
+ * inputs are the same but an output is not as recorded, `log` is told which.
+ */
+export function isUpToDate(dir: string, inputsHash: string, log?: (line: string) => void): boolean {
   const m = readManifest(dir);
   if (!m || !m.complete || m.inputsHash !== inputsHash) return false;
-  return m.outputs.every((o) => {
-    try {
-      return fs.statSync(path.join(dir, o.file)).size === o.bytes;
-    } catch {
+  for (const o of m.outputs) {
+    const mismatch = outputMismatch(dir, o);
+    if (mismatch !== null) {
+      log?.(`${manifestPath(dir)}: ${mismatch}; the outputs are not as built`);
       return false;
     }
-  });
+  }
+  return true;
 }
