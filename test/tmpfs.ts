@@ -8,6 +8,8 @@ import path from 'node:path';
 
 export interface Tmpfs {
   dir: string;
+  /** Grows (or shrinks) the file system in place, keeping its files. */
+  resize(size: string): void;
   release(): void;
 }
 
@@ -22,6 +24,10 @@ export function mountTmpfs(size: string, options = ''): Tmpfs | null {
   }
   return {
     dir,
+    resize(size: string) {
+      const r = spawnSync('mount', ['-o', `remount,size=${size}`, dir], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`remount ${dir}: ${r.stderr}`);
+    },
     release() {
       spawnSync('umount', ['-l', dir]);
       fs.rmSync(dir, { recursive: true, force: true });
