@@ -8,10 +8,11 @@ import { repoRoot } from '../src/util/paths.ts';
 
 const BIN = path.join(repoRoot, 'bin', 'kadapter.js');
 
-function kadapter(args: string[], env: Record<string, string> = {}) {
+function kadapter(args: string[], env: Record<string, string> = {}, as?: { uid: number; gid: number }) {
   const run = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, CORENLP_URLS: '', NEO4J_URI: '', ...env },
+    ...as,
   });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
@@ -98,4 +99,56 @@ describe('kadapter CLI', () => {
     expect(err).toMatch(/^kadapter: invalid configuration: backend \(from KADAPTER_BACKEND\)/);
     expect(err.trim().split('\n')).toHaveLength(1);
   });
+
+  /** The lines of stderr that are not the stage banner. */
+  const failureLines = (err: string) =>
+    err
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('kadapter: stage '));
+
+  it('ends a JSON file that is not JSON, or not of its schema, in one line naming the file (and line)', () => {
+    const run = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-bad-run-'));
+    const file = path.join(run, 'task-layers', 'task_layers_config.json');
+    fs.mkdirSync(path.dirname(file));
+    const score = () =>
+      kadapter(['evaluate', '--profile', 'smoke', '--run', run, '--task', 'relation', '--test', file]);
+    fs.writeFileSync(file, '{\n  "task": "relation",\n  "row": {,\n}\n');
+    let { code, err } = score();
+    expect(code).toBe(1);
+    expect(failureLines(err)).toEqual([expect.stringMatching(new RegExp(`^kadapter: ${file}:3:11: not JSON \\(`))]);
+    fs.writeFileSync(file, '{\n  "task": 5\n}\n');
+    ({ code, err } = score());
+    expect(code).toBe(1);
+    expect(failureLines(err)).toEqual([
+      expect.stringMatching(new RegExp(`^kadapter: ${file}: .* \\(and \\d+ more\\)$`)),
+    ]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    `ends a permission error in one line naming the path${process.getuid?.() === 0 ? '' : ' [skipped: needs root to run the command as another user]'}`,
+    () => {
+      // Run as nobody, with its own cache and state, against a build folder it may not write.
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-nobody-'));
+      fs.chmodSync(home, 0o777);
+      const locked = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-locked-'));
+      fs.chmodSync(locked, 0o755);
+      const { code, err } = kadapter(
+        ['build-data', '--profile', 'smoke', '--part', 'dependency'],
+        {
+          HOME: home,
+          KADAPTER_CACHE_DIR: path.join(home, 'cache'),
+          KADAPTER_STATE_DIR: path.join(home, 'state'),
+          KADAPTER_NEO4J_HOME: path.join(home, 'neo4j'),
+          KADAPTER_REPORTS_DIR: path.join(home, 'reports'),
+          KADAPTER_BUILD_DIR: locked,
+        },
+        { uid: 65534, gid: 65534 },
+      );
+      expect(code).toBe(1);
+      expect(failureLines(err)).toEqual([
+        expect.stringMatching(new RegExp(`^kadapter: permission denied \\(\\w+\\): ${locked}/smoke`)),
+      ]);
+    },
+  );
 });

@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, redactConfig } from '../src/config/load.ts';
 import { PROFILE_NAMES } from '../src/config/schema.ts';
-import { UsageError, UserError } from '../src/util/errors.ts';
+import { systemErrorLine, UsageError, UserError } from '../src/util/errors.ts';
 import { stopServicesOnSignals } from '../src/services/session.ts';
 import { withLock } from '../src/util/lock.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
@@ -166,6 +166,11 @@ function fail(err: unknown): number {
   if (err instanceof UserError) {
     process.stderr.write(`kadapter: ${err.message}\n`);
     for (const line of err.details) process.stderr.write(`  | ${line}\n`);
+    return 1;
+  }
+  const system = systemErrorLine(err);
+  if (system !== null) {
+    process.stderr.write(`kadapter: ${system}\n`);
     return 1;
   }
   process.stderr.write(`kadapter: unexpected error\n${(err as Error)?.stack ?? String(err)}\n`);

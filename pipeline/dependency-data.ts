@@ -19,7 +19,14 @@ import { loadRegistry, sentenceSources } from '../src/parsing/sources/index.ts';
 import { withServices } from '../src/services/session.ts';
 import './service-definitions.ts';
 import { readJsonFileIfExists } from '../src/util/json-file.ts';
-import { readJsonl, sha256File, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
+import {
+  readJsonl,
+  removeStaleTemps,
+  sha256File,
+  writeFileAtomic,
+  writeJsonlAtomic,
+  type WrittenFile,
+} from '../src/util/jsonl.ts';
 import {
   completeManifest,
   hashOf,
@@ -78,6 +85,9 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     // The services answer: only now is anything removed, and only a leftover of an earlier rebuild.
     if (fresh) fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
+    // A run killed or failed while writing leaves temp files: a resumed run starts clean.
+    const stale = removeStaleTemps(dir);
+    if (stale > 0) log(`dependency data: removed ${stale} temp file(s) left by an earlier run`);
     const corenlp = session.get('corenlp');
     const annotators = config.services.corenlp.annotators.split(',');
     const pool = new CoreNlpPool(corenlp.address, {

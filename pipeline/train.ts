@@ -36,7 +36,7 @@ import { formatMetrics, type DevMetrics } from '../src/kadapter/dev-eval.ts';
 import type { AdapterRunSpec } from '../src/kadapter/forward.ts';
 import { evaluateAdapter, trainAdapter } from '../src/kadapter/train.ts';
 import type { TrainConfig } from '../src/kadapter/training-loop.ts';
-import { readJsonLines } from '../src/util/jsonl.ts';
+import { readJsonLines, removeStaleTemps } from '../src/util/jsonl.ts';
 import { hashOf } from '../src/util/manifest.ts';
 import { formatTable } from '../src/util/table.ts';
 import { relationMicro } from '../src/util/metrics.ts';
@@ -270,6 +270,9 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
   const backend = await initBackend(config.backend);
   process.stderr.write(`kadapter: backend ${describeBackend(backend)}\n`);
   const base = loadBaseModel(resolveBaseModelDir(config));
+  // A run killed while writing leaves temp files (checkpoint folders, atomic writes): a resumed run starts clean.
+  const stale = removeStaleTemps(runsDir(config));
+  if (stale > 0) process.stderr.write(`kadapter: train: removed ${stale} temp file(s) left by an earlier run\n`);
   const adapterCfg = adapterConfigFor(config, base);
   const L = base.config.layers;
   const layers = [...new Set([...adapterCfg.readLayers, L])].sort((a, b) => a - b);

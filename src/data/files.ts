@@ -37,6 +37,8 @@ export const SourceCounts = z.strictObject({
   sentences: count,
   kept: count,
   skipped: z.record(z.string(), count),
+  /** Input files with no text line (each also warned about on stderr). */
+  emptyFiles: count.optional(),
 });
 export type SourceCounts = z.infer<typeof SourceCounts>;
 

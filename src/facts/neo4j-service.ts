@@ -45,10 +45,19 @@ export function neo4jDataDir(config: Config): string {
   return config.services.neo4j.home ?? path.join(config.paths.cacheDir, 'neo4j', config.profile);
 }
 
+/** The embedded server's home, made (or, when an older run left it open, closed) readable by its owner only. */
+export function secureNeo4jHome(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if ((fs.statSync(dataDir).mode & 0o777) !== 0o700) fs.chmodSync(dataDir, 0o700);
+}
+
 /** The password of an embedded data folder, made on first use and readable by its owner only. */
 export function embeddedPassword(dataDir: string): string {
   const file = `${dataDir}.password`;
-  if (!fs.existsSync(file)) {
+  if (fs.existsSync(file)) {
+    // A password file made by an older version, or copied with a looser mode, is closed again.
+    if ((fs.statSync(file).mode & 0o777) !== 0o600) fs.chmodSync(file, 0o600);
+  } else {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
       fs.writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600, flag: 'wx' });
@@ -84,6 +93,7 @@ export async function startNeo4j(config: Config, opts: Neo4jStartOptions): Promi
   const { java } = requireJava();
   const n4 = config.services.neo4j;
   const { jars, classpath } = provisionNeo4j(config.paths.cacheDir);
+  secureNeo4jHome(opts.dataDir);
   const password = embeddedPassword(opts.dataDir);
   const connectionAt = (port: number): Neo4jConnection => ({
     uri: `bolt://${LOOPBACK}:${port}`,

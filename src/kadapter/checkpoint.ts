@@ -20,14 +20,20 @@ export function writeCheckpoint(
 ): void {
   const tmp = `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
-  for (const [n, p] of Object.entries(params))
-    tensors[`param.${n}`] = { dtype: 'F32', shape: p.shape, data: p.dataSync() as Float32Array };
-  for (const [n, t] of Object.entries(opt.state()))
-    tensors[`opt.${n}`] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
-  writeSafetensors(path.join(tmp, 'state.safetensors'), tensors);
-  fs.writeFileSync(path.join(tmp, 'state.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  try {
+    fs.mkdirSync(tmp, { recursive: true });
+    const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+    for (const [n, p] of Object.entries(params))
+      tensors[`param.${n}`] = { dtype: 'F32', shape: p.shape, data: p.dataSync() as Float32Array };
+    for (const [n, t] of Object.entries(opt.state()))
+      tensors[`opt.${n}`] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
+    writeSafetensors(path.join(tmp, 'state.safetensors'), tensors);
+    writeFileAtomic(path.join(tmp, 'state.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  } catch (err) {
+    // A failed write (disk full) leaves no half checkpoint behind.
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
   // Swap in whole: the old checkpoint goes only once the new one is complete.
   const old = `${dir}.old`;
   fs.rmSync(old, { recursive: true, force: true });

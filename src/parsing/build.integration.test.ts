@@ -41,6 +41,12 @@ fs.writeFileSync(
     Buffer.from('Invalid bytes follow here: '),
     Buffer.from([0xc3, 0x28, 0xff]),
     Buffer.from(' and then more words.\n'),
+    // Invalid bytes at a line's edges: the sentence splitter drops them, the line must still count.
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from(' Leading bad bytes make this line unusable.\n'),
+    Buffer.from('Trailing bad bytes make this line unusable. '),
+    Buffer.from([0xc3]),
+    Buffer.from('\n'),
     Buffer.from(`${'verylongword '.repeat(4200)}\n`),
     Buffer.from('Это предложение написано по-русски и не по-английски.\n'),
     Buffer.from('Rivers carry water from the mountains to the sea.\n'),
@@ -79,9 +85,9 @@ describe('build-data, dependency half (real CoreNLP)', () => {
 
   it('counts every kind of bad input line instead of failing', () => {
     const skipped = (manifest.skipped.collect as Record<string, Record<string, number>>).input!;
-    expect(skipped).toMatchObject({ 'control-characters': 1, 'invalid-utf8': 1, 'too-long': 1, 'not-latin-script': 1 });
+    expect(skipped).toMatchObject({ 'control-characters': 1, 'invalid-utf8': 3, 'too-long': 1, 'not-latin-script': 1 });
     const collected = (manifest.counts.collected as Record<string, { read: number }>).input!;
-    expect(collected.read).toBe(6); // blank lines are not records
+    expect(collected.read).toBe(8); // blank lines are not records
   });
 
   it('keeps Brown gold tags aligned with the parsed tokens, and Brown test files out of train', async () => {

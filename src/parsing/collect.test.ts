@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { assignToLines } from './corenlp-pool.ts';
-import { hashSplit, sentenceHash } from './collect.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { assignToLines, type CoreNlpPool, type LineOutcome } from './corenlp-pool.ts';
+import { collectSentences, hashSplit, sentenceHash } from './collect.ts';
+import { DEFAULT_BOUNDS } from './normalize.ts';
+import { inputFiles } from './sources/input-files.ts';
 import type { CoreNlpSentence } from './corenlp-client.ts';
 
 describe('hashSplit', () => {
@@ -36,5 +41,69 @@ describe('assignToLines', () => {
 
   it('refuses a sentence that crosses a line boundary', () => {
     expect(() => assignToLines(lines, [sent(0, 20)])).toThrow(/crosses a line boundary/);
+  });
+});
+
+/**
+ * A sentence splitter that behaves as CoreNLP's does with characters it cannot tokenize: each line
+ * is one sentence, from its first to its last character that is neither white space nor U+FFFD.
+ */
+const edgeStrippingSplitter = {
+  capacity: 1,
+  async annotateLines(lines: string[]): Promise<LineOutcome[]> {
+    let base = 0;
+    return lines.map((line) => {
+      const at = base;
+      base += line.length + 1;
+      const begin = line.search(/[^\s\uFFFD]/u);
+      const end =
+        line.length -
+        [...line]
+          .reverse()
+          .join('')
+          .search(/[^\s\uFFFD]/u);
+      return { ok: true, base: at, sentences: [sent(at + begin, at + end)] };
+    });
+  },
+} as unknown as CoreNlpPool;
+
+describe('collectSentences on --input files', () => {
+  it('counts every line with invalid bytes, at its start, end or middle, and every empty file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-inputs-'));
+    const text = path.join(dir, 'text.txt');
+    fs.writeFileSync(
+      text,
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(' Leading bad bytes make this line invalid.\n'),
+        Buffer.from('Trailing bad bytes make this line invalid. '),
+        Buffer.from([0xc3]),
+        Buffer.from('\nMiddle bytes '),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from(' make this line invalid too.\n'),
+        Buffer.from('Rivers carry water from the mountains to the sea.\n'),
+      ]),
+    );
+    const empty = path.join(dir, 'empty.txt');
+    fs.writeFileSync(empty, '');
+    const blank = path.join(dir, 'blank.txt');
+    fs.writeFileSync(blank, '\n  \n');
+    const warnings: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      warnings.push(String(chunk));
+      return true;
+    });
+    try {
+      const { planned, counts } = await collectSentences([inputFiles([text, empty, blank])], edgeStrippingSplitter, {
+        target: 100,
+        bounds: DEFAULT_BOUNDS,
+      });
+      expect(planned.map((s) => s.text)).toEqual(['Rivers carry water from the mountains to the sea.']);
+      expect(counts.input).toMatchObject({ read: 4, skipped: { 'invalid-utf8': 3 }, emptyFiles: 2 });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(warnings.join('')).toContain(`--input ${empty} is empty`);
+    expect(warnings.join('')).toContain(`--input ${blank} is empty`);
   });
 });

@@ -7,7 +7,7 @@ import type { SourceCounts } from '../data/files.ts';
 import type { PlannedSentence, Split } from '../data/schemas.ts';
 import { BottomK } from '../util/sample.ts';
 import type { CoreNlpPool } from './corenlp-pool.ts';
-import { normalizeSentence, normalizeWhitespace, type LengthBounds } from './normalize.ts';
+import { lineProblem, normalizeSentence, normalizeWhitespace, type LengthBounds } from './normalize.ts';
 import { brownSplit } from './sources/brown.ts';
 import type { RawText, SentenceSource } from './sources/types.ts';
 
@@ -113,6 +113,11 @@ export async function collectSentences(
 
   for (const source of sources) {
     for await (const raw of source.records()) {
+      if (raw.kind === 'empty-file') {
+        const c = count(raw.source);
+        c.emptyFiles = (c.emptyFiles ?? 0) + 1;
+        continue;
+      }
       count(raw.source).read++;
       opts.onProgress?.(++read);
       if (raw.kind === 'sentence') {
@@ -122,6 +127,11 @@ export async function collectSentences(
       const text = normalizeWhitespace(raw.text);
       if (text.length === 0) {
         skip(raw.source, 'empty');
+        continue;
+      }
+      const problem = lineProblem(text);
+      if (problem) {
+        skip(raw.source, problem);
         continue;
       }
       if (text.length > MAX_PARAGRAPH_CHARS) {

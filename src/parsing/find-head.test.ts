@@ -1,5 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, it } from 'vitest';
-import { toFindHead } from './find-head.ts';
+import { exportFindHead, toFindHead } from './find-head.ts';
+import { systemErrorLine } from '../util/errors.ts';
+import { repoRoot } from '../util/paths.ts';
+import { canMountTmpfs, mountTmpfs, tmpfsTestName } from '../../test/tmpfs.ts';
+
+const EXAMPLE = {
+  id: 'x',
+  source: 'test',
+  text: 'Dogs bark loudly .',
+  tokens: ['Dogs', 'bark', 'loudly', '.'],
+  offsets: [
+    [0, 4],
+    [5, 9],
+    [10, 16],
+    [17, 18],
+  ],
+  heads: [2, 0, 2, 2],
+  deprels: ['nsubj', 'root', 'advmod', 'punct'],
+  pos: ['NNS', 'VBP', 'RB', '.'],
+};
+
+/** A shard of `n` examples, its last line cut in the middle as a truncated copy leaves it. */
+function truncatedShard(dir: string, n: number): string {
+  const file = path.join(dir, 'train-00000.jsonl');
+  const line = `${JSON.stringify(EXAMPLE)}\n`;
+  fs.writeFileSync(file, line.repeat(n) + line.slice(0, 40));
+  return file;
+}
 
 it('writes the official find_head record for the fox sentence', () => {
   const text = 'The quick brown fox jumps over the lazy dog.';
@@ -25,3 +56,52 @@ it('writes the official find_head record for the fox sentence', () => {
     expect(text.slice(span.start, span.end)).toBe(words[Number(index) - 1]);
   }
 });
+
+it('stops on a truncated shard with the shard line, not a stream error, and leaves no temp file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-findhead-'));
+  // Enough rows that writes are pending in the stream when the bad line is read.
+  const shard = truncatedShard(dir, 5000);
+  const out = path.join(dir, 'find_head');
+  // In a process of its own, as the pipeline runs it: an unhandled stream error would end it
+  // before the rejection is reported.
+  const script = path.join(dir, 'export.ts');
+  fs.writeFileSync(
+    script,
+    [
+      `import { exportFindHead } from ${JSON.stringify(path.join(repoRoot, 'src/parsing/find-head.ts'))};`,
+      `exportFindHead([${JSON.stringify(shard)}], ${JSON.stringify(out)}, 'train').then(`,
+      `  () => console.log('exported'),`,
+      `  (e) => setTimeout(() => console.log('rejected: ' + e.message), 300),`,
+      `);`,
+    ].join('\n'),
+  );
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, encoding: 'utf8' });
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  expect(run.stdout.trim()).toMatch(new RegExp(`^rejected: ${shard}:5001: not JSON`));
+  expect(fs.readdirSync(out)).toEqual([]);
+});
+
+it.skipIf(!canMountTmpfs)(
+  tmpfsTestName('a full disk during the find_head export is the write error with its path, and no temp file stays'),
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-findhead-'));
+    const file = path.join(dir, 'train-00000.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify(EXAMPLE)}\n`.repeat(20_000));
+    const disk = mountTmpfs('256k')!;
+    try {
+      const error = await exportFindHead([file], disk.dir, 'train').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      expect(systemErrorLine(error)).toMatch(
+        new RegExp(`^no space left on the device writing ${disk.dir}/train\\.json\\.tmp-${process.pid} \\(`),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      expect(fs.readdirSync(disk.dir)).toEqual([]);
+    } finally {
+      disk.release();
+    }
+  },
+);

@@ -1,11 +1,10 @@
 // Export to the official K-Adapter `find_head` files: <split>.json, each one JSON array of
 // {sent, tokens: [{"1": {start, end}}, …], pairs: [{dependent_index, governor_index, dep}]}
 // with 1-based word indices and governor 0 for the root (what its utils_glue.py reads).
-import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DependencyExample, FindHeadExample, type Split } from '../data/schemas.ts';
-import { readJsonl } from '../util/jsonl.ts';
+import { fsyncDir, readJsonl, withPath } from '../util/jsonl.ts';
 
 export function toFindHead(ex: DependencyExample): FindHeadExample {
   return {
@@ -25,8 +24,27 @@ export async function exportFindHead(
   const file = path.join(outDir, `${split}.json`);
   const tmp = `${file}.tmp-${process.pid}`;
   const out = fs.createWriteStream(tmp);
+  // A write error (disk full) arrives as an event, possibly between two awaits: keep it, and let
+  // the next write or the end report it, so that it never goes unhandled.
+  let writeError: Error | null = null;
+  out.on('error', (err) => (writeError ??= withPath(err, tmp) as Error));
+  const check = () => {
+    if (writeError) throw writeError;
+  };
+  // Wait for 'drain', or for 'close' when an error ends the stream instead.
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      if (writeError || out.destroyed) return resolve();
+      const done = () => {
+        out.off('drain', done).off('close', done);
+        resolve();
+      };
+      out.on('drain', done).on('close', done);
+    });
   const write = async (s: string) => {
-    if (!out.write(s)) await once(out, 'drain');
+    check();
+    if (!out.write(s)) await drained();
+    check();
   };
   let n = 0;
   try {
@@ -38,12 +56,24 @@ export async function exportFindHead(
       }
     }
     await write('\n]\n');
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err || writeError ? reject(writeError ?? err) : resolve())),
+    );
+    const fd = fs.openSync(tmp, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (err) {
-    out.destroy();
+    // The cause (a bad shard line, a full disk) is what the caller sees; the stream is closed
+    // before the temp file goes, and any error it raises while closing is already listened to.
+    if (!out.destroyed) out.destroy();
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     fs.rmSync(tmp, { force: true });
     throw err;
   }
   fs.renameSync(tmp, file);
+  fsyncDir(outDir);
   return { file, examples: n };
 }

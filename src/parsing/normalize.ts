@@ -24,6 +24,18 @@ export function normalizeWhitespace(text: string): string {
   return text.normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
+/**
+ * What makes a whole line (a paragraph, before it is split into sentences) unusable: bytes that
+ * were not valid UTF-8, or control characters. Checked on the line, not only on its sentences,
+ * because the sentence splitter drops such characters at a sentence's edges, where they would
+ * otherwise vanish uncounted. One count per line, however many such sequences it holds.
+ */
+export function lineProblem(text: string): SkipReason | null {
+  if (text.includes('\uFFFD')) return 'invalid-utf8';
+  if (CONTROL.test(text)) return 'control-characters';
+  return null;
+}
+
 export function normalizeSentence(raw: string, bounds: LengthBounds = DEFAULT_BOUNDS): Normalized {
   // U+FFFD is what a decoder leaves where the bytes were not valid UTF-8.
   if (raw.includes('\uFFFD')) return { ok: false, reason: 'invalid-utf8' };

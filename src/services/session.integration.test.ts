@@ -1,6 +1,7 @@
 // Lifecycle of real service JVMs: nothing outlives the command that started it, and a service
 // that dies mid-command fails the command with its own last words.
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -100,5 +101,20 @@ describe('services start / status / stop (CLI)', () => {
     expect(stop.status, stop.stderr).toBe(0);
     for (const pid of pids) expect(isKadapterService(pid)).toBe(false);
     expect(kadapter('status').stdout).toContain('no services running');
+  });
+});
+
+describe('the embedded Neo4j home (real JVM)', () => {
+  it('is readable by its owner only, with its password, even where an older run left it open', async () => {
+    const config = testServiceConfig('home-mode');
+    const home = config.services.neo4j.home!;
+    fs.mkdirSync(home, { recursive: true, mode: 0o755 });
+    fs.chmodSync(home, 0o755);
+    await withServices(config, ['neo4j'], async () => {
+      expect(fs.statSync(home).mode & 0o777).toBe(0o700);
+      expect(fs.statSync(`${home}.password`).mode & 0o777).toBe(0o600);
+      // The store Neo4j wrote inside is out of others' reach through its home.
+      expect(fs.readdirSync(home).length).toBeGreaterThan(0);
+    });
   });
 });

@@ -52,6 +52,54 @@ export function removeState(stateDir: string, profile: ProfileName): void {
   fs.rmSync(stateFile(stateDir, profile), { force: true });
 }
 
+/** Logs kept per profile, service and kind: the newest runs' (a run that ends cleanly removes its own). */
+export const KEPT_LOG_RUNS = 5;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the logs of earlier runs of this profile, service and kind beyond the newest
+ * `keep - 1`, so that with the one about to be written there are at most `keep`. The log of a
+ * process still running is never removed. Returns how many were removed.
+ */
+export function pruneLogs(
+  stateDir: string,
+  profile: ProfileName,
+  service: string,
+  kind: 'kept' | 'embedded',
+  keep = KEPT_LOG_RUNS,
+): number {
+  const dir = path.join(stateDir, 'logs');
+  const pattern = new RegExp(`^${profile}-${service}-${kind}-(\\d+)\\.log$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const old = names
+    .map((name) => ({ name, pid: Number(pattern.exec(name)?.[1] ?? NaN) }))
+    .filter((l) => Number.isInteger(l.pid) && l.pid !== process.pid)
+    .map((l) => ({ ...l, mtime: fs.statSync(path.join(dir, l.name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime || b.pid - a.pid);
+  let removed = 0;
+  for (const l of old.slice(Math.max(keep - 1, 0))) {
+    if (alive(l.pid)) continue;
+    fs.rmSync(path.join(dir, l.name), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** The log file of this process's run of a service; older runs' logs beyond the last few are removed first. */
 export function logFileFor(stateDir: string, profile: ProfileName, service: string, kind: 'kept' | 'embedded'): string {
+  pruneLogs(stateDir, profile, service, kind);
   return path.join(stateDir, 'logs', `${profile}-${service}-${kind}-${process.pid}.log`);
 }

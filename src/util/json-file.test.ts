@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { UserError } from './errors.ts';
-import { parseJsonText, readJsonFile, readJsonFileIfExists } from './json-file.ts';
+import { JsonSchemaError, parseJsonText, readJsonFile, readJsonFileIfExists } from './json-file.ts';
 
 const Schema = z.strictObject({
   name: z.string(),
@@ -46,20 +46,27 @@ describe('readJsonFile', () => {
     const e = userErrorOf(() => readJsonFile(file, Schema));
     expect(e.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
     expect(e.message).toContain('(and 2 more)');
-    expect(e.details).toEqual(
+    expect(e.details).toEqual([]);
+    expect((e as JsonSchemaError).issues).toEqual(
       expect.arrayContaining([
         'name: expected string, received undefined',
         'adapter.readLayers.1: expected number, received string',
       ]),
     );
-    expect(e.details.some((d) => d.startsWith('(root): ') && d.includes('extra'))).toBe(true);
+    expect((e as JsonSchemaError).issues.some((d) => d.startsWith('(root): ') && d.includes('extra'))).toBe(true);
   });
 
   it('names the file of text that is not JSON', () => {
     const file = tempFile('{"name": "factual",');
     const e = userErrorOf(() => readJsonFile(file, Schema));
     expect(e.message).toMatch(/: not JSON \(/);
-    expect(e.message.startsWith(`${file}: `)).toBe(true);
+    expect(e.message.startsWith(`${file}:`)).toBe(true);
+  });
+
+  it('names the line and column of a syntax error in a file', () => {
+    const file = tempFile('{\n  "name": "factual",\n  "adapter": {,\n}\n');
+    const e = userErrorOf(() => readJsonFile(file, Schema));
+    expect(e.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:15: not JSON \\(`));
   });
 
   it('names a file that is not there', () => {

@@ -10,11 +10,93 @@ import { parseJsonText } from './json-file.ts';
 
 export type { WrittenFile };
 
+/**
+ * Writes `file` whole: into a temp file beside it, fsync'd, renamed over `file`, then the folder
+ * fsync'd so that the rename itself survives a power cut. On any failure the temp file is removed
+ * and the error names `file`.
+ */
 export function writeFileAtomic(file: string, content: string | Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeFileSync(fd, content);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw withPath(err, file);
+  }
+  fsyncDir(dir);
+}
+
+/** A write through a file descriptor fails without a path: name the file the caller was writing. */
+export function withPath(err: unknown, file: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && !e.path) e.path = file;
+  return err;
+}
+
+/** fsync a folder, so that a rename or a new entry in it is on disk (a no-op where the platform cannot). */
+export function fsyncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch (err) {
+    // Some platforms and file systems refuse fsync on a folder; that is not a failed write.
+    if (!['EINVAL', 'EISDIR', 'EPERM', 'EBADF'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Temp files of the atomic writers (`<file>.tmp-<pid>`) and checkpoint temp folders (`<dir>.tmp`). */
+const TEMP_NAME = /\.tmp(-(\d+))?$/;
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes, under `dir`, the temp files and folders a killed or failed run left behind (those of
+ * a writer still alive are kept). Returns how many were removed.
+ */
+export function removeStaleTemps(dir: string): number {
+  let removed = 0;
+  const walk = (d: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      const m = TEMP_NAME.exec(e.name);
+      if (m && !(m[2] && alive(Number(m[2])))) {
+        fs.rmSync(p, { recursive: true, force: true });
+        removed++;
+      } else if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return removed;
 }
 
 export function writeJsonlAtomic(file: string, rows: unknown[]): WrittenFile {

@@ -21,10 +21,17 @@ export function inputFiles(patterns: string[], cwd = process.cwd()): SentenceSou
         // Invalid UTF-8 decodes to U+FFFD, which normalisation then counts and skips.
         const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
         let n = 0;
+        let text = 0;
         for await (const line of lines) {
           n++;
-          if (line.trim().length > 0)
+          if (line.trim().length > 0) {
+            text++;
             yield { source: 'input', doc: `${path.basename(file)}:${n}`, kind: 'paragraph', text: line };
+          }
+        }
+        if (text === 0) {
+          process.stderr.write(`kadapter: warning: --input ${file} is empty (no text line); counted as emptyFiles\n`);
+          yield { source: 'input', doc: path.basename(file), kind: 'empty-file', text: '' };
         }
       }
     },

@@ -5,7 +5,8 @@ export interface RawText {
   source: string;
   /** Document within the source: a file, a chapter, a synset. */
   doc: string;
-  kind: 'sentence' | 'paragraph';
+  /** 'empty-file': a file of the source with no text at all (counted as `emptyFiles`, `text` is ''). */
+  kind: 'sentence' | 'paragraph' | 'empty-file';
   text: string;
   /** Pre-tokenized sources (Brown) keep their tokens and gold tags. */
   gold?: { tokens: string[]; pos: string[] };
