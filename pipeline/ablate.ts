@@ -67,7 +67,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
       score,
       main,
     );
-    const { results: rowResults } = runRows(
+    const { results: rowResults } = await runRows(
       {
         task,
         data,
