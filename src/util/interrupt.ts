@@ -17,11 +17,6 @@ export function requestStop(signal: NodeJS.Signals): void {
   stopping = signal;
 }
 
-/** The signal a stop was requested with, or null. */
-export function stopRequested(): NodeJS.Signals | null {
-  return stopping;
-}
-
 /**
  * Between two steps of a long loop: a turn of the event loop when the last one is more than
  * `everyMs` ago; after a stop request, a wait that does not end (the handler exits the process).
