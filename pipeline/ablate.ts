@@ -67,7 +67,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
       score,
       main,
     );
-    const { results: rowResults, testOutputs } = runRows(
+    const { results: rowResults, testOutputs } = await runRows(
       {
         task,
         data,

@@ -93,6 +93,31 @@ describe('kadapter CLI', () => {
     expect(out).not.toContain('top-secret-value');
   });
 
+  it('states the default port of a URI that names none in the configuration printout', () => {
+    const { code, out } = kadapter(['config', '--profile', 'smoke'], {
+      CORENLP_URLS: 'http://nlp.invalid',
+      NEO4J_URI: 'bolt://graph.invalid',
+      NEO4J_PASSWORD: 'x',
+    });
+    expect(code).toBe(0);
+    const config = JSON.parse(out);
+    expect(config.services.corenlp.urls).toEqual(['http://nlp.invalid:80']);
+    expect(config.services.neo4j.uri).toBe('bolt://graph.invalid:7687');
+  });
+
+  it('stops at start-up on a port that is not a number or out of range, in one line naming the variable', () => {
+    for (const [vars, message] of [
+      [{ CORENLP_URLS: 'http://127.0.0.1:abc' }, /\(from CORENLP_URLS\): "http:\/\/127\.0\.0\.1:abc" has port "abc"/],
+      [{ NEO4J_URI: 'bolt://127.0.0.1:abc', NEO4J_PASSWORD: 'x' }, /\(from NEO4J_URI\): .* has port "abc"/],
+      [{ NEO4J_URI: 'bolt://127.0.0.1:99999', NEO4J_PASSWORD: 'x' }, /\(from NEO4J_URI\): .*out of range 1–65535/],
+    ] as const) {
+      const { code, err } = kadapter(['config', '--profile', 'smoke'], vars);
+      expect(code).toBe(1);
+      expect(err).toMatch(message);
+      expect(err.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('stops at start-up on an invalid environment value, naming it', () => {
     const { code, err } = kadapter(['config'], { KADAPTER_BACKEND: 'abacus' });
     expect(code).toBe(1);

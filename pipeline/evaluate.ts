@@ -129,7 +129,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       models,
       keepBases: config.eval.finetune.keepBases,
     };
-    const { results: rowResults, testOutputs } = runRows(matrix, rows);
+    const { results: rowResults, testOutputs } = await runRows(matrix, rows);
     // F+L's combination is chosen on dev; it is set against the base, the random control, the
     // layer-access controls and the multi-task base (paired bootstrap over test examples and runs).
     const fl = chosenOnDev(rowResults, 'FL', main);
@@ -154,7 +154,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
         (r.combine === 'none' || r.combine === first) &&
         (r.replicate ?? 1) === 1,
     );
-    const efficiency = task === 'relation' ? relationEfficiency(matrix, curveRows, config.eval.perRelation) : [];
+    const efficiency = task === 'relation' ? await relationEfficiency(matrix, curveRows, config.eval.perRelation) : [];
     results.tasks[task] = {
       source: data.source,
       metric: main,

@@ -39,7 +39,7 @@ export async function scoreRun(
   const unseen = unseenLabels(examples, saved.labels);
   const pooled = await poolFeatures(base, components, examples, 'features');
   const spec = taskLayerSpec(saved.task, saved.labels, saved.row);
-  const out = predictWithTaskLayers(spec, weights, base.config.hidden, pooledSource(examples, pooled));
+  const out = await predictWithTaskLayers(spec, weights, base.config.hidden, pooledSource(examples, pooled));
   const metrics = scoreTask(o.task, saved.labels, examples, out);
   const combine = saved.row.combine === 'none' ? null : saved.row.combine;
   process.stdout.write(

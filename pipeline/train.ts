@@ -335,7 +335,13 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
         runDir,
         label: `train ${name} seed ${seed}`,
       });
-      const { metrics, predictions } = evaluateAdapter(model, spec, caches.dev, trainCfg.batchSize * 2, head.labels);
+      const { metrics, predictions } = await evaluateAdapter(
+        model,
+        spec,
+        caches.dev,
+        trainCfg.batchSize * 2,
+        head.labels,
+      );
       fs.writeFileSync(
         path.join(runDir, 'predictions-dev.jsonl'),
         predictions.map((p) => `${JSON.stringify(p)}\n`).join(''),
@@ -427,7 +433,7 @@ async function runMultitask(
       runDir,
       label: `train multitask seed ${seed}`,
     });
-    const dev = evaluateMultitask(model, base, data, trainCfg.batchSize * 2);
+    const dev = await evaluateMultitask(model, base, data, trainCfg.batchSize * 2);
     saveMultitaskCheckpoint(path.join(runDir, 'model'), base, model, {
       seed,
       steps: result.steps,

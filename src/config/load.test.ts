@@ -66,6 +66,55 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: env({ KADAPTER_BACKEND: 'tpu' }) })).toThrow(ConfigError);
   });
 
+  // Reliability (issue 18, item 6): a port is a number in 1–65535, checked at start-up with the
+  // variable named; a URI without one gets its scheme's default written into the configuration.
+  it.each([
+    [
+      'CORENLP_URLS',
+      'http://127.0.0.1:abc',
+      /services\.corenlp\.urls\.0 \(from CORENLP_URLS\): .*port "abc", which is not a number/,
+    ],
+    [
+      'CORENLP_URLS',
+      'http://ok:9000,http://127.0.0.1:99999',
+      /services\.corenlp\.urls\.1 \(from CORENLP_URLS\): .*port 99999, out of range 1–65535/,
+    ],
+    ['CORENLP_URLS', 'http://127.0.0.1:0', /\(from CORENLP_URLS\): .*port 0, out of range/],
+    ['CORENLP_URLS', 'http://127.0.0.1:', /\(from CORENLP_URLS\): .*port "", which is not a number/],
+    ['CORENLP_URLS', 'http://[::1]x', /\(from CORENLP_URLS\): .*has "x" after its IPv6 address/],
+    [
+      'NEO4J_URI',
+      'bolt://127.0.0.1:abc',
+      /services\.neo4j\.uri \(from NEO4J_URI\): .*port "abc", which is not a number/,
+    ],
+    ['NEO4J_URI', 'neo4j+s://graph:99999', /services\.neo4j\.uri \(from NEO4J_URI\): .*port 99999, out of range/],
+    ['NEO4J_URI', 'bolt://graph:-1', /\(from NEO4J_URI\): .*port "-1", which is not a number/],
+  ])('refuses %s=%s at start-up, naming the variable', (name, value, message) => {
+    const vars = { [name]: value, NEO4J_PASSWORD: 'x' };
+    expect(() => loadConfig({ env: env(vars) })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: env(vars) })).toThrow(message);
+  });
+
+  it("writes the scheme's default port into a URI that names none, and keeps an explicit one", () => {
+    const config = loadConfig({
+      env: env({
+        CORENLP_URLS: 'http://nlp.example.org, https://nlp.example.org/corenlp, http://[::1]:9000, http://u:p@h',
+        NEO4J_URI: 'neo4j+s://graph.example.org',
+        NEO4J_PASSWORD: 'x',
+      }),
+    });
+    expect(config.services.corenlp.urls).toEqual([
+      'http://nlp.example.org:80',
+      'https://nlp.example.org:443/corenlp',
+      'http://[::1]:9000',
+      'http://u:p@h:80',
+    ]);
+    expect(config.services.neo4j.uri).toBe('neo4j+s://graph.example.org:7687');
+    expect(loadConfig({ env: env({ NEO4J_URI: 'bolt://g/', NEO4J_PASSWORD: 'x' }) }).services.neo4j.uri).toBe(
+      'bolt://g:7687/',
+    );
+  });
+
   it('requires a password with an external Neo4j', () => {
     expect(() => loadConfig({ env: env({ NEO4J_URI: 'bolt://graph:7687' }) })).toThrow(/NEO4J_PASSWORD is required/);
   });

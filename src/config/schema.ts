@@ -32,11 +32,72 @@ export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] 
 export const Backend = z.enum(BACKENDS);
 export type Backend = z.infer<typeof Backend>;
 
-const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL');
+/** The port a scheme dials when its URI names none; the resolved configuration states it. */
+export const DEFAULT_PORTS: Record<string, number> = {
+  http: 80,
+  https: 443,
+  bolt: 7687,
+  'bolt+s': 7687,
+  'bolt+ssc': 7687,
+  neo4j: 7687,
+  'neo4j+s': 7687,
+  'neo4j+ssc': 7687,
+};
+
+/**
+ * Checks the port of a service URI and makes it explicit: a port must be a number in 1–65535 (a
+ * URL library would read `:abc` as no port and dial the default), and a URI without one gets its
+ * scheme's default written in, so the configuration printout says which port is dialled.
+ */
+export function withExplicitPort(uri: string): { uri: string } | { error: string } {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^\s/]+)(.*)$/i.exec(uri);
+  if (!m) return { error: 'is not a URI' };
+  const [, scheme, authority, rest] = m as unknown as [string, string, string, string];
+  const at = authority.lastIndexOf('@');
+  const userinfo = authority.slice(0, at + 1);
+  const hostPort = authority.slice(at + 1);
+  let host: string;
+  let port: string | undefined;
+  if (hostPort.startsWith('[')) {
+    const close = hostPort.indexOf(']');
+    if (close < 0) return { error: `has an unclosed IPv6 address "${hostPort}"` };
+    host = hostPort.slice(0, close + 1);
+    const after = hostPort.slice(close + 1);
+    if (after !== '' && !after.startsWith(':')) return { error: `has "${after}" after its IPv6 address` };
+    if (after !== '') port = after.slice(1);
+  } else {
+    const colon = hostPort.indexOf(':');
+    host = colon < 0 ? hostPort : hostPort.slice(0, colon);
+    if (colon >= 0) port = hostPort.slice(colon + 1);
+  }
+  if (host === '' || host === '[]') return { error: 'has no host' };
+  if (port === undefined) {
+    const fallback = DEFAULT_PORTS[scheme.toLowerCase()];
+    if (fallback === undefined) return { error: `names no port and ${scheme}:// has no default one` };
+    return { uri: `${scheme}://${userinfo}${host}:${fallback}${rest}` };
+  }
+  if (!/^[0-9]+$/.test(port)) return { error: `has port "${port}", which is not a number` };
+  const n = Number(port);
+  if (n < 1 || n > 65535) return { error: `has port ${port}, out of range 1–65535` };
+  return { uri: `${scheme}://${userinfo}${host}:${n}${rest}` };
+}
+
+const explicitPort = (value: string, ctx: z.core.$RefinementCtx<string>): string => {
+  const checked = withExplicitPort(value);
+  if ('uri' in checked) return checked.uri;
+  ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} ${checked.error}` });
+  return z.NEVER;
+};
+
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL')
+  .transform(explicitPort);
 
 const boltUri = z
   .string()
-  .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\/[^\s/]+\/?$/, 'must be a bolt:// or neo4j:// URI (optionally +s or +ssc)');
+  .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\/[^\s/]+\/?$/, 'must be a bolt:// or neo4j:// URI (optionally +s or +ssc)')
+  .transform(explicitPort);
 
 export const CoreNlpConfig = z.strictObject({
   /** External servers sharing the load; empty = start an embedded server. */

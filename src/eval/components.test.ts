@@ -82,7 +82,7 @@ it('a scalar mix trains its layer weights with the task layers, counted in the p
   const src = pooledSource(examples, await poolFeatures(base, components, examples, 'mix'));
   const labels = [...new Set(examples.map((e) => e.gold[0]!))];
   const spec: TaskLayerSpec = { task: 'relation', labels, components: [componentInput(mix)], combine: 'sum' };
-  const run = trainTaskLayers(
+  const run = await trainTaskLayers(
     spec,
     { epochs: 3, patience: 3, batchSize: 8, lr: 1e-2, weightDecay: 0.01, seed: 1 },
     src,
@@ -102,7 +102,7 @@ it('stops once dev has not improved for `patience` epochs, keeping the best epoc
   const labels = [...new Set(examples.map((e) => e.gold[0]!))];
   const spec: TaskLayerSpec = { task: 'relation', labels, components: [], combine: 'none' };
   // A dev score that never improves after the first epoch.
-  const run = trainTaskLayers(
+  const run = await trainTaskLayers(
     spec,
     { epochs: 20, patience: 2, batchSize: 8, lr: 1e-2, weightDecay: 0.01, seed: 1 },
     src,

@@ -43,7 +43,10 @@ export type TestOutputs = Map<string, Outputs[]>;
  * Every run of each row — each replicate of its weights × each task seed: task layers, test
  * scores, saved runs; mean ± std per row key over all its runs.
  */
-export function runRows(o: MatrixOptions, rows: Row[]): { results: RowResult[]; testOutputs: TestOutputs } {
+export async function runRows(
+  o: MatrixOptions,
+  rows: Row[],
+): Promise<{ results: RowResult[]; testOutputs: TestOutputs }> {
   const main = MAIN_METRIC[o.task];
   const results: RowResult[] = [];
   const testOutputs: TestOutputs = new Map();
@@ -58,7 +61,7 @@ export function runRows(o: MatrixOptions, rows: Row[]): { results: RowResult[]; 
       if (!model) throw new Error(`row ${key} needs the ${row.base} base`);
       for (const seed of o.seeds) {
         const spec = taskLayerSpec(o.task, o.data.labels, row);
-        const r = o.trainer(spec, row, seed, { epochs: o.epochs });
+        const r = await o.trainer(spec, row, seed, { epochs: o.epochs });
         const test = o.score('test', r.run.test);
         parameters = r.run.parameters;
         perSeed.push({
@@ -164,11 +167,11 @@ export const bestBeforeLast = (results: RowResult[]): number => {
  * Relations with k training examples per relation (and all), for the rows on the plain base with
  * the first combination: does knowledge help most where examples are few?
  */
-export function relationEfficiency(
+export async function relationEfficiency(
   o: MatrixOptions,
   rows: Row[],
   perRelation: number[],
-): { row: string; perRelation: string; mean: number; std: number }[] {
+): Promise<{ row: string; perRelation: string; mean: number; std: number }[]> {
   const main = MAIN_METRIC[o.task];
   const out: { row: string; perRelation: string; mean: number; std: number }[] = [];
   const n0 = o.data.splits.train.length;
@@ -183,7 +186,7 @@ export function relationEfficiency(
           60,
           k === 'all' ? o.epochs : Math.max(o.epochs, Math.ceil((o.epochs * n0) / Math.max(n, 1) / 4)),
         );
-        const r = o.trainer(taskLayerSpec(o.task, o.data.labels, row), row, seed, { trainIdx: idx, epochs });
+        const r = await o.trainer(taskLayerSpec(o.task, o.data.labels, row), row, seed, { trainIdx: idx, epochs });
         scores.push(o.score('test', r.run.test)[main]!);
         r.dispose();
       }

@@ -9,6 +9,7 @@ import { encodeSequences } from '../kadapter/encoder.ts';
 import type { EncoderWeights } from '../kadapter/encoder-weights.ts';
 import { BASE_KEY, type ComponentVectors } from './components.ts';
 import { lengthBatches } from '../kadapter/tokenizer.ts';
+import { yieldToEventLoop } from '../util/interrupt.ts';
 import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
 import type { TaskExample } from './tasks.ts';
@@ -101,6 +102,7 @@ export async function poolFeatures(
     }
     done += idx.length;
     bar.update(done);
+    await yieldToEventLoop(); // between batches: a signal stops pooling here
   }
   bar.stop();
   return { hidden: H, offsets, components: pooled };

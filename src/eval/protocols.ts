@@ -29,7 +29,7 @@ export type RowTrainer = (
   row: Row,
   seed: number,
   o: { trainIdx?: number[]; epochs: number },
-) => SeedRun;
+) => Promise<SeedRun>;
 
 export type Score = (split: 'dev' | 'test', out: Outputs, idx?: number[]) => Scores;
 
@@ -49,11 +49,11 @@ export function frozenTrainer(
   score: Score,
   main: string,
 ): RowTrainer {
-  return (spec, row, seed, o) => {
+  return async (spec, row, seed, o) => {
     const s = sources[row.base];
     if (!s) throw new Error(`no features of the ${row.base} base`);
     const train = o.trainIdx ? subsetSource(s.train, o.trainIdx) : s.train;
-    const run = trainTaskLayers(
+    const run = await trainTaskLayers(
       spec,
       taskLayerConfig(config, o.epochs, seed),
       train,
@@ -74,14 +74,14 @@ export function finetuneTrainer(
   score: Score,
   main: string,
 ): RowTrainer {
-  return (spec, row, seed, o) => {
+  return async (spec, row, seed, o) => {
     const model = models[row.base];
     if (!model) throw new Error(`no ${row.base} base`);
     const weights = trainableCopy(model.weights);
     const src = (split: Split) => liveSource(model, components, data.splits[split], weights);
     const train = o.trainIdx ? subsetSource(src('train'), o.trainIdx) : src('train');
     const named = namedVariables(weights);
-    const run = trainTaskLayers(
+    const run = await trainTaskLayers(
       spec,
       taskLayerConfig(config, o.epochs, seed),
       train,

@@ -56,8 +56,8 @@ const score = (o: { predicted?: string[][] }) => scoreTask('relation', spec().la
 it('pooled and live vectors of a frozen base train the same task layers', async () => {
   const pooled = pooledSource(examples, await poolFeatures(base, adapters, examples, 'pool'));
   const live = liveSource(base, adapters, examples);
-  const a = trainTaskLayers(spec(), layerCfg, pooled, pooled, pooled, (_, o) => score(o));
-  const b = trainTaskLayers(spec(), layerCfg, live, live, live, (_, o) => score(o));
+  const a = await trainTaskLayers(spec(), layerCfg, pooled, pooled, pooled, (_, o) => score(o));
+  const b = await trainTaskLayers(spec(), layerCfg, live, live, live, (_, o) => score(o));
   expect(b.devByEpoch).toEqual(a.devByEpoch);
   for (const [n, w] of Object.entries(a.weights)) {
     const d = w.data.reduce((m, x, i) => Math.max(m, Math.abs(x - b.weights[n]!.data[i]!)), 0);
@@ -65,7 +65,7 @@ it('pooled and live vectors of a frozen base train the same task layers', async 
   }
 });
 
-it('finetune trains the base through the frozen adapters and returns the best epoch’s base, leaving no tensor behind', () => {
+it('finetune trains the base through the frozen adapters and returns the best epoch’s base, leaving no tensor behind', async () => {
   const before0 = tf.memory().numTensors;
   const bytes0 = tf.memory().numBytes;
   const weights = trainableCopy(base.weights);
@@ -73,7 +73,10 @@ it('finetune trains the base through the frozen adapters and returns the best ep
   const before = named['encoder.layer.0.attention.self.query.weight']!.dataSync().slice();
   const adapterBefore = adapterWeights.layers[0]!.down.w.dataSync().slice();
   const live = liveSource(base, adapters, examples, weights);
-  const run = trainTaskLayers(spec(), layerCfg, live, live, live, (_, o) => score(o), { params: named, lr: 1e-2 });
+  const run = await trainTaskLayers(spec(), layerCfg, live, live, live, (_, o) => score(o), {
+    params: named,
+    lr: 1e-2,
+  });
   const tuned = run.alsoWeights!['encoder.layer.0.attention.self.query.weight']!.data;
   expect(tuned.length).toBe(before.length);
   expect(tuned.reduce((m, x, i) => Math.max(m, Math.abs(x - before[i]!)), 0)).toBeGreaterThan(1e-4);

@@ -25,6 +25,7 @@ import { BASE_KEY } from './components.ts';
 import type { ComponentInput } from './rows.ts';
 import type { RowSource } from './pooled.ts';
 import type { TaskExample, DownstreamTask } from './tasks.ts';
+import { yieldToEventLoop } from '../util/interrupt.ts';
 
 export interface TaskLayerSpec {
   task: DownstreamTask;
@@ -184,7 +185,7 @@ function lossOf(spec: TaskLayerSpec, logits: tf.Tensor2D, y: tf.Tensor): tf.Scal
   return crossEntropy(logits, y as tf.Tensor1D);
 }
 
-function predict(w: TaskLayerWeights, spec: TaskLayerSpec, d: RowSource, batchSize: number): Outputs {
+async function predict(w: TaskLayerWeights, spec: TaskLayerSpec, d: RowSource, batchSize: number): Promise<Outputs> {
   const names = inputKeys(spec);
   const logitsOut: number[][] = [];
   const predicted: string[][] = [];
@@ -206,6 +207,7 @@ function predict(w: TaskLayerWeights, spec: TaskLayerSpec, d: RowSource, batchSi
         }
       }
     }
+    await yieldToEventLoop(); // live rows run the base: a turn for signals between batches
   }
   return spec.task === 'entity-typing' ? { logits: logitsOut } : { predicted };
 }
@@ -215,7 +217,8 @@ const snapshot = (p: Record<string, tf.Variable>) =>
     Object.entries(p).map(([n, v]) => [n, { shape: v.shape, data: (v.dataSync() as Float32Array).slice() }]),
   );
 
-export function trainTaskLayers(
+/** Trains task layers (and `also`'s parameters); yields to the event loop between steps (signals). */
+export async function trainTaskLayers(
   spec: TaskLayerSpec,
   cfg: TaskLayerConfig,
   train: RowSource,
@@ -223,7 +226,7 @@ export function trainTaskLayers(
   test: RowSource,
   score: (split: 'dev', out: Outputs) => number,
   also?: AlsoTrained,
-): TaskLayerRun {
+): Promise<TaskLayerRun> {
   const started = performance.now();
   const w = initTaskLayers(spec, train.hidden, cfg.seed);
   const p = params(w);
@@ -270,8 +273,9 @@ export function trainTaskLayers(
       if (alsoOpt && also) alsoOpt.apply(pick(also.params), lr(alsoOpt));
       step++;
       tf.dispose([value, y, ...Object.values(grads)]);
+      await yieldToEventLoop();
     }
-    const devOut = predict(w, spec, dev, 256);
+    const devOut = await predict(w, spec, dev, 256);
     const s = score('dev', devOut);
     devByEpoch.push(s);
     epochsRun = epoch + 1;
@@ -280,7 +284,7 @@ export function trainTaskLayers(
         epoch,
         score: s,
         dev: devOut,
-        test: predict(w, spec, test, 256),
+        test: await predict(w, spec, test, 256),
         weights: snapshot(p),
         alsoWeights: also ? snapshot(also.params) : undefined,
       };
@@ -303,19 +307,19 @@ export function trainTaskLayers(
 }
 
 /** Task layers saved by a run, applied to new vectors (scoring any file). */
-export function predictWithTaskLayers(
+export async function predictWithTaskLayers(
   spec: TaskLayerSpec,
   weights: Record<string, Float32Array>,
   hidden: number,
   data: RowSource,
-): Outputs {
+): Promise<Outputs> {
   const w = initTaskLayers(spec, hidden, 0);
   for (const [n, v] of Object.entries(params(w))) {
     const values = weights[n];
     if (!values || values.length !== v.size) throw new Error(`saved task layers lack ${n} of ${v.size} values`);
     assignValues(v, values);
   }
-  const out = predict(w, spec, data, 256);
+  const out = await predict(w, spec, data, 256);
   tf.dispose(Object.values(params(w)));
   return out;
 }

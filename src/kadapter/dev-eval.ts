@@ -2,6 +2,7 @@
 // loss, relation micro/macro scores and the unlabelled attachment score over labelled words.
 import type { DevMetrics } from '../data/files.ts';
 import type { EncodedExample } from '../data/schemas.ts';
+import { yieldToEventLoop } from '../util/interrupt.ts';
 import { relationDevScores } from '../util/metrics.ts';
 import type { KnowledgeTask } from './forward.ts';
 
@@ -21,12 +22,15 @@ export interface DevBatch {
   argmax: number[] | number[][];
 }
 
-/** Scores the dev batches of the given tasks; `labels` names the relation label indices. */
-export function evaluateDev(
+/**
+ * Scores the dev batches of the given tasks; `labels` names the relation label indices. The
+ * batches are computed lazily; the event loop gets a turn between them (signals).
+ */
+export async function evaluateDev(
   tasks: KnowledgeTask[],
   batches: Iterable<DevBatch>,
   labels: string[] = [],
-): { metrics: DevMetrics; predictions: Prediction[] } {
+): Promise<{ metrics: DevMetrics; predictions: Prediction[] }> {
   let lossSum = 0;
   let n = 0;
   const predictions: Prediction[] = [];
@@ -55,6 +59,7 @@ export function evaluateDev(
         predictions.push({ id: e.id, gold: e.heads, predicted });
       }
     });
+    await yieldToEventLoop();
   }
   const metrics: DevMetrics = { examples: n, loss: n ? lossSum / n : 0 };
   if (tasks.includes('relation')) Object.assign(metrics, relationDevScores(gold, pred));

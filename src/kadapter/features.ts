@@ -13,6 +13,7 @@ import { CachedExample, FeatureManifest, type FeatureDType } from '../data/files
 import type { EncodedExample } from '../data/schemas.ts';
 import { parseJsonText, readJsonFileIfExists } from '../util/json-file.ts';
 import { sha256File, writeFileAtomic } from '../util/jsonl.ts';
+import { yieldToEventLoop } from '../util/interrupt.ts';
 import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
 import type { BaseModel } from './base-model.ts';
@@ -170,6 +171,9 @@ async function computeShard(
         else out.set(src, at);
       });
     });
+    // Between batches (a shard's files are written whole, after): a signal stops the cache here,
+    // and a rerun computes the unfinished shard again.
+    await yieldToEventLoop();
   }
   const lines: CachedExample[] = slice.map((e, i) => ({ ...e, offset: offsets[i]!, length: e.ids.length }));
   return { lines, data: out };

@@ -89,13 +89,14 @@ function* multitaskDevBatches(
   }
 }
 
-export function evaluateMultitask(
+export async function evaluateMultitask(
   m: MultitaskModel,
   base: BaseModel,
   data: MultitaskData,
   batchSize: number,
-): DevMetrics {
-  return evaluateDev(['relation', 'dependency'], multitaskDevBatches(m, base, data, batchSize), data.labels).metrics;
+): Promise<DevMetrics> {
+  return (await evaluateDev(['relation', 'dependency'], multitaskDevBatches(m, base, data, batchSize), data.labels))
+    .metrics;
 }
 
 export async function trainMultitask(o: {

@@ -95,4 +95,92 @@ describe('safetensors', () => {
     fs.writeFileSync(file, 'abc');
     expect(() => openSafetensors(file)).toThrow(/shorter than its 8-byte header length/);
   });
+
+  // Reliability (issue 18, item 5): the header is checked as the reference reader (the Rust
+  // `safetensors` crate) checks it — an object, whose tensors' byte ranges, sorted, tile the data
+  // section exactly — and every refusal names the file and the tensor.
+  describe('refuses what the reference reader refuses', () => {
+    const f32 = (begin: number, end: number, n = (end - begin) / 4) => ({
+      dtype: 'F32',
+      shape: [n],
+      data_offsets: [begin, end],
+    });
+
+    it.each([
+      ['null', null, /header is null, not a JSON object/],
+      ['an array', [1, 2], /header is an array, not a JSON object/],
+      ['a number', 42, /header is a number, not a JSON object/],
+      ['a string', 'w', /header is a string, not a JSON object/],
+    ])('a header that is %s', (_kind, header, message) => {
+      const file = rawFile(`kind-${_kind.replace(' ', '-')}.safetensors`, header, Buffer.alloc(0));
+      expect(() => openSafetensors(file)).toThrow(message);
+      expect(() => openSafetensors(file)).toThrow(file);
+    });
+
+    it('a tensor entry or __metadata__ that is not an object', () => {
+      const entry = rawFile('entry-null.safetensors', { w: null }, Buffer.alloc(0));
+      expect(() => openSafetensors(entry)).toThrow(/tensor "w" lacks dtype, shape or data_offsets/);
+      const meta = rawFile('meta.safetensors', { __metadata__: { format: 1 } }, Buffer.alloc(0));
+      expect(() => openSafetensors(meta)).toThrow(/__metadata__ is not an object of strings/);
+    });
+
+    it('two tensors given the same offsets', () => {
+      const file = rawFile('same.safetensors', { a: f32(0, 8), b: f32(0, 8) }, Buffer.alloc(16));
+      expect(() => openSafetensors(file)).toThrow(/tensor "b" at bytes \[0, 8\) overlaps tensor "a"/);
+      expect(() => openSafetensors(file)).toThrow(file);
+    });
+
+    it('overlapping offsets', () => {
+      const file = rawFile('overlap.safetensors', { a: f32(0, 8), b: f32(4, 12) }, Buffer.alloc(12));
+      expect(() => openSafetensors(file)).toThrow(/tensor "b" at bytes \[4, 12\) overlaps tensor "a" \(ends at 8\)/);
+    });
+
+    it('a gap between tensors, and one before the first', () => {
+      const gap = rawFile('gap.safetensors', { a: f32(0, 4), b: f32(8, 12) }, Buffer.alloc(12));
+      expect(() => openSafetensors(gap)).toThrow(
+        /tensor "b" starts at byte 8, leaving a gap of 4 bytes after tensor "a"/,
+      );
+      const lead = rawFile('lead.safetensors', { a: f32(4, 8) }, Buffer.alloc(8));
+      expect(() => openSafetensors(lead)).toThrow(/tensor "a" starts at byte 4, .*after the start of the data section/);
+    });
+
+    it('offsets that run backwards', () => {
+      const file = rawFile(
+        'backwards.safetensors',
+        { a: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } },
+        Buffer.alloc(8),
+      );
+      expect(() => openSafetensors(file)).toThrow(/tensor "a" has data_offsets \[8, 4\] that run backwards/);
+    });
+
+    it('accepts tensors listed out of offset order when they tile the data', () => {
+      const data = Buffer.alloc(8);
+      data.writeFloatLE(1, 0);
+      data.writeFloatLE(2, 4);
+      const file = rawFile('order.safetensors', { b: f32(4, 8), a: f32(0, 4) }, data);
+      const st = openSafetensors(file);
+      expect(Array.from(st.read('a'))).toEqual([1]);
+      expect(Array.from(st.read('b'))).toEqual([2]);
+    });
+
+    it('a data section with trailing bytes, and one too short', () => {
+      const trailing = rawFile('trailing.safetensors', { a: f32(0, 8) }, Buffer.alloc(12));
+      expect(() => openSafetensors(trailing)).toThrow(
+        /data section is 12 bytes but the last tensor "a" ends at byte 8 \(4 trailing bytes\)/,
+      );
+      const empty = rawFile('empty-trailing.safetensors', {}, Buffer.alloc(4));
+      expect(() => openSafetensors(empty)).toThrow(/data section is 4 bytes but no tensor ends at byte 0/);
+      const short = rawFile('short.safetensors', { a: f32(0, 8), b: f32(8, 16) }, Buffer.alloc(12));
+      expect(() => openSafetensors(short)).toThrow(/tensor "b" claims bytes \[8, 16\) of a 12-byte data section/);
+    });
+
+    it('a dtype whose byte size does not match the offsets', () => {
+      const file = rawFile(
+        'dtype.safetensors',
+        { a: { dtype: 'F16', shape: [2], data_offsets: [0, 8] } },
+        Buffer.alloc(8),
+      );
+      expect(() => openSafetensors(file)).toThrow(/tensor "a" \(F16 \[2\]\) needs 4 bytes, header gives 8/);
+    });
+  });
 });

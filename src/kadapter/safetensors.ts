@@ -34,7 +34,7 @@ export function openSafetensors(file: string): SafetensorsFile {
   const fd = fs.openSync(file, 'r');
   const size = fs.fstatSync(fd).size;
   let headerLen: number;
-  let header: Record<string, unknown>;
+  let parsed: unknown;
   try {
     if (size < 8) throw fail('shorter than its 8-byte header length');
     const lenBuf = Buffer.alloc(8);
@@ -46,21 +46,30 @@ export function openSafetensors(file: string): SafetensorsFile {
     const headerBuf = Buffer.alloc(headerLen);
     fs.readSync(fd, headerBuf, 0, headerLen, 8);
     try {
-      header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>;
+      parsed = JSON.parse(headerBuf.toString('utf8'));
     } catch (e) {
       throw fail(`header is not JSON (${(e as Error).message})`);
     }
-  } catch (e) {
+  } finally {
     fs.closeSync(fd);
-    throw e;
   }
+  // The reference reader (the Rust `safetensors` crate) deserialises the header into a map of
+  // tensor infos: anything but a JSON object is refused.
+  if (!isPlainObject(parsed)) throw fail(`header is ${jsonKind(parsed)}, not a JSON object`);
+  const header = parsed;
   const dataStart = 8 + headerLen;
   const dataSize = size - dataStart;
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  const metadata: Record<string, string> = {};
+  if (header.__metadata__ !== undefined) {
+    const raw = header.__metadata__;
+    if (!isPlainObject(raw) || !Object.values(raw).every((v) => typeof v === 'string'))
+      throw fail('__metadata__ is not an object of strings');
+    Object.assign(metadata, raw);
+  }
   const tensors = new Map<string, TensorEntry>();
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const t = (isPlainObject(raw) ? raw : {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (
       typeof t.dtype !== 'string' ||
       !Array.isArray(t.shape) ||
@@ -80,8 +89,13 @@ export function openSafetensors(file: string): SafetensorsFile {
     const [begin, end] = t.data_offsets as number[];
     if (!shape.every((d) => Number.isInteger(d) && d >= 0))
       throw fail(`tensor "${name}" has a bad shape ${JSON.stringify(shape)}`);
-    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0 || end! < begin! || end! > dataSize) {
-      throw fail(`tensor "${name}" claims bytes [${begin}, ${end}) of a ${dataSize}-byte data section`);
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0)
+      throw fail(`tensor "${name}" has bad data_offsets ${JSON.stringify(t.data_offsets)}`);
+    if (end! < begin!) throw fail(`tensor "${name}" has data_offsets [${begin}, ${end}] that run backwards`);
+    if (end! > dataSize) {
+      throw fail(
+        `tensor "${name}" claims bytes [${begin}, ${end}) of a ${dataSize}-byte data section (data section too short)`,
+      );
     }
     const want = shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
     if (end! - begin! !== want)
@@ -90,6 +104,7 @@ export function openSafetensors(file: string): SafetensorsFile {
       );
     tensors.set(name, { dtype, shape, begin: begin!, end: end! });
   }
+  checkCoverage(tensors, dataSize, fail);
 
   const bytesOf = (name: string): { entry: TensorEntry; buf: Buffer } => {
     const entry = tensors.get(name);
@@ -104,7 +119,6 @@ export function openSafetensors(file: string): SafetensorsFile {
     }
     return { entry, buf };
   };
-  fs.closeSync(fd);
 
   return {
     path: file,
@@ -126,6 +140,48 @@ export function openSafetensors(file: string): SafetensorsFile {
       throw new UserError(`${file}: tensor "${name}" is ${entry.dtype}, not an integer tensor`);
     },
   };
+}
+
+/**
+ * As the reference reader validates: the tensors' byte ranges, sorted, must tile the data section
+ * exactly — each starts where the previous one ended (no overlap, no gap), the first at 0 and the
+ * last at the end of the file (no trailing bytes).
+ */
+function checkCoverage(tensors: Map<string, TensorEntry>, dataSize: number, fail: (why: string) => Error): void {
+  const sorted = [...tensors.entries()].sort(([, a], [, b]) => a.begin - b.begin || a.end - b.end);
+  let expected = 0;
+  let previous: string | undefined;
+  for (const [name, t] of sorted) {
+    if (t.begin < expected)
+      throw fail(
+        `tensor "${name}" at bytes [${t.begin}, ${t.end}) overlaps tensor "${previous}" (ends at ${expected})`,
+      );
+    if (t.begin > expected) {
+      const after =
+        previous === undefined ? 'the start of the data section' : `tensor "${previous}" (ends at ${expected})`;
+      throw fail(
+        `tensor "${name}" starts at byte ${t.begin}, leaving a gap of ${t.begin - expected} bytes after ${after}`,
+      );
+    }
+    expected = t.end;
+    previous = name;
+  }
+  if (expected !== dataSize) {
+    const last = previous === undefined ? 'no tensor' : `the last tensor "${previous}"`;
+    throw fail(
+      `data section is ${dataSize} bytes but ${last} ends at byte ${expected} (${dataSize - expected} trailing bytes)`,
+    );
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function jsonKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
 }
 
 function toFloat32(dtype: SafeDType, buf: Buffer, what: string): Float32Array {

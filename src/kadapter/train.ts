@@ -48,7 +48,7 @@ export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedMod
     configHash: hashOf({ spec, config, train: train.manifest.key, dev: dev.manifest.key }),
     plan: (epoch) => epochPlan(train, spec.seed, epoch, config.batchSize),
     loss: (ref) => batchLoss(model, spec, train.batch(shardOf(ref.shard), ref.indices)),
-    evaluate: () => evaluateAdapter(model, spec, dev, config.batchSize * 2, spec.head.labels).metrics,
+    evaluate: async () => (await evaluateAdapter(model, spec, dev, config.batchSize * 2, spec.head.labels)).metrics,
     log: o.log,
     stopAfterSteps: o.stopAfterSteps,
   });
@@ -85,6 +85,6 @@ export function evaluateAdapter(
   cache: FeatureCache,
   batchSize: number,
   labels?: string[],
-): { metrics: DevMetrics; predictions: Prediction[] } {
+): Promise<{ metrics: DevMetrics; predictions: Prediction[] }> {
   return evaluateDev([spec.task], cachedDevBatches(m, spec, cache, batchSize), labels);
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { yieldToEventLoop } from '../util/interrupt.ts';
 import { progress } from '../util/progress.ts';
 import { appendMetrics, readCheckpoint, truncateMetrics, writeCheckpoint } from './checkpoint.ts';
 import { formatMetrics, type DevMetrics } from './dev-eval.ts';
@@ -63,7 +64,8 @@ export interface LoopOptions<B> {
   plan(epoch: number): B[];
   /** The loss of one batch; tensors made here are freed after the step. */
   loss(batch: B): tf.Scalar;
-  evaluate(): DevMetrics;
+  /** Dev metrics; it should yield to the event loop between batches (signals). */
+  evaluate(): DevMetrics | Promise<DevMetrics>;
   log?: (line: string) => void;
   stopAfterSteps?: number;
 }
@@ -138,7 +140,7 @@ export async function runTrainingLoop<B>(o: LoopOptions<B>): Promise<TrainResult
       }
       const epochEnd = b === plan.length - 1;
       if (epochEnd) {
-        const metrics = o.evaluate();
+        const metrics = await o.evaluate();
         dev.push(metrics);
         appendMetrics(metricsFile, { step, epoch, split: 'dev', ...metrics });
         log(`${o.label}: epoch ${epoch + 1}/${config.epochs} dev ${formatMetrics(metrics)}`);
@@ -153,6 +155,9 @@ export async function runTrainingLoop<B>(o: LoopOptions<B>): Promise<TrainResult
           lossCount,
         });
       }
+      // A turn of the event loop between steps, after the checkpoint: a signal stops the run here,
+      // with its last checkpoint whole (every write above is synchronous and atomic).
+      await yieldToEventLoop();
       if (o.stopAfterSteps !== undefined && step >= o.stopAfterSteps) break outer;
     }
     epochStart += plan.length;

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../util/errors.ts';
+import { requestStop } from '../util/interrupt.ts';
 import { ServiceProcess, isKadapterService, startingDetached } from './process.ts';
 import { serviceDefinition, type Address, type ServiceDefinition, type ServiceName } from './registry.ts';
 import { logFileFor, readState } from './state.ts';
@@ -36,13 +37,16 @@ export async function closeAllSessions(): Promise<void> {
 }
 
 /**
- * On Ctrl-C or SIGTERM, stop embedded services gracefully, then exit 130 or 143. A second signal
- * exits at once; the JVMs then still see their stdin close and exit by themselves.
+ * On Ctrl-C or SIGTERM, stop the running stage at its next step boundary (every long loop awaits
+ * `yieldToEventLoop`, which halts once a stop is requested), stop embedded services gracefully,
+ * then exit 130 or 143. A second signal exits at once; the JVMs then still see their stdin close
+ * and exit by themselves.
  */
 export function stopServicesOnSignals(): void {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
-      process.stderr.write(`\nkadapter: ${signal}, stopping services\n`);
+      requestStop(signal);
+      process.stderr.write(`\nkadapter: ${signal}, stopping the stage and the services (exit ${code})\n`);
       process.once(signal, () => process.exit(code));
       void closeAllSessions().finally(() => process.exit(code));
     });
