@@ -49,13 +49,16 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       `kadapter: no multi-task baseline in ${mtDir}: its row is left out (train it with --adapter multitask)\n`,
     );
   const models = { base, multitask };
+  const frozen = protocol === 'frozen';
+  // Under finetune every run trains a copy of the base: `eval.finetune.replicates` may cap the replicates.
+  const most = frozen ? null : config.eval.finetune.replicates;
   const rows = mainRows({
     ...adapters,
     randomDraws: config.eval.randomDraws,
     baseLayers: base.config.layers,
     combines: config.eval.combines,
     multitask: multitask !== null,
-  });
+  }).filter((r) => most === null || (r.replicate ?? 1) <= most);
 
   const seen = await pretrainingSentences(config);
   // The built data, checked on ids: no evaluated dev/test sentence in anything trained.
@@ -65,7 +68,6 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   const out = reportsDir(config);
   if (opts.force) fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  const frozen = protocol === 'frozen';
   const epochs = frozen ? config.eval.epochs : config.eval.finetune.epochs;
   const seeds = frozen ? config.eval.seeds : (config.eval.finetune.seeds ?? config.eval.seeds);
   const results: Results = {

@@ -97,7 +97,14 @@ const base: ProfileDefaults = {
     bootstrapSamples: 1000,
     protocol: 'frozen',
     // The paper fine-tunes RoBERTa at 1e-5–2e-5; a GPU job beyond the smoke profile.
-    finetune: { epochs: 3, baseLr: 2e-5, seeds: null, maxTrain: null, keepBases: ['FL-concat', 'FL-sum'] },
+    finetune: {
+      epochs: 3,
+      baseLr: 2e-5,
+      seeds: null,
+      maxTrain: null,
+      replicates: null,
+      keepBases: ['FL-concat', 'FL-sum'],
+    },
     // The knowledge tasks; the POS probe costs more than both together.
     ablate: { tasks: ['entity-typing', 'relation'] },
   },
@@ -137,7 +144,7 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
       maxTest: 100,
       perRelation: [2, 5],
       bootstrapSamples: 200,
-      finetune: { ...base.eval.finetune, epochs: 2, baseLr: 1e-4, seeds: [1], maxTrain: 64 },
+      finetune: { ...base.eval.finetune, epochs: 2, baseLr: 1e-4, seeds: [1], maxTrain: 64, replicates: 1 },
       ablate: { tasks: ['entity-typing', 'relation', 'pos'] },
     },
     adapters: {

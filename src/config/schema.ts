@@ -253,6 +253,8 @@ export const EvalConfig = z.strictObject({
     baseLr: z.number().positive(),
     seeds: z.array(z.number().int().min(0)).min(1).nullable(),
     maxTrain: z.number().int().min(1).nullable(),
+    /** Replicates of each row's weights (adapter seeds, random draws) run under finetune; null = all. */
+    replicates: z.number().int().min(1).nullable(),
     /** Row keys (e.g. FL-concat) whose tuned base is saved for the first seed: each is as large as the base. */
     keepBases: z.array(z.string()),
   }),
