@@ -24,9 +24,3 @@ export const LINGUISTIC_DEV_SHARE = 0.05;
 export function isLinguisticDev(id: string): boolean {
   return unitOf(sampleRank('linguistic-dev', id)) < LINGUISTIC_DEV_SHARE;
 }
-
-/** The source of a dependency sentence from its id (`<source>-<16 hex digits>`), for counts. */
-export function sourceOfSentenceId(id: string): string {
-  const m = /^(.*)-[0-9a-f]{16}$/.exec(id);
-  return m ? m[1]! : 'unknown';
-}
