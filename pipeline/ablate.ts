@@ -52,15 +52,16 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     tasks: {},
     seconds: 0,
   };
+  // Resolved once for all tasks: the random draws are initialised once.
+  const components = resolveComponents(
+    rows.flatMap((r) => r.components),
+    base,
+    folders,
+  );
   for (const task of config.eval.ablate.tasks) {
     const data = await loadDownstreamData(config, base, task, seen);
     const main = MAIN_METRIC[task];
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
-    const components = resolveComponents(
-      rows.flatMap((r) => r.components),
-      base,
-      folders,
-    );
     const trainer = frozenTrainer(
       config,
       { base: await pooledSplits(base, components, data, `${task} ablation`), multitask: null },

@@ -84,6 +84,14 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     seconds: 0,
   };
 
+  // What every row's components compute, per base: resolved once (random draws initialised once) for all tasks.
+  const componentsOf = (which: 'base' | 'multitask') =>
+    resolveComponents(
+      rows.filter((r) => r.base === which).flatMap((r) => r.components),
+      base,
+      folders,
+    );
+  const components = { base: componentsOf('base'), multitask: componentsOf('multitask') };
   for (const task of config.eval.tasks) {
     const data = await loadDownstreamData(
       config,
@@ -98,27 +106,19 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     );
     const main = MAIN_METRIC[task];
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
-    const componentsOf = (which: 'base' | 'multitask') =>
-      resolveComponents(
-        rows.filter((r) => r.base === which).flatMap((r) => r.components),
-        base,
-        folders,
-      );
     const poolStarted = Date.now();
     let trainer: RowTrainer;
     if (frozen) {
       trainer = frozenTrainer(
         config,
         {
-          base: await pooledSplits(base, componentsOf('base'), data, `${task} base`),
-          multitask: multitask
-            ? await pooledSplits(multitask, componentsOf('multitask'), data, `${task} multitask`)
-            : null,
+          base: await pooledSplits(base, components.base, data, `${task} base`),
+          multitask: multitask ? await pooledSplits(multitask, components.multitask, data, `${task} multitask`) : null,
         },
         score,
         main,
       );
-    } else trainer = finetuneTrainer(config, models, componentsOf('base'), data, score, main);
+    } else trainer = finetuneTrainer(config, models, components.base, data, score, main);
     const poolSeconds = (Date.now() - poolStarted) / 1000;
     const matrix: MatrixOptions = {
       task,

@@ -232,6 +232,13 @@ export const RowResult = z.strictObject({
 });
 export type RowResult = z.infer<typeof RowResult>;
 
+/** A paired-bootstrap interval of a difference (src/util/metrics.ts). */
+const Interval = z.strictObject({ diff: z.number(), low: z.number(), high: z.number(), pBelowZero: z.number() });
+
+/** Row key b minus row key a, with its interval. */
+export const Comparison = Interval.extend({ a: z.string(), b: z.string() });
+export type Comparison = z.infer<typeof Comparison>;
+
 export const TaskResult = z.strictObject({
   source: z.string(),
   metric: z.string(),
@@ -251,17 +258,7 @@ export const TaskResult = z.strictObject({
   /** The combination of F+L chosen on dev (mean dev score), which the comparisons use. */
   chosenCombine: z.string().nullable(),
   /** Paired bootstrap intervals (test examples and runs) of F+L against each reference, by the reference's row key. */
-  bootstrap: z.record(
-    z.string(),
-    z.strictObject({
-      a: z.string(),
-      b: z.string(),
-      diff: z.number(),
-      low: z.number(),
-      high: z.number(),
-      pBelowZero: z.number(),
-    }),
-  ),
+  bootstrap: z.record(z.string(), Comparison),
   /** Share of runs whose best dev epoch came before their last epoch (the task layers converged). */
   bestBeforeLast: z.number(),
   efficiency: z.array(z.strictObject({ row: z.string(), perRelation: z.string(), mean: z.number(), std: z.number() })),
@@ -292,8 +289,6 @@ export const ABLATION_FAMILIES = [
   'layer access',
   'which adapter layers',
 ] as const;
-
-const Interval = z.strictObject({ diff: z.number(), low: z.number(), high: z.number(), pBelowZero: z.number() });
 
 /** A variant, with the paired bootstrap interval of it minus F+L of the same combination (null for F+L itself). */
 export const AblationRow = RowResult.extend({ family: z.enum(ABLATION_FAMILIES), againstFL: Interval.nullable() });

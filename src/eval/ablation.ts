@@ -6,6 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { AdapterComponent, Component, Row } from '../data/composition.ts';
 import type { ABLATION_FAMILIES, AblationResults, AblationRow } from '../data/files.ts';
 import type { RowPoint } from './plots.ts';
+import { pct, rowPoints, signed } from './report.ts';
 import { readLayersOf, runKey, scalarMix, trained, untrained, type TrainedAdapter } from './rows.ts';
 
 export type Family = (typeof ABLATION_FAMILIES)[number];
@@ -60,10 +61,6 @@ export function ablationVariants(o: {
 
 export const variantKey = (v: Variant): string => runKey(v.row);
 
-const pct = (x: { mean: number; std: number }) => `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}`;
-
-const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
-
 export function ablationTable(rows: AblationRow[], metric: string): string[] {
   const md = [
     `| family | variant | combine | runs | test ${metric} | Δ vs F+L (points) | 95% interval | differs from F+L |`,
@@ -73,7 +70,7 @@ export function ablationTable(rows: AblationRow[], metric: string): string[] {
     const d = r.againstFL;
     const differs = !d ? '—' : d.low > 0 ? 'yes, above' : d.high < 0 ? 'yes, below' : 'no';
     md.push(
-      `| ${r.family} | ${r.label} | ${r.combine} | ${r.perSeed.length} | ${pct(r.test[metric]!)} | ${d ? signed(d.diff) : '—'} | ${d ? `[${signed(d.low)}, ${signed(d.high)}]` : '—'} | ${differs} |`,
+      `| ${r.family} | ${r.label} | ${r.combine} | ${r.perSeed.length} | ${pct(r.test[metric])} | ${d ? signed(d.diff) : '—'} | ${d ? `[${signed(d.low)}, ${signed(d.high)}]` : '—'} | ${differs} |`,
     );
   }
   return md;
@@ -112,12 +109,7 @@ export async function writeAblationReport(
       plots.rowChart(
         `Ablations, ${task}: test ${t.metric} (± std over seeds)`,
         `${t.metric} (%)`,
-        t.rows.map((row) => ({
-          row: row.label,
-          combine: row.combine,
-          mean: 100 * row.test[t.metric]!.mean,
-          std: 100 * row.test[t.metric]!.std,
-        })),
+        rowPoints(t.rows, t.metric),
       ),
       path.join(dir, `${task}.png`),
     );

@@ -3,6 +3,7 @@
 // base and the relation data-efficiency curve.
 import path from 'node:path';
 import type { Row } from '../data/composition.ts';
+import type { Comparison } from '../data/files.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { meanStd, pairedRunBootstrap } from '../util/metrics.ts';
 import type { DownstreamData } from './downstream-data.ts';
@@ -135,8 +136,8 @@ export function compareRows(o: {
   metric: string;
   n: number;
   samples: number;
-}): Record<string, { a: string; b: string; diff: number; low: number; high: number; pBelowZero: number }> {
-  const out: Record<string, { a: string; b: string; diff: number; low: number; high: number; pBelowZero: number }> = {};
+}): Record<string, Comparison> {
+  const out: Record<string, Comparison> = {};
   const b = o.testOutputs.get(o.target);
   if (!b) return out;
   for (const ref of o.references) {

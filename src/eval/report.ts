@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Results, RowResult, TaskResult } from '../data/files.ts';
+import type { Comparison, Results, RowResult, TaskResult } from '../data/files.ts';
 import type { RowPoint, CurvePoint } from './plots.ts';
 
 /** results.json and its parts, typed with their schemas in src/data/files.ts. */
@@ -44,7 +44,8 @@ const PROTOCOLS: Record<string, string> = {
   finetune: 'the base fine-tuned with the task layers, adapters frozen; a fresh copy of the base per row and seed',
 };
 
-const pct = (x: { mean: number; std: number } | undefined) =>
+/** A mean ± std in points. */
+export const pct = (x: { mean: number; std: number } | undefined) =>
   x ? `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}` : '';
 
 export interface Plotting {
@@ -53,9 +54,17 @@ export interface Plotting {
   renderPlot(spec: TopLevelSpec, file: string): Promise<void>;
 }
 
-type Comparison = TaskResult['bootstrap'][string];
+/** The plotted points of a table: each row's test mean ± std, in points. */
+export const rowPoints = (rows: RowResult[], metric: string): RowPoint[] =>
+  rows.map((row) => ({
+    row: row.label,
+    combine: row.combine,
+    mean: 100 * row.test[metric]!.mean,
+    std: 100 * row.test[metric]!.std,
+  }));
 
-const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+/** A difference in points, signed. */
+export const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
 const ci = (c: Comparison) => `${signed(c.diff)} points, 95% interval [${signed(c.low)}, ${signed(c.high)}]`;
 /** A difference is claimed only where its 95% interval excludes zero. */
 const verdict = (c: Comparison | undefined) => (!c ? 'missing' : c.low > 0 ? 'above' : c.high < 0 ? 'below' : 'level');
@@ -184,12 +193,7 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
       plots.rowChart(
         `${TITLES[task] ?? task}: test ${t.metric} (± std over seeds)`,
         `${t.metric} (%)`,
-        t.rows.map((row) => ({
-          row: row.label,
-          combine: row.combine,
-          mean: 100 * row.test[t.metric]!.mean,
-          std: 100 * row.test[t.metric]!.std,
-        })),
+        rowPoints(t.rows, t.metric),
       ),
       path.join(dir, `${task}.png`),
     );

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchUntilHealthy, type LaunchOptions } from './launch.ts';
-import { isAlive } from './process.ts';
+import { pidAlive } from '../util/pid.ts';
 import { UserError } from '../util/errors.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-launch-'));
@@ -17,7 +17,7 @@ const pids: number[] = [];
 
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
-  for (const pid of pids.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of pids.splice(0)) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
 });
 
 /** A tiny TCP "service": binds the port it is given, or prints the bind error and exits 1. */
@@ -62,7 +62,7 @@ describe('launchUntilHealthy', () => {
     expect(launched.port).toBeGreaterThan(0);
     expect(launched.coldStartMs).toBeGreaterThan(0);
     await launched.process.stop();
-    expect(isAlive(launched.process.pid)).toBe(false);
+    expect(pidAlive(launched.process.pid)).toBe(false);
   });
 
   it('moves to another port when the chosen one is taken', async () => {
@@ -106,6 +106,6 @@ describe('launchUntilHealthy', () => {
       },
     }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/did not become healthy within 2 s: no answer/);
-    expect(isAlive(pid)).toBe(false);
+    expect(pidAlive(pid)).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../util/errors.ts';
+import { pidAlive } from '../util/pid.ts';
 
 export interface ExitInfo {
   code: number | null;
@@ -23,21 +24,13 @@ export interface SpawnSpec {
 
 const ADOPTED_POLL_MS = 1000;
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Whether `pid` is a live service JVM of ours. A pid from an old state file may have been reused by
  * an unrelated process, which must never be signalled.
  */
 export function isKadapterService(pid: number): boolean {
-  if (!isAlive(pid)) return false;
+  if (!pidAlive(pid)) return false;
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kadapter.ServiceMain');
   } catch {
@@ -130,7 +123,7 @@ export class ServiceProcess {
 
   get running(): boolean {
     if (this.exitInfo !== null) return false;
-    return this.child ? isAlive(this.pid) : isKadapterService(this.pid);
+    return this.child ? pidAlive(this.pid) : isKadapterService(this.pid);
   }
 
   logTail(n = 20): string[] {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ProfileName } from '../config/schema.ts';
+import { pidAlive } from '../util/pid.ts';
 
 /** A kept service's process; its definition's own fields (how to reach it) sit beside these. */
 export const KeptService = z.looseObject({
@@ -55,14 +56,6 @@ export function removeState(stateDir: string, profile: ProfileName): void {
 /** Logs kept per profile, service and kind: the newest runs' (a run that ends cleanly removes its own). */
 export const KEPT_LOG_RUNS = 5;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the logs of earlier runs of this profile, service and kind beyond the newest
@@ -91,7 +84,7 @@ export function pruneLogs(
     .sort((a, b) => b.mtime - a.mtime || b.pid - a.pid);
   let removed = 0;
   for (const l of old.slice(Math.max(keep - 1, 0))) {
-    if (alive(l.pid)) continue;
+    if (pidAlive(l.pid)) continue;
     fs.rmSync(path.join(dir, l.name), { force: true });
     removed++;
   }

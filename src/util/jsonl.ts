@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import type { z } from 'zod';
 import type { WrittenFile } from '../data/files.ts';
 import { parseJsonText } from './json-file.ts';
+import { pidAlive } from './pid.ts';
 
 export type { WrittenFile };
 
@@ -63,15 +64,8 @@ export function fsyncDir(dir: string): void {
 /** Temp files of the atomic writers (`<file>.tmp-<pid>`) and checkpoint temp folders (`<dir>.tmp`). */
 const TEMP_NAME = /\.tmp(-(\d+))?$/;
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** A writer still at work: another live process (this one's own temp files are stale). */
+const alive = (pid: number) => pid !== process.pid && pidAlive(pid);
 
 /**
  * Removes, under `dir`, the temp files and folders a killed or failed run left behind (those of

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from './errors.ts';
+import { pidAlive } from './pid.ts';
 
 export const LOCK_FILE = '.lock';
 
@@ -28,15 +29,6 @@ export function processStartTime(pid: number): string | null {
     return fields[19] ?? null; // field 22 overall
   } catch {
     return null;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
