@@ -3,11 +3,18 @@ import { OPTIM_DEFAULTS, OptimSettings } from '../config/schema.ts';
 import { AdapterFileConfig, CachedExample, CheckpointState, HeadConfig, StageManifest } from './files.ts';
 
 const adapterConfig = {
-  format: 'kadapter-adapter/1',
+  format: 'kadapter-adapter/2',
   name: 'factual',
-  task: 'relation',
-  base: { name: 'sentence-transformers/all-MiniLM-L6-v2', modelType: 'bert', hidden: 384, layers: 6 },
-  adapter: {
+  version: '0.1.0',
+  model_name: 'sentence-transformers/all-MiniLM-L6-v2',
+  model_type: 'bert',
+  model_class: 'BertModel',
+  hidden_size: 384,
+  model_layers: 6,
+  model_revision: null,
+  model_sha256: '0'.repeat(64),
+  config: {
+    architecture: 'k-adapter',
     baseHidden: 384,
     readLayers: [0, 2, 5],
     size: 64,
@@ -15,7 +22,10 @@ const adapterConfig = {
     chain: 'sum',
     initStd: 0.0002,
     layerNormEps: 1e-12,
+    activation: 'gelu',
+    heads: 1,
   },
+  task: 'relation',
   lastLayer: 6,
   parameters: { adapter: 298752, head: 297603, base: 22565376, adapterShareOfBase: 0.0132 },
   training: { seed: 1, optim: { lr: 1e-3, ...OPTIM_DEFAULTS } },
@@ -24,7 +34,7 @@ const adapterConfig = {
 describe('file schemas', () => {
   it('read adapter_config.json as it is written, and refuse another format by field', () => {
     expect(AdapterFileConfig.parse(adapterConfig)).toEqual(adapterConfig);
-    const other = AdapterFileConfig.safeParse({ ...adapterConfig, format: 'kadapter-adapter/2' });
+    const other = AdapterFileConfig.safeParse({ ...adapterConfig, format: 'kadapter-adapter/3' });
     expect(other.success).toBe(false);
     expect(other.error!.issues[0]!.path).toEqual(['format']);
   });

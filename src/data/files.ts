@@ -69,12 +69,22 @@ export type RelationsFile = z.infer<typeof RelationsFile>;
 // ---- base models (src/kadapter/base-model.ts, model-fetch.ts)
 
 /** <model folder>/kadapter-source.json: where a base came from (model:fetch) or what trained it; only `id` is read. */
-export const ModelSource = z.looseObject({ id: z.string().min(1) });
+/**
+ * kadapter-source.json beside a base model: its hub id, and for folders this project wrote (the
+ * multi-task base, fine-tuned bases) the base they were trained from, so that adapters of that base
+ * load onto them.
+ */
+export const ModelSource = z.looseObject({
+  id: z.string().min(1),
+  revision: z.string().min(1).optional(),
+  derivedFrom: z.looseObject({ name: z.string().min(1), sha256 }).optional(),
+});
 export type ModelSource = z.infer<typeof ModelSource>;
 
 // ---- adapter folders (src/kadapter/adapter-files.ts)
 
-export const ADAPTER_FORMAT = 'kadapter-adapter/1';
+export const ADAPTER_FORMAT = 'kadapter-adapter/2';
+const ADAPTER_FORMAT_V1 = 'kadapter-adapter/1';
 
 export const AdapterConfig = z.strictObject({
   /** Hidden size H of the base the adapter reads. */
@@ -115,25 +125,82 @@ export const HeadConfig = z
   });
 export type HeadConfig = z.infer<typeof HeadConfig>;
 
-/** adapter_config.json: written last, so a folder that has it is complete. */
-export const AdapterFileConfig = z.strictObject({
-  format: z.literal(ADAPTER_FORMAT),
+/** The adapter's shape as adapter_config.json writes it: with what the code fixes, for other readers. */
+export const AdapterFileShape = AdapterConfig.extend({
+  architecture: z.literal('k-adapter'),
+  /** Of the adapter's transformer layers: BERT's exact (erf) GELU. */
+  activation: z.literal('gelu'),
+  /** Attention heads of the adapter's transformer layers: max(1, size / 64). */
+  heads: z.number().int().min(1),
+});
+export type AdapterFileShape = z.infer<typeof AdapterFileShape>;
+
+const AdapterFileCommon = {
   /** factual or linguistic (or any name a user gives). */
   name: z.string().min(1),
   task: HeadKind,
-  base: z.strictObject({
-    name: z.string().min(1),
-    modelType: z.string(),
-    hidden: z.number().int().min(1),
-    layers: z.number().int().min(1),
-  }),
-  adapter: AdapterConfig,
   /** Base layer fused with the adapter's output by the head (L). */
   lastLayer: z.number().int().min(0),
   parameters: z.strictObject({ adapter: count, head: count, base: count, adapterShareOfBase: z.number().min(0) }),
   training: z.record(z.string(), z.unknown()).optional(),
+};
+
+/**
+ * adapter_config.json, written last (a folder that has it is complete). AdapterHub's fields —
+ * name, version (of the library that wrote it), model_name, model_type, model_class, hidden_size,
+ * config — and the base's provenance: its revision and the sha256 of its weights file, so that an
+ * adapter is refused on a base whose weights differ, not only on one of another shape.
+ */
+export const AdapterFileConfig = z.strictObject({
+  format: z.literal(ADAPTER_FORMAT),
+  ...AdapterFileCommon,
+  version: z.string().min(1),
+  model_name: z.string().min(1),
+  model_type: z.string().min(1),
+  model_class: z.string().min(1),
+  hidden_size: z.number().int().min(1),
+  model_layers: z.number().int().min(1),
+  model_revision: z.string().min(1).nullable(),
+  /** sha256 of the base's model.safetensors; null only for files of the first format, which lack it. */
+  model_sha256: sha256.nullable(),
+  config: AdapterFileShape,
 });
 export type AdapterFileConfig = z.infer<typeof AdapterFileConfig>;
+
+/** The first format (no provenance), read as the current one with the base's hash unknown. */
+const AdapterFileConfigV1 = z
+  .strictObject({
+    format: z.literal(ADAPTER_FORMAT_V1),
+    ...AdapterFileCommon,
+    base: z.strictObject({
+      name: z.string().min(1),
+      modelType: z.string(),
+      hidden: z.number().int().min(1),
+      layers: z.number().int().min(1),
+    }),
+    adapter: AdapterConfig,
+  })
+  .transform(({ base, adapter, format: _format, ...rest }): AdapterFileConfig => ({
+    format: ADAPTER_FORMAT,
+    ...rest,
+    version: 'unknown',
+    model_name: base.name,
+    model_type: base.modelType,
+    model_class: 'unknown',
+    hidden_size: base.hidden,
+    model_layers: base.layers,
+    model_revision: null,
+    model_sha256: null,
+    config: {
+      architecture: 'k-adapter',
+      ...adapter,
+      activation: 'gelu',
+      heads: Math.max(1, Math.floor(adapter.size / 64)),
+    },
+  }));
+
+/** adapter_config.json of either format, as the current one. */
+export const AdapterFileConfigAnyFormat = z.union([AdapterFileConfig, AdapterFileConfigV1]);
 
 // ---- feature caches (src/kadapter/features.ts)
 

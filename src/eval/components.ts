@@ -55,7 +55,7 @@ export function resolveComponents(
       const dir = c.weights.dir;
       if (!folders.has(dir)) folders.set(dir, loadAdapterFiles(dir, base));
       const loaded = folders.get(dir)!;
-      config = loaded.config.adapter;
+      config = loaded.adapter;
       weights = loaded.model.adapter;
     } else {
       config = c.weights.config;
@@ -98,7 +98,7 @@ export function trainedAdapters(
       const a = loadAdapterFiles(dir, base);
       folders.set(dir, a);
       loaded[`${name}/seed-${seed}`] = a.config;
-      out[name].push({ name, dir, config: a.config.adapter });
+      out[name].push({ name, dir, config: a.adapter });
     }
   }
   return { ...out, loaded };

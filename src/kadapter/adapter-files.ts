@@ -4,17 +4,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ADAPTER_FORMAT, AdapterFileConfig, HeadConfig } from '../data/files.ts';
+import { ADAPTER_FORMAT, AdapterFileConfigAnyFormat, HeadConfig, type AdapterFileConfig } from '../data/files.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { writeFileAtomic } from '../util/jsonl.ts';
 import { countParameters } from './encoder-weights.ts';
-import { adapterTensors, initAdapter, namedAdapterTensors, type AdapterConfig } from './adapter.ts';
-import type { BaseModel } from './base-model.ts';
+import { adapterHeads, adapterTensors, initAdapter, namedAdapterTensors, type AdapterConfig } from './adapter.ts';
+import { baseWeightsSha256, MODEL_CLASS, type BaseModel } from './base-model.ts';
 import { initHead, namedHeadTensors } from './heads.ts';
 import { openSafetensors, writeSafetensors } from './safetensors.ts';
 import type { TrainedModel } from './forward.ts';
 import { assignValues } from './variables.ts';
+import { LIBRARY_VERSION } from './version.ts';
 
 export { ADAPTER_FORMAT };
 /** adapter_config.json, typed with its schema in src/data/files.ts. */
@@ -46,14 +47,16 @@ export function saveAdapterFiles(
   const config: AdapterFileConfig = {
     format: ADAPTER_FORMAT,
     name: o.name,
+    version: LIBRARY_VERSION,
+    model_name: o.base.name,
+    model_type: o.base.config.modelType,
+    model_class: MODEL_CLASS[o.base.config.modelType],
+    hidden_size: o.base.config.hidden,
+    model_layers: o.base.config.layers,
+    model_revision: o.base.revision,
+    model_sha256: baseWeightsSha256(o.base),
+    config: { architecture: 'k-adapter', ...o.adapter, activation: 'gelu', heads: adapterHeads(o.adapter.size) },
     task: o.task,
-    base: {
-      name: o.base.name,
-      modelType: o.base.config.modelType,
-      hidden: o.base.config.hidden,
-      layers: o.base.config.layers,
-    },
-    adapter: o.adapter,
     lastLayer: o.lastLayer,
     parameters: {
       adapter: adapterParams,
@@ -77,34 +80,65 @@ export function saveAdapterFiles(
 
 export interface LoadedAdapter {
   config: AdapterFileConfig;
+  /** The adapter's shape, as the model code takes it. */
+  adapter: AdapterConfig;
   head: HeadConfig;
   model: TrainedModel;
 }
 
-/** Loads an adapter folder for a base model; a base of another shape is refused by name. */
-export function loadAdapterFiles(dir: string, base: BaseModel): LoadedAdapter {
+export interface LoadAdapterOptions {
+  /** Load onto a base whose weights differ from the one the adapter was trained on (same shape). */
+  allowOtherBase?: boolean;
+}
+
+/** adapter_config.json of a folder (either format), or a clear error. */
+export function readAdapterConfig(dir: string): AdapterFileConfig {
   const file = path.join(dir, 'adapter_config.json');
   if (!fs.existsSync(file))
     throw new UserError(`${dir}: no adapter_config.json (not an adapter folder, or an unfinished one)`);
-  const config = readJsonFile(file, AdapterFileConfig);
+  return readJsonFile(file, AdapterFileConfigAnyFormat);
+}
+
+/**
+ * Why an adapter may not load onto a base, or null when it may. A base of another shape is always
+ * refused; one whose weights differ (by sha256) is refused unless allowed. A base this project
+ * trained from the adapter's base (multi-task, fine-tuned) records that and is accepted.
+ */
+export function baseMismatch(config: AdapterFileConfig, base: BaseModel, allowOtherBase = false): string | null {
   if (
-    config.base.hidden !== base.config.hidden ||
-    Math.max(...config.adapter.readLayers, config.lastLayer) > base.config.layers
+    config.hidden_size !== base.config.hidden ||
+    Math.max(...config.config.readLayers, config.lastLayer) > base.config.layers
   ) {
-    throw new UserError(
-      `${dir}: the adapter was trained on ${config.base.name} (hidden ${config.base.hidden}, ${config.base.layers} layers); ` +
-        `the base model ${base.name} has hidden ${base.config.hidden} and ${base.config.layers} layers`,
+    return (
+      `the adapter was trained on ${config.model_name} (hidden ${config.hidden_size}, ${config.model_layers} layers); ` +
+      `the base model ${base.name} has hidden ${base.config.hidden} and ${base.config.layers} layers`
     );
   }
-  if (config.base.name !== base.name)
-    process.stderr.write(
-      `kadapter: note: ${dir} was trained on ${config.base.name}, loading it on ${base.name} (same shape)\n`,
-    );
+  if (config.model_sha256 === null || allowOtherBase) return null;
+  const have = baseWeightsSha256(base);
+  if (have === config.model_sha256 || base.derivedFrom?.sha256 === config.model_sha256) return null;
+  return (
+    `the adapter was trained on ${config.model_name} (weights sha256 ${config.model_sha256.slice(0, 12)}…); ` +
+    `the base model ${base.name} in ${base.dir} has other weights (sha256 ${have.slice(0, 12)}…). ` +
+    `Pass the base it was trained on, or --allow-other-base to load it anyway`
+  );
+}
+
+/** Loads an adapter folder for a base model; another base is refused (see baseMismatch). */
+export function loadAdapterFiles(dir: string, base: BaseModel, opts: LoadAdapterOptions = {}): LoadedAdapter {
+  const config = readAdapterConfig(dir);
+  const why = baseMismatch(config, base, opts.allowOtherBase);
+  if (why) throw new UserError(`${dir}: ${why}`);
+  const note = (line: string) => process.stderr.write(`kadapter: note: ${dir}: ${line}\n`);
+  if (config.model_sha256 === null) note("written without its base's hash (an older format): checked by shape only");
+  else if (config.model_name !== base.name && baseWeightsSha256(base) !== config.model_sha256)
+    note(`trained on ${config.model_name}, loaded on ${base.name}`);
+  const { architecture: _a, activation: _act, heads: _h, ...adapter } = config.config;
   const head = readJsonFile(path.join(dir, 'head_config.json'), HeadConfig);
-  const model: TrainedModel = { adapter: initAdapter(config.adapter, 0), head: initHead(head, 0) };
+  const model: TrainedModel = { adapter: initAdapter(adapter, 0), head: initHead(head, 0) };
   assignFrom(path.join(dir, 'adapter.safetensors'), namedAdapterTensors(model.adapter));
   assignFrom(path.join(dir, 'head.safetensors'), namedHeadTensors(model.head));
-  return { config, head, model };
+  return { config, adapter, head, model };
 }
 
 function assignFrom(file: string, named: Record<string, tf.Tensor>): void {

@@ -25,7 +25,7 @@ export function liveBatch(base: BaseModel, examples: EncodedExample[], weights =
 export function adapterOutputsOn(base: BaseModel, a: LoadedAdapter, examples: EncodedExample[]): tf.Tensor {
   const spec: AdapterRunSpec = {
     task: a.config.task,
-    adapter: a.config.adapter,
+    adapter: a.adapter,
     head: a.head,
     lastLayer: a.config.lastLayer,
     seed: 0,

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelSource } from '../data/files.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
+import { sha256File } from '../util/jsonl.ts';
 import { encoderConfigFrom, maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
 import {
   countParameters,
@@ -28,6 +29,30 @@ export interface BaseModel {
   /** Longest input in tokens, special tokens included. */
   maxLength: number;
   parameters: number;
+  /** The hub revision model:fetch pinned, when known. */
+  revision: string | null;
+  /** The base this folder was trained from (multi-task, fine-tuned), when this project wrote it. */
+  derivedFrom: { name: string; sha256: string } | null;
+}
+
+/** Hugging Face's class of the bare encoder, by model_type (AdapterHub's `model_class`). */
+export const MODEL_CLASS: Record<EncoderConfig['modelType'], string> = {
+  bert: 'BertModel',
+  roberta: 'RobertaModel',
+  'xlm-roberta': 'XLMRobertaModel',
+  camembert: 'CamembertModel',
+};
+
+const weightHashes = new WeakMap<BaseModel, string>();
+
+/** sha256 of the base's model.safetensors: what adapter files record to refuse another base. */
+export function baseWeightsSha256(base: BaseModel): string {
+  let h = weightHashes.get(base);
+  if (h === undefined) {
+    h = sha256File(path.join(base.dir, 'model.safetensors'));
+    weightHashes.set(base, h);
+  }
+  return h;
 }
 
 export function loadBaseModel(dir: string, opts: TokenizerOptions = {}): BaseModel {
@@ -52,15 +77,17 @@ export function loadBaseModel(dir: string, opts: TokenizerOptions = {}): BaseMod
   const tokenizer = loadTokenizer(dir, opts);
   const weights = loadEncoderWeights(openSafetensors(path.join(dir, 'model.safetensors')), config);
   const source = path.join(dir, SOURCE_FILE);
-  const name = fs.existsSync(source) ? readJsonFile(source, ModelSource).id : path.basename(path.resolve(dir));
+  const recorded = fs.existsSync(source) ? readJsonFile(source, ModelSource) : null;
   return {
     dir,
-    name,
+    name: recorded?.id ?? path.basename(path.resolve(dir)),
     config,
     weights,
     tokenizer,
     maxLength: maxSequenceLength(config),
     parameters: countParameters(encoderTensors(weights)),
+    revision: recorded?.revision ?? null,
+    derivedFrom: recorded?.derivedFrom ?? null,
   };
 }
 
@@ -100,6 +127,6 @@ export function saveEncoderCheckpoint(
   }
   fs.writeFileSync(
     path.join(dir, SOURCE_FILE),
-    `${JSON.stringify({ id: `${base.name}+${suffix}`, from: suffix, ...info }, null, 2)}\n`,
+    `${JSON.stringify({ id: `${base.name}+${suffix}`, from: suffix, derivedFrom: base.derivedFrom ?? { name: base.name, sha256: baseWeightsSha256(base) }, ...info }, null, 2)}\n`,
   );
 }

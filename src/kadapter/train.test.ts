@@ -7,11 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELATIONS, TINY_BERT, encodeAll } from '../../test/fixtures/kadapter/tiny-task.ts';
 import { repoRoot } from '../util/paths.ts';
-import { loadAdapterFiles, saveAdapterFiles } from './adapter-files.ts';
+import { loadAdapterFiles, readAdapterConfig, saveAdapterFiles } from './adapter-files.ts';
+import { sha256File } from '../util/jsonl.ts';
 import { adapterOutputsOn, liveBatch } from './adapter-outputs.ts';
 import { defaultReadLayers, type AdapterConfig } from './adapter.ts';
 import { initBackend } from './backend.ts';
-import { loadBaseModel, type BaseModel } from './base-model.ts';
+import { loadBaseModel, saveEncoderCheckpoint, type BaseModel } from './base-model.ts';
 import { buildFeatureCache, FeatureCache } from './features.ts';
 import type { HeadConfig } from './heads.ts';
 import type { AdapterRunSpec } from './forward.ts';
@@ -262,6 +263,65 @@ describe('adapter files', () => {
     );
     expect(child.status, child.stderr).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual(here);
+  });
+
+  it('records the base it was trained on: name, revision, class and the sha256 of its weights', () => {
+    const config = readAdapterConfig(path.join(scratch, 'adapter'));
+    expect(config).toMatchObject({
+      format: 'kadapter-adapter/2',
+      model_name: 'bert-tiny',
+      model_type: 'bert',
+      model_class: 'BertModel',
+      hidden_size: 32,
+      model_layers: 2,
+      model_revision: null,
+      model_sha256: sha256File(path.join(TINY_BERT, 'model.safetensors')),
+      config: { architecture: 'k-adapter', activation: 'gelu', heads: 1, size: 16 },
+    });
+    expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('refuses a base of the same shape whose weights differ, unless allowed; accepts a base derived from its own', () => {
+    const dir = path.join(scratch, 'adapter');
+    // The same checkpoint with one weight changed: same name and shape, other weights.
+    const other = path.join(scratch, 'bert-tiny-other');
+    fs.cpSync(TINY_BERT, other, { recursive: true });
+    const file = path.join(other, 'model.safetensors');
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
+    fs.writeFileSync(file, bytes);
+    const otherBase = loadBaseModel(other);
+    expect(() => loadAdapterFiles(dir, otherBase)).toThrow(/has other weights .*--allow-other-base/);
+    expect(loadAdapterFiles(dir, otherBase, { allowOtherBase: true }).adapter.size).toBe(16);
+    // A folder this project trained from the adapter's base (multi-task, fine-tuned) says so.
+    saveEncoderCheckpoint(path.join(scratch, 'derived'), base, otherBase.weights, 'multitask', {});
+    const derived = loadBaseModel(path.join(scratch, 'derived'));
+    expect(derived.derivedFrom).toEqual({
+      name: 'bert-tiny',
+      sha256: sha256File(path.join(TINY_BERT, 'model.safetensors')),
+    });
+    expect(loadAdapterFiles(dir, derived).adapter.size).toBe(16);
+  });
+
+  it('reads the first format (no provenance) by shape, as the current one', () => {
+    const dir = path.join(scratch, 'adapter');
+    const v1 = path.join(scratch, 'adapter-v1');
+    fs.cpSync(dir, v1, { recursive: true });
+    const c = readAdapterConfig(dir);
+    const { architecture: _a, activation: _b, heads: _h, ...adapter } = c.config;
+    const old = {
+      format: 'kadapter-adapter/1',
+      name: c.name,
+      task: c.task,
+      base: { name: c.model_name, modelType: c.model_type, hidden: c.hidden_size, layers: c.model_layers },
+      adapter,
+      lastLayer: c.lastLayer,
+      parameters: c.parameters,
+    };
+    fs.writeFileSync(path.join(v1, 'adapter_config.json'), JSON.stringify(old));
+    const loaded = loadAdapterFiles(v1, base);
+    expect(loaded.config.model_sha256).toBeNull();
+    expect(loaded.adapter).toEqual(adapter);
   });
 
   it('refuses a base whose hidden size differs from the one the adapter was trained on', () => {
