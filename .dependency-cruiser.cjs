@@ -1,7 +1,9 @@
 // Architecture rules, checked by `npm run lint:deps` (dependency-cruiser).
 //
 // Imports flow one way:
-//   pipeline/ → src/{parsing, facts, kadapter, eval} → src/services → src/{config, data, util}
+//   pipeline/ → src/index.ts → src/api → src/{parsing, facts, kadapter, eval} → src/services → src/{config, data, util}
+// (src/api is the library's public surface and src/index.ts its entry; pipeline/ may also import
+// the middle layer directly.)
 // with two extra constraints inside the middle layer: eval may import kadapter (never the reverse),
 // and parsing, facts and kadapter are independent of one another. Nothing under src/ imports
 // pipeline/, scripts/, test/ or bin/. Type-only imports count like any other (tsPreCompilationDeps),
@@ -17,7 +19,8 @@ const TEST = '\\.test\\.ts$';
 const BOTTOM = '^src/(config|data|util)/';
 const SERVICES = '^src/services/';
 const MIDDLE = '^src/(parsing|facts|kadapter|eval)/';
-const KNOWN_SRC = '^src/(config|data|util|services|parsing|facts|kadapter|eval|types)/';
+const API = '^src/(api/|index\\.ts$)';
+const KNOWN_SRC = '^src/((config|data|util|services|parsing|facts|kadapter|eval|types|api)/|index\\.ts$)';
 const OUTSIDE_SRC = '^(pipeline|scripts|test|bin)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -46,14 +49,21 @@ module.exports = {
         'src/config, src/data and src/util are the bottom layer: they may import each other, never ' +
         'src/services, src/{parsing,facts,kadapter,eval} or anything outside src/.',
       from: { path: BOTTOM, pathNot: TEST },
-      to: { path: [SERVICES, MIDDLE, OUTSIDE_SRC] },
+      to: { path: [SERVICES, MIDDLE, API, OUTSIDE_SRC] },
     },
     {
       name: 'layer-services-imports-upward',
       severity: 'error',
       comment: 'src/services imports only src/services and the bottom layer (src/{config,data,util}).',
       from: { path: SERVICES, pathNot: TEST },
-      to: { path: [MIDDLE, OUTSIDE_SRC] },
+      to: { path: [MIDDLE, API, OUTSIDE_SRC] },
+    },
+    {
+      name: 'middle-imports-api',
+      severity: 'error',
+      comment: 'src/api (and src/index.ts) sit above src/{parsing,facts,kadapter,eval}: nothing there imports them.',
+      from: { path: MIDDLE, pathNot: TEST },
+      to: { path: API },
     },
     {
       name: 'kadapter-imports-eval',

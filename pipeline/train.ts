@@ -7,7 +7,7 @@
 //            <build>/runs/manifest.json
 import fs from 'node:fs';
 import path from 'node:path';
-import { OPTIM_DEFAULTS, type Config } from '../src/config/schema.ts';
+import type { Config } from '../src/config/schema.ts';
 import {
   DependencyExample,
   RelationExample,
@@ -25,7 +25,6 @@ import { RelationsFile } from '../src/data/files.ts';
 import { UserError } from '../src/util/errors.ts';
 import { readJsonFile } from '../src/util/json-file.ts';
 import { saveAdapterFiles } from '../src/kadapter/adapter-files.ts';
-import { defaultReadLayers, type AdapterConfig } from '../src/kadapter/adapter.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
 import { encodeDependency, encodeRelation, type Skips } from '../src/kadapter/examples.ts';
@@ -36,6 +35,7 @@ import { formatMetrics, type DevMetrics } from '../src/kadapter/dev-eval.ts';
 import type { AdapterRunSpec } from '../src/kadapter/forward.ts';
 import { evaluateAdapter, trainAdapter } from '../src/kadapter/train.ts';
 import type { TrainConfig } from '../src/kadapter/training-loop.ts';
+import { adapterConfigFor, trainConfigFor } from '../src/kadapter/run-config.ts';
 import { readJsonLines, removeStaleTemps } from '../src/util/jsonl.ts';
 import { hashOf } from '../src/util/manifest.ts';
 import { formatTable } from '../src/util/table.ts';
@@ -149,39 +149,6 @@ export async function loadKnowledgeData(
       );
   }
   return { labels, splits, skips, read, sourceMix };
-}
-
-export function adapterConfigFor(config: Config, base: BaseModel): AdapterConfig {
-  const L = base.config.layers;
-  const readLayers = config.adapters.readLayers ?? defaultReadLayers(L);
-  const bad = readLayers.filter((l) => l > L);
-  if (bad.length) throw new UserError(`adapters.readLayers ${JSON.stringify(bad)} exceed the base's ${L} layers`);
-  return {
-    baseHidden: base.config.hidden,
-    readLayers,
-    size: config.adapters.size,
-    layers: config.adapters.layers,
-    chain: config.adapters.chain,
-    initStd: config.adapters.initStd,
-    layerNormEps: base.config.layerNormEps,
-  };
-}
-
-export function trainConfigFor(config: Config): TrainConfig {
-  const a = config.adapters;
-  return {
-    epochs: a.epochs,
-    batchSize: a.batchSize,
-    optim: {
-      lr: a.lr,
-      ...OPTIM_DEFAULTS,
-      weightDecay: a.weightDecay,
-      warmupRatio: a.warmupRatio,
-      clipNorm: a.clipNorm,
-    },
-    checkpointEverySteps: a.checkpointEverySteps,
-    logEverySteps: a.logEverySteps,
-  };
 }
 
 /** Caches of one task's train and dev features (built once, reused by every seed and variant). */

@@ -15,7 +15,8 @@ import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import type { AdapterRunSpec } from '../src/kadapter/forward.ts';
 import { trainAdapter } from '../src/kadapter/train.ts';
 import { meanStd } from '../src/util/metrics.ts';
-import { adapterConfigFor, loadKnowledgeData, trainConfigFor } from '../pipeline/train.ts';
+import { loadKnowledgeData } from '../pipeline/train.ts';
+import { adapterConfigFor, trainConfigFor } from '../src/kadapter/run-config.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
 

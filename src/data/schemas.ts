@@ -39,6 +39,15 @@ export const DependencyExample = z.strictObject({
 });
 export type DependencyExample = z.infer<typeof DependencyExample>;
 
+/** What the linguistic adapter trains on: a dependency row's words and heads, other fields allowed. */
+export const DependencyTrainingRow = z.looseObject({
+  id: z.string().min(1),
+  tokens: z.array(z.string()).min(1),
+  /** 1-based head of each token, 0 for the root. */
+  heads: z.array(z.number().int().min(0)),
+});
+export type DependencyTrainingRow = z.infer<typeof DependencyTrainingRow>;
+
 /**
  * The official K-Adapter `find_head` shape (its utils_glue.py reads train.json / dev.json, each a
  * JSON array): tokens as {"<1-based index>": {start, end}} character spans of `sent`, pairs with

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.ts';
 import type { Component } from '../data/composition.ts';
 import { runsDir } from '../data/layout.ts';
-import { loadAdapterFiles, type LoadedAdapter } from '../kadapter/adapter-files.ts';
+import { loadAdapterFiles, type LoadAdapterOptions, type LoadedAdapter } from '../kadapter/adapter-files.ts';
 import { adapterForward, initAdapter } from '../kadapter/adapter.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { UserError } from '../util/errors.ts';
@@ -33,6 +33,7 @@ export function resolveComponents(
   components: Component[],
   base: BaseModel,
   folders = new Map<string, LoadedAdapter>(),
+  opts: LoadAdapterOptions = {},
 ): ComponentVectors[] {
   const out = new Map<string, ComponentVectors>();
   for (const c of components.flatMap(vectorComponents)) {
@@ -53,7 +54,7 @@ export function resolveComponents(
     let weights;
     if ('dir' in c.weights) {
       const dir = c.weights.dir;
-      if (!folders.has(dir)) folders.set(dir, loadAdapterFiles(dir, base));
+      if (!folders.has(dir)) folders.set(dir, loadAdapterFiles(dir, base, opts));
       const loaded = folders.get(dir)!;
       config = loaded.adapter;
       weights = loaded.model.adapter;

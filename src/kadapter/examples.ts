@@ -63,7 +63,7 @@ export function encodeRelation(
 }
 
 export function encodeDependency(
-  ex: DependencyExample,
+  ex: Pick<DependencyExample, 'id' | 'tokens' | 'heads'>,
   tok: BaseTokenizer,
   maxLength: number,
   skips: Skips,
