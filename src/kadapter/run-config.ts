@@ -38,4 +38,3 @@ export function trainConfigFor(config: Config): TrainConfig {
     logEverySteps: a.logEverySteps,
   };
 }
-
