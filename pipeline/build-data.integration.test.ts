@@ -106,6 +106,37 @@ it(
   },
 );
 
+// Needs the training above: the smoke adapters encode text through the CLI.
+it('encodes text with the smoke adapters from the command line', { timeout: 300_000 }, () => {
+  const runs = path.join(buildRoot, 'smoke', 'runs');
+  const input = path.join(buildRoot, 'encode-input.txt');
+  fs.writeFileSync(input, 'Marie Curie was born in Warsaw .\nParis is the capital of France .\n');
+  const out = path.join(buildRoot, 'encoded.safetensors');
+  const adapters = ['factual', 'linguistic'].map((n) => path.join(runs, n, 'seed-1', 'adapter'));
+  const run = kadapter([
+    'encode',
+    '--profile',
+    'smoke',
+    '--adapters',
+    ...adapters,
+    '--combine',
+    'concat',
+    '--input',
+    input,
+    '--out',
+    out,
+    '--pool',
+    'mean',
+  ]);
+  expect(run.status, run.stderr).toBe(0);
+  const summary = JSON.parse(run.stdout);
+  expect(summary).toMatchObject({ inputs: 2, components: ['factual', 'linguistic'], combine: 'concat' });
+  // MiniLM's 384 for h_L and each adapter's output.
+  expect(summary.width).toBe(3 * 384);
+  const header = fs.readFileSync(out).subarray(8, 8 + Number(fs.readFileSync(out).readBigUInt64LE(0)));
+  expect(JSON.parse(header.toString('utf8')).vectors.shape).toEqual([2, 3 * 384]);
+});
+
 // Needs both runs above: the smoke adapters and multi-task base are what evaluation compares.
 it(
   'runs the smoke evaluation matrix from the command line and scores a trained row on a standard file',

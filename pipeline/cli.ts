@@ -9,6 +9,9 @@ import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 import { checkModel, fetchModel } from './model.ts';
 import { scoreRun } from './score-run.ts';
+import { encodeCommand } from './encode.ts';
+import { POOLINGS } from '../src/api/encode.ts';
+import { COMBINE_KINDS } from '../src/data/composition.ts';
 import { ADAPTER_NAMES, type AdapterName } from './train.ts';
 
 interface CommonOptions {
@@ -65,6 +68,12 @@ async function runStages(
   }
 }
 
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive integer, not "${v}"`);
+  return n;
+}
+
 const BASE_MODEL_HELP = 'a Hugging Face checkpoint folder (config.json, model.safetensors, tokenizer files)';
 const INPUT_HELP = 'extra text files to parse (build-data), one sentence or paragraph a line';
 
@@ -119,6 +128,28 @@ export function buildProgram(): Command {
     .addOption(partOption())
     .addOption(protocolOption())
     .action((opts) => runStages(STAGES, opts));
+
+  program
+    .command('encode')
+    .description('text or pre-tokenized words into vectors through the base and adapter folders (streamed, resumable)')
+    .addOption(profileOption())
+    .option('--base-model <folder>', BASE_MODEL_HELP)
+    .option('--adapters <folder...>', 'adapter folders (adapter_config.json, adapter.safetensors)', [])
+    .addOption(
+      new Option(
+        '--combine <how>',
+        'sum: h_L + Σ adapter outputs; concat: [h_L ; outputs] (default: sum with adapters)',
+      ).choices(COMBINE_KINDS),
+    )
+    .requiredOption('--input <file>', 'text (a sentence a line) or JSON Lines ({"text"} or {"words"}, optional "id")')
+    .requiredOption('--out <file>', 'a .safetensors or .jsonl file')
+    .addOption(
+      new Option('--pool <how>', 'first token, mean over tokens, or every token').choices(POOLINGS).default('first'),
+    )
+    .option('--allow-other-base', 'load adapters trained on a base whose weights differ (same shape)', false)
+    .option('--batch-tokens <n>', 'padded tokens per forward batch', (v) => positiveInt(v, '--batch-tokens'))
+    .option('--force', 'start over when an unfinished encode with other settings is there', false)
+    .action((opts) => encodeCommand(loadConfig({ profile: opts.profile, baseModel: opts.baseModel }), opts));
 
   const services = program.command('services').description('CoreNLP and Neo4j kept running across commands');
   withProfile(services.command('fetch'))
