@@ -47,6 +47,13 @@ export interface DependencyDataOptions {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const shardName = (k: number) => String(k).padStart(5, '0');
 
+/**
+ * The version of the find_head export. It is in the stage's inputs hash but not in the hash the plan
+ * and the shards are kept by, so that a newer export redoes the export alone, not the parse:
+ * 2 = token spans count code points (SPEC §5), no longer UTF-16 code units.
+ */
+const FIND_HEAD_FORMAT = 2;
+
 export async function buildDependencyData(config: Config, opts: DependencyDataOptions): Promise<Manifest> {
   const target = dependencyDir(config);
   const recovered = recoverReplace(target);
@@ -65,7 +72,8 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     })),
   };
   const parameters = { ...config.data, annotators: config.services.corenlp.annotators };
-  const inputsHash = hashOf({ inputs, parameters });
+  const parseHash = hashOf({ inputs, parameters });
+  const inputsHash = hashOf({ parseHash, findHeadFormat: FIND_HEAD_FORMAT });
 
   if (!opts.force && isUpToDate(target, inputsHash, log)) {
     log(`dependency data: up to date (${path.relative(process.cwd(), target)}), nothing to do; --force rebuilds`);
@@ -74,7 +82,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
   // Where to build: resume a build of the same inputs (in place, or a rebuild beside it); else a
   // fresh build, beside the existing folder, which stays untouched until the new one is complete.
   const resumable = (d: string) =>
-    !opts.force && readJsonFileIfExists(path.join(d, 'plan.meta.json'), PlanMeta)?.inputsHash === inputsHash;
+    !opts.force && readJsonFileIfExists(path.join(d, 'plan.meta.json'), PlanMeta)?.inputsHash === parseHash;
   const beside = besideDir(target);
   const dir = resumable(target) ? target : resumable(beside) ? beside : fs.existsSync(target) ? beside : target;
   const planMetaFile = path.join(dir, 'plan.meta.json');
@@ -109,7 +117,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
       });
       bar.stop();
       writeJsonlAtomic(planFile, planned);
-      meta = { inputsHash, sentences: planned.length, counts, seconds: (performance.now() - t0) / 1000 };
+      meta = { inputsHash: parseHash, sentences: planned.length, counts, seconds: (performance.now() - t0) / 1000 };
       writeFileAtomic(planMetaFile, `${JSON.stringify(meta, null, 2)}\n`);
       log(`plan: ${planned.length} sentences chosen in ${meta.seconds.toFixed(0)} s`);
       if (planned.length < config.data.sentences) {
@@ -127,7 +135,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     const runShard = async (k: number, slice: PlannedSentence[]) => {
       const doneFile = path.join(dir, 'shards', `${shardName(k)}.done.json`);
       const previous = readJsonFileIfExists(doneFile, ShardDone);
-      if (previous?.inputsHash === inputsHash) {
+      if (previous?.inputsHash === parseHash) {
         // A finished shard is kept only if its files are exactly as its marker records them; the
         // manifest then takes them as they are.
         const actual: WrittenFile[] = [];
@@ -152,7 +160,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
         outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
       }
       const record: ShardDone = {
-        inputsHash,
+        inputsHash: parseHash,
         outputs,
         skipped: result.skipped,
         seconds: (performance.now() - t0) / 1000,

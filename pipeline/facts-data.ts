@@ -25,6 +25,7 @@ import {
 import type { Mention } from '../src/facts/alias-index.ts';
 import { alignMentions, type AlignedPair } from '../src/facts/align.ts';
 import { placeExamples } from '../src/facts/split.ts';
+import { typingRows } from '../src/facts/typing.ts';
 import { readIndexes } from '../src/facts/extract.ts';
 import { openDriver } from '../src/facts/neo4j-client.ts';
 import { NO_RELATION, PREDICATES } from '../src/facts/predicates.ts';
@@ -50,9 +51,10 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
  * The version of what this stage writes, part of its inputs hash so that an older build is redone:
- * 2 = every row carries `sentence_id`, splits follow the dependency split (src/data/splits.ts).
+ * 2 = every row carries `sentence_id`, splits follow the dependency split (src/data/splits.ts);
+ * 3 = typing rows count character offsets in code points (SPEC §5), no longer in UTF-16 code units.
  */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** Seed of the hash order that decides which no_relation candidates are kept. */
 const NEGATIVES_SEED = 'facts-no-relation';
@@ -187,23 +189,9 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           counts.ambiguousPairs += aligned.ambiguous;
           for (const pair of aligned.positives) positives.push({ pair, s: sentence });
           for (const pair of aligned.negatives) negatives.push({ pair, s: sentence });
-          for (const m of mentions) {
-            if (m.ids.length !== 1) continue;
-            const labels = (index.types.get(m.ids[0]!) ?? []).filter((l) => l !== 'entity');
-            if (labels.length === 0) continue;
-            // Typing rows keep their sentence's dependency split: train, dev or test.
-            const start = sentence.offsets[m.start]![0];
-            const end = sentence.offsets[m.end]![1];
-            typing[split].push({
-              id: `${ex.id}:${start}-${end}`,
-              source: sentence.glossOf ? 'wordnet-gloss' : ex.source,
-              sentence_id: ex.id,
-              sent: sentence.text,
-              start,
-              end,
-              labels: ['entity', ...labels],
-            });
-          }
+          // Typing rows keep their sentence's dependency split: train, dev or test.
+          const typed = { ...sentence, source: sentence.glossOf ? 'wordnet-gloss' : ex.source };
+          typing[split].push(...typingRows(typed, mentions, (id) => index.types.get(id)));
         }
       }
       timings.alignSeconds = (t() - t0) / 1000;

@@ -30,7 +30,11 @@ export const DependencyExample = z.strictObject({
   text: z.string(),
   /** Surface forms as they stand in `text` (CoreNLP's originalText). */
   tokens: z.array(z.string()).min(1),
-  /** Character span [start, end) of each token in `text`. */
+  /**
+   * Character span [start, end) of each token in `text`, in UTF-16 code units: the offsets
+   * JavaScript slices `text` by and CoreNLP's characterOffsetBegin/End count. Unlike the files
+   * made from these examples for other readers (find_head, entity typing), which count code points.
+   */
   offsets: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])),
   heads: z.array(z.number().int().min(0)),
   deprels: z.array(z.string()),
@@ -50,8 +54,9 @@ export type DependencyTrainingRow = z.infer<typeof DependencyTrainingRow>;
 
 /**
  * The official K-Adapter `find_head` shape (its utils_glue.py reads train.json / dev.json, each a
- * JSON array): tokens as {"<1-based index>": {start, end}} character spans of `sent`, pairs with
- * 1-based indices and governor 0 for the root. `dep` is ours; the official loader ignores it.
+ * JSON array): tokens as {"<1-based index>": {start, end}} character spans of `sent` in Unicode
+ * code points (Python's indexing, never UTF-16 code units), pairs with 1-based indices and
+ * governor 0 for the root. `dep` is ours; the official loader ignores it.
  */
 export const FindHeadExample = z.strictObject({
   sent: z.string(),
@@ -136,11 +141,13 @@ export const RelationExample = z.strictObject({
 export type RelationExample = z.infer<typeof RelationExample>;
 
 /**
- * Entity-typing example in OpenEntity / FIGER field names; start/end are character offsets. `id`,
- * `source` and `sentence_id` are ours (the OpenEntity readers ignore what they do not know).
+ * Entity-typing example in OpenEntity / FIGER field names; start/end are the mention's character
+ * offsets in `sent`, counted in Unicode code points as Python and the official datasets count them
+ * (SPEC §5), never UTF-16 code units. `id`, `source` and `sentence_id` are ours (the OpenEntity
+ * readers ignore what they do not know).
  */
 export const EntityTypingExample = z.strictObject({
-  /** `<sentence_id>:<start>-<end>`. */
+  /** `<sentence_id>:<start>-<end>`, in code points. */
   id: z.string(),
   source: z.string(),
   sentence_id: SentenceId,

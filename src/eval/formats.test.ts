@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../util/paths.ts';
-import { loadTacred, loadTyping } from './formats.ts';
+import { loadTacred, loadTyping, streamTyping, type TypingExample } from './formats.ts';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'eval');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-formats-'));
@@ -44,6 +44,45 @@ describe('standard downstream formats', () => {
     expect(t.skipped['malformed JSON line']).toBe(1);
     expect(t.skipped['mention span outside the sentence']).toBe(1);
     expect(Object.keys(t.skipped).some((k) => k.startsWith('not OpenEntity/FIGER'))).toBe(true);
+  });
+
+  describe('offsets counted in code points, as Python and the official files count them', () => {
+    // Python: s = "😀 Angela Merkel visited 北京 ."; s[2:15] == "Angela Merkel", s[24:26] == "北京".
+    const sent = '😀 Angela Merkel visited 北京 .';
+    const rows = [
+      { sent, start: 2, end: 15, labels: ['person'] },
+      { sent, start: 24, end: 26, labels: ['location'] },
+      // After CJK of both planes: 北京 one UTF-16 unit a character, 𠀀 two.
+      { sent: '北京 𠀀 Paris', start: 5, end: 10, labels: ['location'] },
+      // Five UTF-16 units but four code points: past the end in the file's unit.
+      { sent: '😀 ab', start: 2, end: 5, labels: ['x'] },
+    ];
+    const mention = (r: TypingExample) => r.sent.slice(...r.utf16Span);
+
+    it('cuts the mention after an emoji or CJK, and skips a span past the end in code points', () => {
+      const file = path.join(scratch, 'codepoints.json');
+      fs.writeFileSync(file, JSON.stringify(rows));
+      const t = loadTyping(file);
+      expect(t.rows.map(mention)).toEqual(['Angela Merkel', '北京', 'Paris']);
+      expect(t.skipped).toEqual({ 'mention span outside the sentence': 1 });
+    });
+
+    it("keeps the file's offsets on the row beside the UTF-16 span", () => {
+      const file = path.join(scratch, 'codepoints-kept.json');
+      fs.writeFileSync(file, JSON.stringify(rows.slice(0, 1)));
+      const [r] = loadTyping(file).rows;
+      expect([r!.start, r!.end, r!.utf16Span]).toEqual([2, 15, [3, 16]]);
+    });
+
+    it('reads JSON Lines streamed the same way', async () => {
+      const file = path.join(scratch, 'codepoints.jsonl');
+      fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+      const skipped: Record<string, number> = {};
+      const read: TypingExample[] = [];
+      for await (const r of streamTyping(file, skipped)) read.push(r);
+      expect(read.map(mention)).toEqual(['Angela Merkel', '北京', 'Paris']);
+      expect(skipped).toEqual({ 'mention span outside the sentence': 1 });
+    });
   });
 
   it('says what was expected for an empty file or a file of the other format', () => {

@@ -1,7 +1,8 @@
 // The standard downstream formats, read as their public releases write them, so that real
 // datasets drop in with --data-dir:
 //   OpenEntity / FIGER (as K-Adapter distributes them): {sent, start, end, labels} — character
-//     offsets of the mention in `sent`; FIGER labels are paths like "/person/artist".
+//     offsets of the mention in `sent`, counted in code points as Python counts them (SPEC §5);
+//     FIGER labels are paths like "/person/artist".
 //   TACRED: {id, token, subj_start, subj_end, obj_start, obj_end, relation, …} — inclusive word spans.
 // A file is a JSON array or JSON Lines. Rows that do not fit are counted, an empty or foreign file
 // is an error that says what was expected. The project's own rows also carry `sentence_id` (the
@@ -11,6 +12,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { z } from 'zod';
+import { codePointIndex } from '../util/codepoints.ts';
 import { UserError } from '../util/errors.ts';
 
 /** The fields of the project's own rows that real datasets lack. */
@@ -19,6 +21,7 @@ const Provenance = {
   source: z.string().optional(),
 };
 
+/** An OpenEntity/FIGER row as the file has it: `start`/`end` count code points. */
 export const TypingRow = z.looseObject({
   ...Provenance,
   sent: z.string(),
@@ -27,6 +30,13 @@ export const TypingRow = z.looseObject({
   labels: z.array(z.string()),
 });
 export type TypingRow = z.infer<typeof TypingRow>;
+
+/**
+ * A typing row as read: the file's fields unchanged, and the mention's [start, end) in UTF-16 code
+ * units, the offsets `sent.slice` takes. The reader converts once, here at the edge; nothing else
+ * in the project cuts `sent` by the file's offsets.
+ */
+export type TypingExample = TypingRow & { utf16Span: [number, number] };
 
 export const TacredRow = z.looseObject({
   ...Provenance,
@@ -65,54 +75,63 @@ function parseFile(file: string): unknown[] {
   });
 }
 
-interface Format<T> {
-  schema: z.ZodType<T>;
+/** A format: rows of type R in the file, of type T once admitted. */
+interface Format<R, T> {
+  schema: z.ZodType<R>;
   name: string;
   example: string;
-  /** A further check of a valid row: the reason it is skipped, or null. */
-  check?: (row: T) => string | null;
+  /** A row that fits the schema as the code takes it, or the reason it is skipped. */
+  admit: (row: R) => T | string;
 }
 
-const TYPING: Format<TypingRow> = {
+/** The span is checked in code points, the file's unit, before it is converted. */
+function admitTyping(row: TypingRow): TypingExample | string {
+  const cp = codePointIndex(row.sent);
+  if (!(row.start < row.end && row.end <= cp.length)) return 'mention span outside the sentence';
+  return { ...row, utf16Span: [cp.toUtf16(row.start)!, cp.toUtf16(row.end)!] };
+}
+
+const TYPING: Format<TypingRow, TypingExample> = {
   schema: TypingRow,
   name: 'OpenEntity/FIGER',
   example: '{"sent", "start", "end", "labels"}',
-  check: (r) => (r.start < r.end && r.end <= r.sent.length ? null : 'mention span outside the sentence'),
+  admit: admitTyping,
 };
 
-const TACRED: Format<TacredRow> = {
+const TACRED: Format<TacredRow, TacredRow> = {
   schema: TacredRow,
   name: 'TACRED',
   example: '{"id", "token", "subj_start", "subj_end", "obj_start", "obj_end", "relation"}',
+  admit: (row) => row,
 };
 
 const bump = (skipped: Record<string, number>, reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
 
 /** One raw row checked against a format: the row, or null with the reason counted. */
-function checkRow<T>(raw: unknown, f: Format<T>, skipped: Record<string, number>): T | null {
+function checkRow<R, T>(raw: unknown, f: Format<R, T>, skipped: Record<string, number>): T | null {
   if (raw && typeof raw === 'object' && '__malformed' in raw) return (bump(skipped, 'malformed JSON line'), null);
   const p = f.schema.safeParse(raw);
   if (!p.success) {
     const issue = p.error.issues[0]!;
     return (bump(skipped, `not ${f.name}: ${issue.path.map(String).join('.') || '(row)'}: ${issue.message}`), null);
   }
-  const why = f.check?.(p.data) ?? null;
-  return why ? (bump(skipped, why), null) : p.data;
+  const row = f.admit(p.data);
+  return typeof row === 'string' ? (bump(skipped, row), null) : row;
 }
 
-const noRows = (file: string, f: Format<unknown>, skipped: Record<string, number>) =>
+const noRows = (file: string, f: Format<unknown, unknown>, skipped: Record<string, number>) =>
   new UserError(`${file}: no row in the ${f.name} format (${f.example}); ${JSON.stringify(skipped)}`);
 
-function load<T>(file: string, f: Format<T>, skipped: Record<string, number> = {}): Loaded<T> {
+function load<R, T>(file: string, f: Format<R, T>, skipped: Record<string, number> = {}): Loaded<T> {
   const rows = parseFile(file).flatMap((r) => {
     const row = checkRow(r, f, skipped);
     return row === null ? [] : [row];
   });
-  if (rows.length === 0) throw noRows(file, f as Format<unknown>, skipped);
+  if (rows.length === 0) throw noRows(file, f as Format<unknown, unknown>, skipped);
   return { rows, skipped };
 }
 
-export function loadTyping(file: string): Loaded<TypingRow> {
+export function loadTyping(file: string): Loaded<TypingExample> {
   return load(file, TYPING);
 }
 
@@ -141,7 +160,7 @@ function firstChar(file: string): string {
  * The valid rows of a file, as a stream: JSON Lines line by line, a JSON array parsed whole.
  * Skips are counted in `skipped`; a file with no valid row is an error, as for `load`.
  */
-async function* stream<T>(file: string, f: Format<T>, skipped: Record<string, number>): AsyncIterable<T> {
+async function* stream<R, T>(file: string, f: Format<R, T>, skipped: Record<string, number>): AsyncIterable<T> {
   if (!fs.existsSync(file)) throw new UserError(`${file}: no such file`);
   const first = firstChar(file);
   if (first === '') throw new UserError(`${file}: the file is empty`);
@@ -164,10 +183,10 @@ async function* stream<T>(file: string, f: Format<T>, skipped: Record<string, nu
     n++;
     yield row;
   }
-  if (n === 0) throw noRows(file, f as Format<unknown>, skipped);
+  if (n === 0) throw noRows(file, f as Format<unknown, unknown>, skipped);
 }
 
-export function streamTyping(file: string, skipped: Record<string, number>): AsyncIterable<TypingRow> {
+export function streamTyping(file: string, skipped: Record<string, number>): AsyncIterable<TypingExample> {
   return stream(file, TYPING, skipped);
 }
 

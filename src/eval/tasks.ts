@@ -5,7 +5,7 @@
 import type { DependencyExample } from '../data/schemas.ts';
 import { encodeRelation, SUBJ_MARKER, type RelationSpans, type Skips } from '../kadapter/examples.ts';
 import type { BaseTokenizer } from '../kadapter/tokenizer.ts';
-import { loadTacred, loadTyping, type TypingRow } from './formats.ts';
+import { loadTacred, loadTyping, type TypingExample } from './formats.ts';
 
 import type { DownstreamTask } from '../data/composition.ts';
 
@@ -24,16 +24,17 @@ const count = (skips: Skips, reason: string) => (skips[reason] = (skips[reason] 
 const words = (s: string) => s.split(/\s+/).filter((w) => w.length > 0);
 
 export function encodeTyping(
-  row: TypingRow,
+  row: TypingExample,
   index: number,
   tok: BaseTokenizer,
   maxLength: number,
   skips: Skips,
 ): TaskExample | null {
-  const before = words(row.sent.slice(0, row.start));
-  const mention = words(row.sent.slice(row.start, row.end));
+  const [start, end] = row.utf16Span;
+  const before = words(row.sent.slice(0, start));
+  const mention = words(row.sent.slice(start, end));
   if (mention.length === 0) return (count(skips, 'empty mention'), null);
-  const all = [...before, SUBJ_MARKER, ...mention, SUBJ_MARKER, ...words(row.sent.slice(row.end))];
+  const all = [...before, SUBJ_MARKER, ...mention, SUBJ_MARKER, ...words(row.sent.slice(end))];
   const enc = tok.encodeWords(all, maxLength);
   const at = enc.firstSubword[before.length]!;
   if (at < 0) return (count(skips, 'mention cut by maxLength'), null);

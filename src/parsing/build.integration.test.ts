@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../config/schema.ts';
-import { StageManifest } from '../data/files.ts';
+import { PlanMeta, StageManifest } from '../data/files.ts';
 import { DependencyExample, FindHeadExample } from '../data/schemas.ts';
 import { buildDependencyData } from '../../pipeline/dependency-data.ts';
 import { exampleProblem } from './dependency.ts';
@@ -123,6 +123,17 @@ describe('build-data, dependency half (real CoreNLP)', () => {
   it('skips a second run whose inputs are unchanged', async () => {
     const again = await buildDependencyData(smallConfig('full-run'), { force: false, inputs: [badInput] });
     expect(again.finishedAt).toBe(manifest.finishedAt);
+  });
+
+  it('redoes the find_head export alone, not the parse, for a build of an older export', async () => {
+    const file = path.join(dir, 'manifest.json');
+    // A build made before the export had a version of its own: its stage hash was the parse's.
+    const parseHash = readJsonFile(path.join(dir, 'plan.meta.json'), PlanMeta).inputsHash;
+    fs.writeFileSync(file, JSON.stringify({ ...readJsonFile(file, StageManifest), inputsHash: parseHash }));
+    const again = await buildDependencyData(smallConfig('full-run'), { force: false, inputs: [badInput] });
+    expect(again.finishedAt).not.toBe(manifest.finishedAt);
+    expect(again.timings.sentencesParsedThisRun).toBe(0);
+    expect(again.outputs).toEqual(manifest.outputs);
   });
 
   it('resumes after SIGKILL with byte-identical output', async () => {

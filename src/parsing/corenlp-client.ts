@@ -14,8 +14,12 @@ export interface CoreNlpToken {
   word: string;
   originalText: string;
   pos?: string;
+  /** UTF-16 code units (Java's String indices), the same as JavaScript's: what the project reads. */
   characterOffsetBegin: number;
   characterOffsetEnd: number;
+  /** Code points, only when the request sets tokenize.codepoint (the tests' cross-check). */
+  codepointOffsetBegin?: number;
+  codepointOffsetEnd?: number;
 }
 
 export interface CoreNlpDependency {

@@ -1,6 +1,10 @@
 import { describe, expect, inject, it } from 'vitest';
 import { CoreNlpClient } from './corenlp-client.ts';
 import { isLoopback, listeningAddresses } from '../../test/listening.ts';
+import { pythonSlice } from '../../test/fixtures/astral-sentence.ts';
+import { exampleProblem, fromCoreNlp } from './dependency.ts';
+import { toFindHead } from './find-head.ts';
+import { typingRows } from '../facts/typing.ts';
 
 const url = inject('corenlpUrl');
 
@@ -49,6 +53,26 @@ describe('CoreNLP server (real)', () => {
     expect(tokens.map((t) => t.originalText)).toEqual(
       expect.arrayContaining(['%', '(', '+2', ')', '!', 'Café', '&', '🚀']),
     );
+  });
+
+  it('carries a word after an emoji from the parse to find_head and a typing row in code points', async () => {
+    const client = new CoreNlpClient(url, { timeoutMs: 60_000 });
+    const text = '😀 Angela Merkel visited 北京 .';
+    // tokenize.codepoint adds CoreNLP's own code-point offsets to check ours against.
+    const doc = await client.annotate(text, ['tokenize', 'ssplit', 'pos', 'depparse'], {
+      'ssplit.eolonly': true,
+      'tokenize.codepoint': true,
+    });
+    const sentence = doc.sentences[0]!;
+    const ex = { id: 'e', source: 'test', text, ...fromCoreNlp(sentence, 0) };
+    expect(exampleProblem(ex)).toBeNull();
+    const merkel = ex.tokens.indexOf('Merkel');
+    expect(ex.offsets[merkel]).toEqual([10, 16]);
+    const spans = toFindHead(ex).tokens.map((t, i) => t[String(i + 1)]!);
+    expect(spans).toEqual(sentence.tokens.map((t) => ({ start: t.codepointOffsetBegin, end: t.codepointOffsetEnd })));
+    expect(spans[merkel]).toEqual({ start: 9, end: 15 });
+    const [row] = typingRows(ex, [{ start: merkel - 1, end: merkel, ids: ['p'] }], () => ['person']);
+    expect(pythonSlice(text, row!.start, row!.end)).toBe('Angela Merkel');
   });
 
   it('listens on loopback only', () => {

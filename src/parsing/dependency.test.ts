@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exampleProblem, fromCoreNlp, treeProblem } from './dependency.ts';
 import type { CoreNlpSentence } from './corenlp-client.ts';
+import { ASTRAL_EXAMPLE } from '../../test/fixtures/astral-sentence.ts';
 
 describe('treeProblem', () => {
   it('accepts a tree', () => expect(treeProblem([4, 4, 4, 5, 0, 9, 9, 9, 5, 5])).toBeNull());
@@ -86,4 +87,20 @@ describe('exampleProblem', () => {
         ],
       }),
     ).toMatch(/token 2 "bark"/));
+  it('passes UTF-16 spans after an emoji and CJK', () => expect(exampleProblem(ASTRAL_EXAMPLE)).toBeNull());
+  it('catches a span that cuts a character in two, which no export could write in code points', () =>
+    expect(
+      exampleProblem({
+        ...ok,
+        text: 'a😀',
+        tokens: ['a\uD83D', '\uDE00'],
+        offsets: [
+          [0, 2],
+          [2, 3],
+        ],
+        heads: [0, 1],
+        deprels: ['root', 'dep'],
+        pos: ['NN', 'NN'],
+      }),
+    ).toBe('token 1 at 0..2 cuts a character of the text in two'));
 });

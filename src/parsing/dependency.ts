@@ -1,6 +1,7 @@
 // From a CoreNLP sentence to a dependency example, and the structural checks every example
 // passes before it is written: one root, heads in range, no cycles.
 import type { DependencyExample } from '../data/schemas.ts';
+import { codePointIndex } from '../util/codepoints.ts';
 import type { CoreNlpSentence } from './corenlp-client.ts';
 
 /** Why an example is not a tree, or null when it is one. */
@@ -70,10 +71,14 @@ export function exampleProblem(ex: DependencyExample): string | null {
     if (arr.length !== n) return `${name} has ${arr.length} entries for ${n} tokens`;
   }
   if (ex.gold_pos && ex.gold_pos.length !== n) return `gold_pos has ${ex.gold_pos.length} entries for ${n} tokens`;
+  // The exports count code points: a span that cuts a surrogate pair has no code-point offsets.
+  const points = codePointIndex(ex.text);
   for (let i = 0; i < n; i++) {
     const [s, e] = ex.offsets[i]!;
     if (ex.text.slice(s, e) !== ex.tokens[i])
       return `token ${i + 1} "${ex.tokens[i]}" is not at ${s}..${e} of the text`;
+    if (points.toCodePoint(s) === null || points.toCodePoint(e) === null)
+      return `token ${i + 1} at ${s}..${e} cuts a character of the text in two`;
   }
   return treeProblem(ex.heads);
 }

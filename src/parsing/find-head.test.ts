@@ -7,6 +7,8 @@ import { exportFindHead, toFindHead } from './find-head.ts';
 import { systemErrorLine } from '../util/errors.ts';
 import { repoRoot } from '../util/paths.ts';
 import { canMountTmpfs, mountTmpfs, tmpfsTestName } from '../../test/tmpfs.ts';
+import { ASTRAL_CODE_POINTS, ASTRAL_EXAMPLE, pythonSlice } from '../../test/fixtures/astral-sentence.ts';
+import { FindHeadExample } from '../data/schemas.ts';
 
 const EXAMPLE = {
   id: 'x',
@@ -55,6 +57,32 @@ it('writes the official find_head record for the fox sentence', () => {
     const [index, span] = Object.entries(t)[0]!;
     expect(text.slice(span.start, span.end)).toBe(words[Number(index) - 1]);
   }
+});
+
+it('writes token spans in code points after an emoji and CJK, as Python indexes the sentence', () => {
+  const record = toFindHead(ASTRAL_EXAMPLE);
+  expect(record.tokens.map((t, i) => t[String(i + 1)])).toEqual(
+    ASTRAL_CODE_POINTS.map(([start, end]) => ({ start, end })),
+  );
+});
+
+it('reads back from the exported file the words the parse had, cut by code points', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-findhead-'));
+  const shard = path.join(dir, 'train-00000.jsonl');
+  fs.writeFileSync(shard, `${JSON.stringify(ASTRAL_EXAMPLE)}\n${JSON.stringify(EXAMPLE)}\n`);
+  const { file } = await exportFindHead([shard], path.join(dir, 'find_head'), 'train');
+  const records = (JSON.parse(fs.readFileSync(file, 'utf8')) as unknown[]).map((r) => FindHeadExample.parse(r));
+  for (const [k, ex] of [ASTRAL_EXAMPLE, EXAMPLE].entries()) {
+    const words = records[k]!.tokens.map((t) => Object.values(t)[0]!).map((s) =>
+      pythonSlice(records[k]!.sent, s.start, s.end),
+    );
+    expect(words).toEqual(ex.tokens);
+  }
+});
+
+it('refuses a token span that cuts a character in two rather than write a wrong offset', () => {
+  const offsets = ASTRAL_EXAMPLE.offsets.map(([s, e], i) => (i === 0 ? [s, 1] : [s, e]) as [number, number]);
+  expect(() => toFindHead({ ...ASTRAL_EXAMPLE, offsets })).toThrow(/\[0, 1\) cuts a character/);
 });
 
 it('stops on a truncated shard with the shard line, not a stream error, and leaves no temp file', () => {

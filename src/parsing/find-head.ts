@@ -1,15 +1,21 @@
 // Export to the official K-Adapter `find_head` files: <split>.json, each one JSON array of
 // {sent, tokens: [{"1": {start, end}}, …], pairs: [{dependent_index, governor_index, dep}]}
-// with 1-based word indices and governor 0 for the root (what its utils_glue.py reads).
+// with 1-based word indices and governor 0 for the root (what its utils_glue.py reads). Token
+// spans are written in code points, as Python indexes `sent`; the examples hold UTF-16 offsets.
 import fs from 'node:fs';
 import path from 'node:path';
 import { DependencyExample, FindHeadExample, type Split } from '../data/schemas.ts';
+import { codePointIndex, codePointSpan } from '../util/codepoints.ts';
 import { fsyncDir, readJsonl, withPath } from '../util/jsonl.ts';
 
 export function toFindHead(ex: DependencyExample): FindHeadExample {
+  const cp = codePointIndex(ex.text);
   return {
     sent: ex.text,
-    tokens: ex.offsets.map(([start, end], i) => ({ [String(i + 1)]: { start, end } })),
+    tokens: ex.offsets.map((span, i) => {
+      const [start, end] = codePointSpan(cp, span);
+      return { [String(i + 1)]: { start, end } };
+    }),
     pairs: ex.heads.map((head, i) => ({ dependent_index: i + 1, governor_index: head, dep: ex.deprels[i]! })),
   };
 }
