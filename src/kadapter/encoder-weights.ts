@@ -50,17 +50,28 @@ export function layerNames(i: number) {
   } as const;
 }
 
-export function loadEncoderWeights(st: SafetensorsFile, c: EncoderConfig): EncoderWeights {
+/** The prefix under which a checkpoint keeps its encoder. */
+export function encoderPrefix(st: SafetensorsFile): string {
   const prefix = PREFIXES.find((p) => st.tensors.has(`${p}embeddings.word_embeddings.weight`));
   if (prefix === undefined) {
     throw new UserError(
       `${st.path}: no encoder weights found (looked for embeddings.word_embeddings.weight under ${PREFIXES.map((p) => `"${p}"`).join(', ')})`,
     );
   }
+  return prefix;
+}
+
+/** The checkpoint's own name for an encoder weight (hfNamedTensors' name), or undefined if absent. */
+export function storedName(st: SafetensorsFile, prefix: string, name: string): string | undefined {
+  // Old BERT checkpoints call LayerNorm parameters gamma/beta.
+  const candidates = [name, name.replace(/\.weight$/, '.gamma').replace(/\.bias$/, '.beta')].map((n) => prefix + n);
+  return candidates.find((n) => st.tensors.has(n));
+}
+
+export function loadEncoderWeights(st: SafetensorsFile, c: EncoderConfig): EncoderWeights {
+  const prefix = encoderPrefix(st);
   const get = (name: string, shape: number[]): Float32Array => {
-    // Old BERT checkpoints call LayerNorm parameters gamma/beta.
-    const candidates = [name, name.replace(/\.weight$/, '.gamma').replace(/\.bias$/, '.beta')].map((n) => prefix + n);
-    const found = candidates.find((n) => st.tensors.has(n));
+    const found = storedName(st, prefix, name);
     if (!found) throw new UserError(`${st.path}: missing weight ${prefix}${name}`);
     const have = st.tensors.get(found)!.shape;
     if (have.length !== shape.length || have.some((d, i) => d !== shape[i])) {

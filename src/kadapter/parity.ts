@@ -12,7 +12,11 @@ export interface ParityReport {
   idsEqual: number;
   /** Sentences whose word-level encoding gives the same ids and first-subword positions. */
   wordsEqual: number;
-  /** max |Δ| per layer (0 = embeddings), over every position of the padded batch. */
+  /**
+   * max |Δ| per layer (0 = embeddings), over the real tokens of the padded batch (the reference's
+   * attention_mask): a padded position's state is attended by nothing, so the two libraries need
+   * not agree on it, and counting it would report their different garbage as an encoder error.
+   */
   maxAbsDiff: number[];
   /** Where the reference has a float64 forward pass: max |Δ| per layer of this encoder and of HF's float32 against it. */
   exact?: { ours: number[]; reference: number[] };
@@ -42,10 +46,12 @@ export function compareWithReference(model: BaseModel, sentences: string[], refe
       ids: tf.tensor2d(ids, [B, T], 'int32'),
       mask: tf.tensor2d(mask, [B, T], 'int32'),
     });
+    const real = tf.tensor3d(ref.readInt('attention_mask'), [B, T, 1], 'int32').cast('float32');
     const maxDiff = (a: tf.Tensor, name: string) =>
       a
         .sub(tf.tensor(ref.read(name), a.shape))
         .abs()
+        .mul(real)
         .max()
         .dataSync()[0]!;
     return states.map((h, i) => ({

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { floatToHalf, halfToFloat, openSafetensors, writeSafetensors } from './safetensors.ts';
+import { floatToBf16, floatToHalf, halfToFloat, openSafetensors, writeSafetensors } from './safetensors.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-st-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -33,6 +33,29 @@ describe('safetensors', () => {
     const half = st.read('b.w');
     a.forEach((v, i) => expect(half[i]).toBeCloseTo(v, 3));
     expect(Number(fs.readFileSync(file).readBigUInt64LE(0)) % 8).toBe(0);
+  });
+
+  it('writes BF16 rounded to nearest even, and copies stored bytes of any dtype unchanged', () => {
+    // 1 + 2^-8 is halfway between two bfloat16 values: ties go to the even one (1); a hair above goes up.
+    expect(floatToBf16(1 + 2 ** -8)).toBe(0x3f80);
+    expect(floatToBf16(1 + 2 ** -8 + 2 ** -20)).toBe(0x3f81);
+    expect(floatToBf16(1 + 3 * 2 ** -8)).toBe(0x3f82);
+    expect(floatToBf16(-Infinity)).toBe(0xff80);
+    expect(Number.isNaN(new Float32Array(new Uint32Array([floatToBf16(NaN) << 16]).buffer)[0])).toBe(true);
+    const file = path.join(dir, 'raw.safetensors');
+    const ids = Buffer.alloc(3 * 8);
+    [7, -1, 2 ** 40].forEach((v, i) => ids.writeBigInt64LE(BigInt(v), i * 8));
+    writeSafetensors(file, {
+      ids: { dtype: 'I64', shape: [3], bytes: ids },
+      w: { dtype: 'BF16', shape: [2], data: new Float32Array([1.5, -0.375]) },
+    });
+    const st = openSafetensors(file);
+    expect(st.readBytes('ids').equals(ids)).toBe(true);
+    expect(st.tensors.get('w')!.dtype).toBe('BF16');
+    expect(Array.from(st.read('w'))).toEqual([1.5, -0.375]);
+    expect(() =>
+      writeSafetensors(path.join(dir, 'short.safetensors'), { ids: { dtype: 'I64', shape: [4], bytes: ids } }),
+    ).toThrow(/tensor "ids": I64 \[4\] needs 32 bytes, got 24/);
   });
 
   it('widens BF16 and narrows ints', () => {

@@ -25,6 +25,8 @@ export interface SafetensorsFile {
   read(name: string): Float32Array;
   /** Integer values of an I32/I64 tensor. */
   readInt(name: string): Int32Array;
+  /** The tensor's bytes as stored, for copying it unchanged. */
+  readBytes(name: string): Buffer;
 }
 
 const MAX_HEADER = 100 * 1024 * 1024;
@@ -139,6 +141,9 @@ export function openSafetensors(file: string): SafetensorsFile {
       }
       throw new UserError(`${file}: tensor "${name}" is ${entry.dtype}, not an integer tensor`);
     },
+    readBytes(name) {
+      return bytesOf(name).buf;
+    },
   };
 }
 
@@ -238,11 +243,18 @@ export function halfFromBits(x: number): number {
   return sign | half;
 }
 
-export interface TensorToWrite {
-  dtype: 'F32' | 'F16';
-  shape: number[];
-  data: Float32Array;
+/** bfloat16 bits of a float32, rounding to nearest even (as torch does). */
+export function floatToBf16(f: number): number {
+  F32[0] = f;
+  const x = U32[0]!;
+  if ((x & 0x7f800000) === 0x7f800000 && x & 0x7fffff) return ((x >>> 16) | 0x40) & 0xffff;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
+
+export type TensorToWrite =
+  | { dtype: 'F32' | 'F16' | 'BF16'; shape: number[]; data: Float32Array }
+  /** Bytes already in the file's layout (a tensor copied unchanged), any dtype. */
+  | { dtype: SafeDType; shape: number[]; bytes: Buffer };
 
 /** Writes tensors in name order (deterministic bytes) through a temp file and a rename. */
 export function writeSafetensors(
@@ -258,14 +270,25 @@ export function writeSafetensors(
   for (const name of names) {
     const t = tensors[name]!;
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length)
-      throw new Error(`tensor "${name}": shape ${JSON.stringify(t.shape)} holds ${count} values, got ${t.data.length}`);
     let blob: Buffer;
-    if (t.dtype === 'F32')
-      blob = Buffer.from(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
-    else {
-      blob = Buffer.alloc(count * 2);
-      for (let i = 0; i < count; i++) blob.writeUInt16LE(floatToHalf(t.data[i]!), i * 2);
+    if ('bytes' in t) {
+      if (t.bytes.length !== count * BYTES[t.dtype])
+        throw new Error(
+          `tensor "${name}": ${t.dtype} ${JSON.stringify(t.shape)} needs ${count * BYTES[t.dtype]} bytes, got ${t.bytes.length}`,
+        );
+      blob = t.bytes;
+    } else {
+      if (count !== t.data.length)
+        throw new Error(
+          `tensor "${name}": shape ${JSON.stringify(t.shape)} holds ${count} values, got ${t.data.length}`,
+        );
+      if (t.dtype === 'F32')
+        blob = Buffer.from(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
+      else {
+        const narrow = t.dtype === 'F16' ? floatToHalf : floatToBf16;
+        blob = Buffer.alloc(count * 2);
+        for (let i = 0; i < count; i++) blob.writeUInt16LE(narrow(t.data[i]!), i * 2);
+      }
     }
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + blob.length] };
     offset += blob.length;
