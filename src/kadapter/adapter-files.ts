@@ -34,7 +34,8 @@ export function saveAdapterFiles(
     task: AdapterFileConfig['task'];
     model: TrainedModel;
     adapter: AdapterConfig;
-    head: HeadConfig;
+    /** null: a folder without a knowledge head (model.head is then empty). */
+    head: HeadConfig | null;
     base: BaseModel;
     lastLayer: number;
     training?: Record<string, unknown>;
@@ -55,6 +56,7 @@ export function saveAdapterFiles(
     },
     adapter: o.adapter,
     lastLayer: o.lastLayer,
+    ...(o.head ? {} : { head: 'none' as const }),
     parameters: {
       adapter: adapterParams,
       head: headParams,
@@ -66,10 +68,12 @@ export function saveAdapterFiles(
   writeSafetensors(path.join(dir, 'adapter.safetensors'), toWrite(namedAdapterTensors(o.model.adapter)), {
     format: ADAPTER_FORMAT,
   });
-  writeSafetensors(path.join(dir, 'head.safetensors'), toWrite(namedHeadTensors(o.model.head)), {
-    format: ADAPTER_FORMAT,
-  });
-  writeFileAtomic(path.join(dir, 'head_config.json'), `${JSON.stringify(o.head, null, 2)}\n`);
+  if (o.head) {
+    writeSafetensors(path.join(dir, 'head.safetensors'), toWrite(namedHeadTensors(o.model.head)), {
+      format: ADAPTER_FORMAT,
+    });
+    writeFileAtomic(path.join(dir, 'head_config.json'), `${JSON.stringify(o.head, null, 2)}\n`);
+  }
   // Written last: a folder with adapter_config.json is complete.
   writeFileAtomic(path.join(dir, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`);
   return config;
@@ -77,7 +81,8 @@ export function saveAdapterFiles(
 
 export interface LoadedAdapter {
   config: AdapterFileConfig;
-  head: HeadConfig;
+  /** null when the folder has no knowledge head (config.head 'none'). */
+  head: HeadConfig | null;
   model: TrainedModel;
 }
 
@@ -100,10 +105,10 @@ export function loadAdapterFiles(dir: string, base: BaseModel): LoadedAdapter {
     process.stderr.write(
       `kadapter: note: ${dir} was trained on ${config.base.name}, loading it on ${base.name} (same shape)\n`,
     );
-  const head = readJsonFile(path.join(dir, 'head_config.json'), HeadConfig);
-  const model: TrainedModel = { adapter: initAdapter(config.adapter, 0), head: initHead(head, 0) };
+  const head = config.head === 'none' ? null : readJsonFile(path.join(dir, 'head_config.json'), HeadConfig);
+  const model: TrainedModel = { adapter: initAdapter(config.adapter, 0), head: head ? initHead(head, 0) : {} };
   assignFrom(path.join(dir, 'adapter.safetensors'), namedAdapterTensors(model.adapter));
-  assignFrom(path.join(dir, 'head.safetensors'), namedHeadTensors(model.head));
+  if (head) assignFrom(path.join(dir, 'head.safetensors'), namedHeadTensors(model.head));
   return { config, head, model };
 }
 
