@@ -3,7 +3,18 @@ import os from 'node:os';
 // The command line as a user meets it: a real process, its exit code and its words.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TINY_BERT } from '../test/fixtures/kadapter/tiny-task.ts';
+import { randomAdapter } from '../test/fixtures/kadapter/random-adapter.ts';
+import { namedAdapterTensors, type AdapterConfig } from '../src/kadapter/adapter.ts';
+import { loadAdapterFiles, saveAdapterFiles } from '../src/kadapter/adapter-files.ts';
+import { adapterOutputsOn } from '../src/kadapter/adapter-outputs.ts';
+import { initBackend } from '../src/kadapter/backend.ts';
+import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
+import { initHead } from '../src/kadapter/heads.ts';
+import { toKAdapter } from '../src/kadapter/k-adapter-format.ts';
+import { writeSafetensors } from '../src/kadapter/safetensors.ts';
 import { repoRoot } from '../src/util/paths.ts';
 
 const BIN = path.join(repoRoot, 'bin', 'kadapter.js');
@@ -176,4 +187,186 @@ describe('kadapter CLI', () => {
       ]);
     },
   );
+});
+
+describe('kadapter export and import --format k-adapter', () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-k-adapter-cli-'));
+  // bert-tiny: hidden 32, 2 layers.
+  let base: BaseModel;
+  beforeAll(async () => {
+    await initBackend('cpu');
+    base = loadBaseModel(TINY_BERT);
+  });
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  const cfg: AdapterConfig = {
+    baseHidden: 32,
+    readLayers: [0, 1, 2],
+    size: 64,
+    layers: 1,
+    chain: 'sum',
+    initStd: 0.0002,
+    layerNormEps: 1e-12,
+  };
+  const head = { kind: 'relation' as const, hidden: 32, fuse: false, labels: ['a', 'b'] };
+  function adapterFolder(name: string, c: AdapterConfig, withHead = false) {
+    const dir = path.join(scratch, name);
+    const adapter = randomAdapter(c, 4);
+    const model = { adapter, head: withHead ? initHead(head, 0) : {} };
+    saveAdapterFiles(dir, {
+      name: 'factual',
+      task: 'relation',
+      model,
+      adapter: c,
+      head: withHead ? head : null,
+      base,
+      lastLayer: 2,
+    });
+    return { dir, adapter };
+  }
+  const values = (named: Record<string, tf.Tensor>) =>
+    Object.fromEntries(Object.entries(named).map(([n, t]) => [n, Array.from(t.dataSync())]));
+
+  it('exports the official state dict and settings, and imports them back as the same adapter, head-less', () => {
+    const { dir, adapter } = adapterFolder('trained', cfg, true);
+    const out = path.join(scratch, 'official');
+    const exported = kadapter(['export', '--format', 'k-adapter', '--adapter', dir, '--out', out]);
+    expect(exported.code, exported.err).toBe(0);
+    expect(exported.out.trim().split('\n')).toEqual([
+      path.join(out, 'pytorch_model.safetensors'),
+      path.join(out, 'k_adapter_config.json'),
+    ]);
+    expect(exported.err).toMatch(/the official AdapterConfig class needs: hidden_size 64 .*layer_norm_eps 1e-12/);
+    expect(exported.err).toMatch(/the knowledge head is not exported/);
+    const settings = JSON.parse(fs.readFileSync(path.join(out, 'k_adapter_config.json'), 'utf8'));
+    expect(settings).toMatchObject({
+      adapter_list: [0, 1, 2],
+      adapter_size: 64,
+      num_attention_heads: 1,
+      adapter_skip_layers: 0,
+    });
+
+    const back = path.join(scratch, 'imported');
+    const imported = kadapter([
+      'import',
+      '--format',
+      'k-adapter',
+      '--from',
+      path.join(out, 'pytorch_model.safetensors'),
+      '--base-model',
+      TINY_BERT,
+      '--out',
+      back,
+      '--task',
+      'relation',
+    ]);
+    expect(imported.code, imported.err).toBe(0);
+    const loaded = loadAdapterFiles(back, base);
+    expect(loaded.config.head).toBe('none');
+    expect(loaded.head).toBeNull();
+    expect(() => adapterOutputsOn(base, loaded, [])).toThrow(/adapter factual has no knowledge head/);
+    expect(fs.existsSync(path.join(back, 'head_config.json'))).toBe(false);
+    expect(loaded.adapter).toEqual(cfg);
+    expect(values(namedAdapterTensors(loaded.model.adapter))).toEqual(values(namedAdapterTensors(adapter)));
+  });
+
+  /** An official-style checkpoint: the adapters under the official names and a head tensor, no settings beside. */
+  function officialCheckpoint(name: string): string {
+    const { adapter } = adapterFolder(`${name}-source`, cfg);
+    const plain = Object.fromEntries(
+      Object.entries(namedAdapterTensors(adapter)).map(([n, t]) => [
+        n,
+        { shape: t.shape, data: t.dataSync() as Float32Array },
+      ]),
+    );
+    const { stateDict } = toKAdapter(cfg, plain);
+    const file = path.join(scratch, name, 'pytorch_model.safetensors');
+    fs.mkdirSync(path.dirname(file));
+    writeSafetensors(file, {
+      ...Object.fromEntries(Object.entries(stateDict).map(([n, t]) => [n, { dtype: 'F32' as const, ...t }])),
+      'out_proj.bias': { dtype: 'F32', shape: [3], data: new Float32Array(3) },
+    });
+    return file;
+  }
+  const importArgs = (file: string) => [
+    'import',
+    '--format',
+    'k-adapter',
+    '--from',
+    file,
+    '--base-model',
+    TINY_BERT,
+    '--task',
+    'relation',
+  ];
+
+  it('imports an official checkpoint, leaving its head out by name; the layers come from --adapter-list', () => {
+    const back = path.join(scratch, 'from-official');
+    const ok = kadapter([
+      ...importArgs(officialCheckpoint('fac-adapter')),
+      '--out',
+      back,
+      '--adapter-list',
+      '0,1,2',
+      '--name',
+      'fac',
+    ]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.err).toMatch(/left out 1 tensors outside the adapters: out_proj\.bias/);
+    const loaded = loadAdapterFiles(back, base);
+    expect(loaded.config).toMatchObject({ name: 'fac', task: 'relation', head: 'none', lastLayer: 2 });
+    expect(loaded.adapter).toEqual({ ...cfg, layerNormEps: 1e-5 });
+  });
+
+  it('refuses an import without the read layers, with skip connections, a bad list, or into a used folder', () => {
+    const args = importArgs(officialCheckpoint('lin-adapter'));
+    const none = kadapter([...args, '--out', path.join(scratch, 'no-list')]);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(
+      /does not say which base layers .* pass --adapter-list \(the official scripts use 0,11,22/,
+    );
+    const list = ['--adapter-list', '0,1,2'];
+    const skip = kadapter([...args, ...list, '--out', path.join(scratch, 'skip'), '--adapter-skip-layers', '3']);
+    expect(skip.code).toBe(1);
+    expect(skip.err).toMatch(/adapter_skip_layers 3 adds a skip connection every 3 adapters/);
+    expect(kadapter([...args, '--out', path.join(scratch, 'bad-list'), '--adapter-list', '0,x']).code).toBe(2);
+    const used = path.join(scratch, 'used');
+    fs.mkdirSync(used);
+    fs.writeFileSync(path.join(used, 'notes.txt'), 'mine');
+    expect(kadapter([...args, ...list, '--out', used]).err).toMatch(/exists and is not empty/);
+  });
+
+  it('refuses a torch pickle with the command that converts it, and an unknown format', () => {
+    const bin = path.join(scratch, 'pytorch_model.bin');
+    fs.writeFileSync(bin, Buffer.from('PK\x03\x04 a torch zip'));
+    const r = kadapter([
+      'import',
+      '--format',
+      'k-adapter',
+      '--from',
+      bin,
+      '--base-model',
+      TINY_BERT,
+      '--out',
+      path.join(scratch, 'x'),
+      '--task',
+      'relation',
+      '--adapter-list',
+      '0',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/is a torch pickle, which is not read here: convert it to safetensors first/);
+    expect(r.err).toMatch(
+      /python -c "import torch; from safetensors\.torch import save_file; .*torch\.load\('.*pytorch_model\.bin'/,
+    );
+    const { dir } = adapterFolder('any', cfg);
+    expect(kadapter(['export', '--format', 'onnx', '--adapter', dir, '--out', path.join(scratch, 'y')]).code).toBe(2);
+  });
+
+  it("refuses to export a chain 'concat' adapter, which the official code has no module for", () => {
+    const { dir } = adapterFolder('concat', { ...cfg, chain: 'concat' });
+    const r = kadapter(['export', '--format', 'k-adapter', '--adapter', dir, '--out', path.join(scratch, 'z')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/chain 'concat' .* has no equivalent in the official K-Adapter code/);
+    expect(fs.existsSync(path.join(scratch, 'z'))).toBe(false);
+  });
 });

@@ -8,6 +8,7 @@ import { withLock } from '../src/util/lock.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 import { checkModel, fetchModel } from './model.ts';
+import { addConvertCommands } from './convert.ts';
 import { scoreRun } from './score-run.ts';
 import { encodeCommand } from './encode.ts';
 import { POOLINGS } from '../src/api/encode.ts';
@@ -181,6 +182,8 @@ export function buildProgram(): Command {
     .action((opts: CommonOptions) => {
       process.stdout.write(`${JSON.stringify(redactConfig(loadConfig(opts)), null, 2)}\n`);
     });
+
+  addConvertCommands(program, BASE_MODEL_HELP);
 
   return program;
 }

@@ -32,3 +32,4 @@ export {
   type TrainedAdapterRun,
 } from './api/train.ts';
 export { scoreTaskFile, type ScoredTask, type ScoreOptions, type TaskFileScore } from './api/score.ts';
+export { exportKAdapter, importKAdapter, type KAdapterImport } from './api/convert.ts';

@@ -141,6 +141,11 @@ const AdapterFileCommon = {
   task: HeadKind,
   /** Base layer fused with the adapter's output by the head (L). */
   lastLayer: z.number().int().min(0),
+  /**
+   * 'none': no knowledge head in the folder (an adapter imported from a format whose head has no
+   * equivalent here); absent: head_config.json and head.safetensors are there.
+   */
+  head: z.literal('none').optional(),
   parameters: z.strictObject({ adapter: count, head: count, base: count, adapterShareOfBase: z.number().min(0) }),
   training: z.record(z.string(), z.unknown()).optional(),
 };
@@ -201,6 +206,37 @@ const AdapterFileConfigV1 = z
 
 /** adapter_config.json of either format, as the current one. */
 export const AdapterFileConfigAnyFormat = z.union([AdapterFileConfig, AdapterFileConfigV1]);
+
+// ---- the official K-Adapter code's settings (src/kadapter/k-adapter-format.ts)
+
+/**
+ * k_adapter_config.json beside an exported state dict: the official scripts' adapter arguments and
+ * the fields of their AdapterConfig class, under the official names.
+ */
+export const KAdapterSettings = z.strictObject({
+  /** --adapter_list: base layers read, in order (0 = embeddings). */
+  adapter_list: z.array(z.number().int().min(0)).min(1),
+  /** --adapter_size: A. */
+  adapter_size: z.number().int().min(1),
+  /** --adapter_transformer_layers: N. */
+  adapter_transformer_layers: z.number().int().min(1),
+  /** --adapter_skip_layers: extra skip connections every s adapters when 1 ≤ s ≤ the adapter count. */
+  adapter_skip_layers: z.number().int(),
+  /** AdapterConfig.project_hidden_size: the base's hidden size H. */
+  project_hidden_size: z.number().int().min(1),
+  /** AdapterConfig.hidden_size: the adapter encoder's width (the official class hard-codes 768). */
+  hidden_size: z.number().int().min(1),
+  /** AdapterConfig.intermediate_size (hard-coded 3072). */
+  intermediate_size: z.number().int().min(1),
+  /** AdapterConfig.num_attention_heads (hard-coded 12). */
+  num_attention_heads: z.number().int().min(1),
+  hidden_act: z.string(),
+  /** AdapterConfig.layer_norm_eps (hard-coded 1e-5). */
+  layer_norm_eps: z.number().positive(),
+  /** AdapterConfig.adapter_initializer_range: std of the down/up projections' initial weights. */
+  adapter_initializer_range: z.number().positive(),
+});
+export type KAdapterSettings = z.infer<typeof KAdapterSettings>;
 
 // ---- feature caches (src/kadapter/features.ts)
 

@@ -35,7 +35,8 @@ export function saveAdapterFiles(
     task: AdapterFileConfig['task'];
     model: TrainedModel;
     adapter: AdapterConfig;
-    head: HeadConfig;
+    /** null: a folder without a knowledge head (model.head is then empty). */
+    head: HeadConfig | null;
     base: BaseModel;
     lastLayer: number;
     training?: Record<string, unknown>;
@@ -58,6 +59,7 @@ export function saveAdapterFiles(
     config: { architecture: 'k-adapter', ...o.adapter, activation: 'gelu', heads: adapterHeads(o.adapter.size) },
     task: o.task,
     lastLayer: o.lastLayer,
+    ...(o.head ? {} : { head: 'none' as const }),
     parameters: {
       adapter: adapterParams,
       head: headParams,
@@ -69,10 +71,12 @@ export function saveAdapterFiles(
   writeSafetensors(path.join(dir, 'adapter.safetensors'), toWrite(namedAdapterTensors(o.model.adapter)), {
     format: ADAPTER_FORMAT,
   });
-  writeSafetensors(path.join(dir, 'head.safetensors'), toWrite(namedHeadTensors(o.model.head)), {
-    format: ADAPTER_FORMAT,
-  });
-  writeFileAtomic(path.join(dir, 'head_config.json'), `${JSON.stringify(o.head, null, 2)}\n`);
+  if (o.head) {
+    writeSafetensors(path.join(dir, 'head.safetensors'), toWrite(namedHeadTensors(o.model.head)), {
+      format: ADAPTER_FORMAT,
+    });
+    writeFileAtomic(path.join(dir, 'head_config.json'), `${JSON.stringify(o.head, null, 2)}\n`);
+  }
   // Written last: a folder with adapter_config.json is complete.
   writeFileAtomic(path.join(dir, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`);
   return config;
@@ -82,7 +86,8 @@ export interface LoadedAdapter {
   config: AdapterFileConfig;
   /** The adapter's shape, as the model code takes it. */
   adapter: AdapterConfig;
-  head: HeadConfig;
+  /** null when the folder has no knowledge head (config.head 'none'). */
+  head: HeadConfig | null;
   model: TrainedModel;
 }
 
@@ -124,6 +129,12 @@ export function baseMismatch(config: AdapterFileConfig, base: BaseModel, allowOt
   );
 }
 
+/** The adapter's shape from its config, without the fields written for other readers. */
+export function adapterShape(config: AdapterFileConfig): AdapterConfig {
+  const { architecture: _a, activation: _act, heads: _h, ...adapter } = config.config;
+  return adapter;
+}
+
 /** Loads an adapter folder for a base model; another base is refused (see baseMismatch). */
 export function loadAdapterFiles(dir: string, base: BaseModel, opts: LoadAdapterOptions = {}): LoadedAdapter {
   const config = readAdapterConfig(dir);
@@ -133,11 +144,11 @@ export function loadAdapterFiles(dir: string, base: BaseModel, opts: LoadAdapter
   if (config.model_sha256 === null) note("written without its base's hash (an older format): checked by shape only");
   else if (config.model_name !== base.name && baseWeightsSha256(base) !== config.model_sha256)
     note(`trained on ${config.model_name}, loaded on ${base.name}`);
-  const { architecture: _a, activation: _act, heads: _h, ...adapter } = config.config;
-  const head = readJsonFile(path.join(dir, 'head_config.json'), HeadConfig);
-  const model: TrainedModel = { adapter: initAdapter(adapter, 0), head: initHead(head, 0) };
+  const adapter = adapterShape(config);
+  const head = config.head === 'none' ? null : readJsonFile(path.join(dir, 'head_config.json'), HeadConfig);
+  const model: TrainedModel = { adapter: initAdapter(adapter, 0), head: head ? initHead(head, 0) : {} };
   assignFrom(path.join(dir, 'adapter.safetensors'), namedAdapterTensors(model.adapter));
-  assignFrom(path.join(dir, 'head.safetensors'), namedHeadTensors(model.head));
+  if (head) assignFrom(path.join(dir, 'head.safetensors'), namedHeadTensors(model.head));
   return { config, adapter, head, model };
 }
 

@@ -2,6 +2,7 @@
 // what a loaded adapter folder does for a user.
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedExample } from '../data/schemas.ts';
+import { UserError } from '../util/errors.ts';
 import type { LoadedAdapter } from './adapter-files.ts';
 import type { BaseModel } from './base-model.ts';
 import { encodeSequences } from './encoder.ts';
@@ -23,6 +24,7 @@ export function liveBatch(base: BaseModel, examples: EncodedExample[], weights =
 }
 
 export function adapterOutputsOn(base: BaseModel, a: LoadedAdapter, examples: EncodedExample[]): tf.Tensor {
+  if (!a.head) throw new UserError(`adapter ${a.config.name} has no knowledge head (imported without one)`);
   const spec: AdapterRunSpec = {
     task: a.config.task,
     adapter: a.adapter,
