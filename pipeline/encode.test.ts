@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TINY_BERT, dependencyExamples } from '../test/fixtures/kadapter/tiny-task.ts';
+import { TINY_BERT } from '../test/fixtures/kadapter/tiny-task.ts';
+import { baseWithOtherWeights, trainTinyAdapter } from '../test/fixtures/kadapter/tiny-adapter.ts';
 import { compose } from '../src/api/compose.ts';
 import { encode } from '../src/api/encode.ts';
 import { encodeFile } from '../src/api/encode-file.ts';
-import { trainAdapterFromJsonl } from '../src/api/train.ts';
 import { initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
 import { openSafetensors } from '../src/kadapter/safetensors.ts';
@@ -28,25 +28,13 @@ const kadapter = (args: string[]) =>
     env: { ...process.env, KADAPTER_BACKEND: 'cpu', CI: 'true' },
   });
 
+/** `kadapter encode` on the tiny base with the tiny adapter. */
+const onTinyAdapter = (args: string[]) => kadapter(['--base-model', TINY_BERT, '--adapters', adapter, ...args]);
+
 beforeAll(async () => {
   await initBackend('cpu');
   base = loadBaseModel(TINY_BERT);
-  const lines = (n: number, offset: number) =>
-    dependencyExamples(n, offset)
-      .map((e) => JSON.stringify(e))
-      .join('\n');
-  fs.writeFileSync(path.join(scratch, 'train.jsonl'), lines(24, 0));
-  fs.writeFileSync(path.join(scratch, 'dev.jsonl'), lines(6, 500));
-  const run = await trainAdapterFromJsonl({
-    base,
-    task: 'dependency',
-    train: path.join(scratch, 'train.jsonl'),
-    dev: path.join(scratch, 'dev.jsonl'),
-    out: path.join(scratch, 'run'),
-    adapter: { size: 16, layers: 1, initStd: 0.05 },
-    training: { epochs: 1, batchSize: 8 },
-    log: () => {},
-  });
+  const run = await trainTinyAdapter(base, path.join(scratch, 'tiny'), { train: 24, dev: 6 });
   adapter = run.dir;
   fs.writeFileSync(path.join(scratch, 'texts.txt'), `${TEXTS.join('\n')}\n`);
 }, 120_000);
@@ -61,11 +49,7 @@ const expected = async (pool: 'mean' | 'none', combine: 'sum' | 'concat') =>
 describe('kadapter encode', () => {
   it('writes pooled vectors as safetensors, with an index, equal to the library', async () => {
     const out = path.join(scratch, 'mean.safetensors');
-    const r = kadapter([
-      '--base-model',
-      TINY_BERT,
-      '--adapters',
-      adapter,
+    const r = onTinyAdapter([
       '--combine',
       'concat',
       '--input',
@@ -98,18 +82,7 @@ describe('kadapter encode', () => {
       `${JSON.stringify({ id: 'w1', words: ['the', 'cat'] })}\n{"bad": 1}\n${JSON.stringify({ id: 7, text: 'a dog' })}\n`,
     );
     const out = path.join(scratch, 'tokens.jsonl');
-    const r = kadapter([
-      '--base-model',
-      TINY_BERT,
-      '--adapters',
-      adapter,
-      '--input',
-      input,
-      '--out',
-      out,
-      '--pool',
-      'none',
-    ]);
+    const r = onTinyAdapter(['--input', input, '--out', out, '--pool', 'none']);
     expect(r.status, r.stderr).toBe(0);
     const rows = fs
       .readFileSync(out, 'utf8')
@@ -170,43 +143,15 @@ describe('kadapter encode', () => {
         },
       }),
     ).rejects.toThrow('killed');
-    const r = kadapter([
-      '--base-model',
-      TINY_BERT,
-      '--adapters',
-      adapter,
-      '--input',
-      input,
-      '--out',
-      out,
-      '--pool',
-      'first',
-    ]);
+    const r = onTinyAdapter(['--input', input, '--out', out, '--pool', 'first']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/unfinished encode with other settings.*--force/);
-    const forced = kadapter([
-      '--base-model',
-      TINY_BERT,
-      '--adapters',
-      adapter,
-      '--input',
-      input,
-      '--out',
-      out,
-      '--pool',
-      'first',
-      '--force',
-    ]);
+    const forced = onTinyAdapter(['--input', input, '--out', out, '--pool', 'first', '--force']);
     expect(forced.status, forced.stderr).toBe(0);
   });
 
   it('refuses an adapter trained on another base in one line, unless --allow-other-base', () => {
-    const other = path.join(scratch, 'other-base');
-    fs.cpSync(TINY_BERT, other, { recursive: true });
-    const file = path.join(other, 'model.safetensors');
-    const bytes = fs.readFileSync(file);
-    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
-    fs.writeFileSync(file, bytes);
+    const other = baseWithOtherWeights(TINY_BERT, path.join(scratch, 'other-base'));
     const args = ['--base-model', other, '--adapters', adapter, '--input', path.join(scratch, 'texts.txt')];
     const r = kadapter([...args, '--out', path.join(scratch, 'other.jsonl')]);
     expect(r.status).toBe(1);

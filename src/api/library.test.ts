@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TINY_BERT, dependencyExamples } from '../../test/fixtures/kadapter/tiny-task.ts';
+import { TINY_BERT } from '../../test/fixtures/kadapter/tiny-task.ts';
+import { trainTinyAdapter } from '../../test/fixtures/kadapter/tiny-adapter.ts';
 import { readAdapterConfig } from '../kadapter/adapter-files.ts';
 import { adapterForward } from '../kadapter/adapter.ts';
 import { initBackend } from '../kadapter/backend.ts';
@@ -16,7 +17,6 @@ import { loadAdapterFiles } from '../kadapter/adapter-files.ts';
 import { repoRoot } from '../util/paths.ts';
 import { compose } from './compose.ts';
 import { encode, encodeStream } from './encode.ts';
-import { trainAdapterFromJsonl } from './train.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-library-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -26,21 +26,10 @@ let adapterDir: string;
 beforeAll(async () => {
   await initBackend('cpu');
   base = loadBaseModel(TINY_BERT);
-  const lines = (n: number, offset: number) =>
-    dependencyExamples(n, offset)
-      .map((e) => JSON.stringify(e))
-      .join('\n');
-  fs.writeFileSync(path.join(scratch, 'train.jsonl'), `${lines(32, 0)}\n{"not": "a row"}\n`);
-  fs.writeFileSync(path.join(scratch, 'dev.jsonl'), lines(8, 500));
-  const run = await trainAdapterFromJsonl({
-    base,
-    task: 'dependency',
-    train: path.join(scratch, 'train.jsonl'),
-    dev: path.join(scratch, 'dev.jsonl'),
-    out: path.join(scratch, 'run'),
-    adapter: { size: 16, layers: 1, initStd: 0.05 },
-    training: { epochs: 1, batchSize: 8 },
-    log: () => {},
+  const run = await trainTinyAdapter(base, path.join(scratch, 'tiny'), {
+    train: 32,
+    dev: 8,
+    extraTrainLines: ['{"not": "a row"}'],
   });
   adapterDir = run.dir;
   expect(run.examples).toEqual({ train: 32, dev: 8 });

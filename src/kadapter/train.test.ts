@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELATIONS, TINY_BERT, encodeAll } from '../../test/fixtures/kadapter/tiny-task.ts';
+import { baseWithOtherWeights } from '../../test/fixtures/kadapter/tiny-adapter.ts';
 import { repoRoot } from '../util/paths.ts';
 import { loadAdapterFiles, readAdapterConfig, saveAdapterFiles } from './adapter-files.ts';
 import { sha256File } from '../util/jsonl.ts';
@@ -284,13 +285,7 @@ describe('adapter files', () => {
   it('refuses a base of the same shape whose weights differ, unless allowed; accepts a base derived from its own', () => {
     const dir = path.join(scratch, 'adapter');
     // The same checkpoint with one weight changed: same name and shape, other weights.
-    const other = path.join(scratch, 'bert-tiny-other');
-    fs.cpSync(TINY_BERT, other, { recursive: true });
-    const file = path.join(other, 'model.safetensors');
-    const bytes = fs.readFileSync(file);
-    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
-    fs.writeFileSync(file, bytes);
-    const otherBase = loadBaseModel(other);
+    const otherBase = loadBaseModel(baseWithOtherWeights(TINY_BERT, path.join(scratch, 'bert-tiny-other')));
     expect(() => loadAdapterFiles(dir, otherBase)).toThrow(/has other weights .*--allow-other-base/);
     expect(loadAdapterFiles(dir, otherBase, { allowOtherBase: true }).adapter.size).toBe(16);
     // A folder this project trained from the adapter's base (multi-task, fine-tuned) says so.
