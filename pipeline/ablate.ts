@@ -3,14 +3,15 @@
 //            downstream data of eval.ablate.tasks
 //   steps    the variants as rows (src/eval/ablation.ts) → per task: encode (dev/test sentences
 //            seen in adapter pre-training dropped) → vectors of the base and every component the
-//            variants use (trained, random, with adapter layers left out), pooled once → per
+//            variants use (trained, random, with adapter layers left out), pooled once and kept in
+//            the pooled cache (<build>/pooled/, shared with evaluate: what it pooled is read) → per
 //            variant × seed: task layers, best dev epoch, test → each variant's difference from F+L
 //   outputs  reports/<profile>/ablation/{results.json, report.md, <task>.png, <task>.svg}
 //            reports/<profile>/ablation/runs/<task>/<variant>/seed-N/{predictions-test.jsonl, metrics.json, task-layers/}
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { reportsDir } from '../src/data/layout.ts';
+import { pooledCacheDir, reportsDir } from '../src/data/layout.ts';
 import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
@@ -64,7 +65,10 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
     const trainer = frozenTrainer(
       config,
-      { base: await pooledSplits(base, components, data, `${task} ablation`), multitask: null },
+      {
+        base: await pooledSplits(base, components, data, `${task} ablation`, { dir: pooledCacheDir(config) }),
+        multitask: null,
+      },
       score,
       main,
     );

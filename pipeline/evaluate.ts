@@ -3,7 +3,8 @@
 //            runs/multitask/seed-N/model when trained; downstream data per task (built, or eval.dataDirs)
 //   steps    the rows (src/eval/rows.ts) → per task: encode train/dev/test (counted skips; dev/test
 //            sentences seen in adapter pre-training dropped) → the rows' vectors: under `frozen`
-//            pooled once per base and component, under `finetune` live through a fresh trainable
+//            pooled once per base and component (kept in <build>/pooled/, which ablate reads too),
+//            under `finetune` live through a fresh trainable
 //            copy of the base per run → per row × seed: task layers (and the base, finetune), best
 //            dev epoch, test → relation data-efficiency curve → paired bootstrap F+L − each control → report
 //   outputs  reports/<profile>/{results.json, report.md, *.png, *.svg}            (frozen)
@@ -12,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { runsDir, reportsDir } from '../src/data/layout.ts';
+import { pooledCacheDir, runsDir, reportsDir } from '../src/data/layout.ts';
 import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
@@ -107,13 +108,16 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     const main = MAIN_METRIC[task];
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
     const poolStarted = Date.now();
+    const cache = { dir: pooledCacheDir(config) };
     let trainer: RowTrainer;
     if (frozen) {
       trainer = frozenTrainer(
         config,
         {
-          base: await pooledSplits(base, components.base, data, `${task} base`),
-          multitask: multitask ? await pooledSplits(multitask, components.multitask, data, `${task} multitask`) : null,
+          base: await pooledSplits(base, components.base, data, `${task} base`, cache),
+          multitask: multitask
+            ? await pooledSplits(multitask, components.multitask, data, `${task} multitask`, cache)
+            : null,
         },
         score,
         main,

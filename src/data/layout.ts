@@ -30,6 +30,14 @@ export function runsDir(config: Config): string {
 }
 
 /** Where a protocol's report goes: the profile's reports folder, finetune in its own subfolder. */
+/**
+ * The pooled-vector cache of the frozen protocol (src/eval/pooled.ts): content-addressed files that
+ * evaluate and ablate share, in the build folder beside the features the adapters trained on.
+ */
+export function pooledCacheDir(config: Config): string {
+  return path.join(config.paths.buildDir, 'pooled');
+}
+
 export function reportsDir(config: Config, protocol = config.eval.protocol): string {
   return protocol === 'frozen' ? config.paths.reportsDir : path.join(config.paths.reportsDir, protocol);
 }

@@ -11,6 +11,7 @@ import { loadAdapterFiles, type LoadAdapterOptions, type LoadedAdapter } from '.
 import { adapterForward, initAdapter } from '../kadapter/adapter.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { UserError } from '../util/errors.ts';
+import { sha256File } from '../util/jsonl.ts';
 import { componentKey, vectorComponents, type TrainedAdapter } from './rows.ts';
 
 /** The key of the base's last layer among a batch's vectors. */
@@ -18,6 +19,11 @@ export const BASE_KEY = 'base';
 
 export interface ComponentVectors {
   key: string;
+  /**
+   * What the vectors depend on besides the base and the examples, by content: an adapter by its
+   * weights file's sha256 (not its folder), a random draw by seed and shape. Keys the pooled cache.
+   */
+  identity: string;
   /** [B, T, H] from the base's hidden states (indexed by layer) and the mask [B, T]. */
   forward(states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D): tf.Tensor3D;
 }
@@ -45,6 +51,7 @@ export function resolveComponents(
         throw new Error(`component reads base layer ${maxLayer}; ${base.name} has ${base.config.layers}`);
       out.set(key, {
         key,
+        identity: key,
         forward: (states) => c.layers.map((l) => stateAt(states, l)).reduce((acc, h) => acc.add(h)),
       });
       continue;
@@ -52,15 +59,18 @@ export function resolveComponents(
     if (c.kind === 'scalarMix') throw new Error('a scalar mix is computed from its layers');
     let config;
     let weights;
+    let made: string;
     if ('dir' in c.weights) {
       const dir = c.weights.dir;
       if (!folders.has(dir)) folders.set(dir, loadAdapterFiles(dir, base, opts));
       const loaded = folders.get(dir)!;
       config = loaded.adapter;
       weights = loaded.model.adapter;
+      made = `weights:${sha256File(path.join(dir, 'adapter.safetensors'))}`;
     } else {
       config = c.weights.config;
       weights = initAdapter(config, c.weights.random);
+      made = `random:${c.weights.random}:${JSON.stringify(config)}`;
     }
     const leaveOut = c.leaveOut ?? [];
     const [cfg, w] = [config, weights];
@@ -75,7 +85,8 @@ export function resolveComponents(
               ),
             )
         : (states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D) => adapterForward(w, cfg, states, mask, leaveOut);
-    out.set(key, { key, forward });
+    const identity = `adapter:${made}:leave-out:${(c.leaveOut ?? []).join(',')}:${c.part ?? 'output'}`;
+    out.set(key, { key, identity, forward });
   }
   return [...out.values()];
 }

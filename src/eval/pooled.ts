@@ -3,13 +3,17 @@
 // `finetune`. Frozen (poolFeatures): base and adapters are frozen, so each example's vectors are
 // computed once and every row, seed and data size trains on them.
 // (Position-wise combination commutes with pooling: combining after pooling is exact.)
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { BaseModel } from '../kadapter/base-model.ts';
+import { baseWeightsSha256, type BaseModel } from '../kadapter/base-model.ts';
 import { encodeSequences } from '../kadapter/encoder.ts';
 import type { EncoderWeights } from '../kadapter/encoder-weights.ts';
 import { BASE_KEY, type ComponentVectors } from './components.ts';
 import { lengthBatches } from '../kadapter/tokenizer.ts';
 import { yieldToEventLoop } from '../util/interrupt.ts';
+import { writeFileAtomic } from '../util/jsonl.ts';
+import { hashOf } from '../util/manifest.ts';
 import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
 import type { TaskExample } from './tasks.ts';
@@ -70,34 +74,72 @@ export function liveSource(
   };
 }
 
+/**
+ * Where pooled vectors are kept between stages: one file per (base weights, component, examples),
+ * named by the hash of the three, so evaluate and ablate, every row, seed and variant, compute each
+ * component's vectors once. Files are written whole (atomically); a stale one cannot be read for a
+ * fresh one, since anything it depends on changes its name.
+ */
+export interface PooledCache {
+  dir: string;
+}
+
+/** The file of one component's vectors for these examples. */
+function cacheFile(cache: PooledCache, base: BaseModel, identity: string, examplesHash: string): string {
+  return path.join(cache.dir, `${hashOf({ base: baseWeightsSha256(base), identity, examples: examplesHash })}.f32`);
+}
+
+/** A cached component's vectors, or null when absent or not the expected size (then recomputed). */
+function readCached(file: string, values: number): Float32Array | null {
+  if (!fs.existsSync(file)) return null;
+  const buf = fs.readFileSync(file);
+  if (buf.byteLength !== values * 4) return null;
+  return new Float32Array(buf.buffer, buf.byteOffset, values);
+}
+
 export async function poolFeatures(
   base: BaseModel,
   components: ComponentVectors[],
   examples: TaskExample[],
   label: string,
-  batchTokens = 4096,
+  o: { batchTokens?: number; cache?: PooledCache } = {},
 ): Promise<PooledSet> {
   const H = base.config.hidden;
   const { offsets, total } = offsetsOf(examples.map((e) => e.positions.length));
   const names = [BASE_KEY, ...components.map((c) => c.key)];
-  const pooled: Record<string, Float32Array> = Object.fromEntries(names.map((n) => [n, new Float32Array(total * H)]));
+  const identity = (n: string) => (n === BASE_KEY ? BASE_KEY : components.find((c) => c.key === n)!.identity);
+  const examplesHash = o.cache ? hashOf(examples.map((e) => [e.ids, e.positions])) : '';
+  const files = Object.fromEntries(
+    names.map((n) => [n, o.cache ? cacheFile(o.cache, base, identity(n), examplesHash) : null]),
+  );
+  const pooled: Record<string, Float32Array> = {};
+  for (const n of names) {
+    const cached = files[n] ? readCached(files[n], total * H) : null;
+    if (cached) pooled[n] = cached;
+  }
+  const missing = names.filter((n) => !pooled[n]);
+  if (missing.length === 0) {
+    process.stderr.write(`kadapter: ${label}: ${names.length} components' vectors from the pooled cache\n`);
+    return { hidden: H, offsets, components: pooled };
+  }
+  for (const n of missing) pooled[n] = new Float32Array(total * H);
   const live = liveSource(base, components, examples);
-  const bar = progress(label, examples.length, 'examples');
+  const bar = progress(`${label} (${missing.length} of ${names.length} components)`, examples.length, 'examples');
   let done = 0;
   for (const idx of lengthBatches(
     examples.map((e) => e.ids.length),
-    batchTokens,
+    o.batchTokens ?? 4096,
   )) {
     const outs = tf.tidy(() => {
-      const { rows } = live.rows(idx, names);
-      return names.map((n) => rows[n]!);
+      const { rows } = live.rows(idx, missing);
+      return missing.map((n) => rows[n]!);
     });
     const values = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
     tf.dispose(outs);
     let row = 0;
     for (const i of idx) {
       const n = examples[i]!.positions.length;
-      names.forEach((name, c) => pooled[name]!.set(values[c]!.subarray(row * H, (row + n) * H), offsets[i]! * H));
+      missing.forEach((name, c) => pooled[name]!.set(values[c]!.subarray(row * H, (row + n) * H), offsets[i]! * H));
       row += n;
     }
     done += idx.length;
@@ -105,6 +147,10 @@ export async function poolFeatures(
     await yieldToEventLoop(); // between batches: a signal stops pooling here
   }
   bar.stop();
+  for (const n of missing) {
+    const file = files[n];
+    if (file) writeFileAtomic(file, Buffer.from(pooled[n]!.buffer, pooled[n]!.byteOffset, pooled[n]!.byteLength));
+  }
   return { hidden: H, offsets, components: pooled };
 }
 

@@ -12,7 +12,7 @@ import { encoderTensors, namedVariables, trainableCopy } from '../kadapter/encod
 import { assignValues } from '../kadapter/variables.ts';
 import type { ComponentVectors } from './components.ts';
 import type { DownstreamData } from './downstream-data.ts';
-import { liveSource, poolFeatures, pooledSource, subsetSource, type RowSource } from './pooled.ts';
+import { liveSource, poolFeatures, pooledSource, subsetSource, type PooledCache, type RowSource } from './pooled.ts';
 import type { Scores } from './score.ts';
 import { trainTaskLayers, type Outputs, type TaskLayerRun, type TaskLayerSpec } from './task-layers.ts';
 
@@ -116,12 +116,13 @@ export async function pooledSplits(
   components: ComponentVectors[],
   data: DownstreamData,
   label: string,
+  cache?: PooledCache,
 ): Promise<Record<Split, RowSource>> {
   const out = {} as Record<Split, RowSource>;
   for (const split of SPLITS)
     out[split] = pooledSource(
       data.splits[split],
-      await poolFeatures(model, components, data.splits[split], `${label} ${split}`),
+      await poolFeatures(model, components, data.splits[split], `${label} ${split}`, { cache }),
     );
   return out;
 }

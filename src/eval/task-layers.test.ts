@@ -41,7 +41,9 @@ beforeAll(async () => {
     layerNormEps: 1e-12,
   };
   adapterWeights = initAdapter(cfg, 5);
-  adapters = [{ key: 'a', forward: (states, mask) => adapterForward(adapterWeights, cfg, states, mask) }];
+  adapters = [
+    { key: 'a', identity: 'a', forward: (states, mask) => adapterForward(adapterWeights, cfg, states, mask) },
+  ];
 });
 
 const spec = (): TaskLayerSpec => ({
