@@ -85,6 +85,31 @@ describe('standard downstream formats', () => {
     });
   });
 
+  it('streams a JSON array element by element: rows before a syntax error arrive, then the error', async () => {
+    const file = path.join(scratch, 'broken-array.json');
+    const row = { sent: 'Paris is big .', start: 0, end: 5, labels: ['location'] };
+    // A long array whose last element is cut: parsed whole, it would fail before any row.
+    fs.writeFileSync(file, `[${Array.from({ length: 2000 }, () => JSON.stringify(row)).join(',\n')},\n{"sent": "cut`);
+    const read: TypingExample[] = [];
+    await expect(
+      (async () => {
+        for await (const r of streamTyping(file, {})) read.push(r);
+      })(),
+    ).rejects.toThrow(/broken-array\.json: not a JSON array/);
+    expect(read).toHaveLength(2000);
+    expect(read[0]!.sent).toBe('Paris is big .');
+  });
+
+  it('streams a JSON array with the same rows and skips as reading it whole', async () => {
+    const file = path.join(fixtures, 'figer', 'train.json');
+    const whole = loadTyping(file);
+    const skipped: Record<string, number> = {};
+    const streamed: TypingExample[] = [];
+    for await (const r of streamTyping(file, skipped)) streamed.push(r);
+    expect(streamed).toEqual(whole.rows);
+    expect(skipped).toEqual(whole.skipped);
+  });
+
   it('says what was expected for an empty file or a file of the other format', () => {
     const empty = path.join(scratch, 'empty.json');
     fs.writeFileSync(empty, '');

@@ -7,10 +7,12 @@
 // A file is a JSON array or JSON Lines. Rows that do not fit are counted, an empty or foreign file
 // is an error that says what was expected. The project's own rows also carry `sentence_id` (the
 // dependency sentence they come from, for the leakage checks) and `source`; real datasets lack
-// both, so both are optional here. JSON Lines files are read as a stream by `streamTyping` and
-// `streamTacred` (a capped sample never holds a whole file); a JSON array is parsed whole.
+// both, so both are optional here. `streamTyping` and `streamTacred` read either as a stream (a
+// capped sample never holds a whole file: FIGER's train array has ~2M rows); `loadTyping` and
+// `loadTacred` read a small file whole.
 import fs from 'node:fs';
 import readline from 'node:readline';
+import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { z } from 'zod';
 import { codePointIndex } from '../util/codepoints.ts';
 import { UserError } from '../util/errors.ts';
@@ -165,25 +167,41 @@ async function* stream<R, T>(file: string, f: Format<R, T>, skipped: Record<stri
   const first = firstChar(file);
   if (first === '') throw new UserError(`${file}: the file is empty`);
   let n = 0;
-  if (first === '[') {
-    for (const row of load(file, f, skipped).rows) yield row;
-    return;
-  }
-  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim().length === 0) continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      raw = { __malformed: true };
-    }
+  for await (const raw of first === '[' ? arrayElements(file) : jsonLines(file)) {
     const row = checkRow(raw, f, skipped);
     if (row === null) continue;
     n++;
     yield row;
   }
   if (n === 0) throw noRows(file, f as Format<unknown, unknown>, skipped);
+}
+
+/** The values of a JSON Lines file, a malformed line as a marker that checkRow counts. */
+async function* jsonLines(file: string): AsyncIterable<unknown> {
+  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim().length === 0) continue;
+    try {
+      yield JSON.parse(line);
+    } catch {
+      yield { __malformed: true };
+    }
+  }
+}
+
+/**
+ * The elements of a file holding one JSON array, parsed as they come (FIGER's train file is a
+ * 2M-element array: never held whole). A syntax error stops the file with its position.
+ */
+async function* arrayElements(file: string): AsyncIterable<unknown> {
+  const elements = fs.createReadStream(file).pipe(streamArray.withParserAsStream());
+  try {
+    for await (const { value } of elements as AsyncIterable<{ value: unknown }>) yield value;
+  } catch (e) {
+    throw new UserError(`${file}: not a JSON array (${(e as Error).message})`);
+  } finally {
+    elements.destroy();
+  }
 }
 
 export function streamTyping(file: string, skipped: Record<string, number>): AsyncIterable<TypingExample> {
