@@ -54,6 +54,16 @@ describe('kadapter CLI', () => {
     expect(out).toMatch(/--profile <name>[\s\S]*choices:\s+"smoke",\s+"default",\s+"full"/);
   });
 
+  it('takes --data-dir task=folder on evaluate, ablate and pipeline, and refuses another shape with exit code 2', () => {
+    for (const cmd of ['evaluate', 'ablate', 'pipeline']) expect(kadapter([cmd, '--help']).out).toContain('--data-dir');
+    const bad = kadapter(['evaluate', '--profile', 'smoke', '--data-dir', 'tacred']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--data-dir takes task=folder/);
+    const task = kadapter(['evaluate', '--profile', 'smoke', '--data-dir', 'pos=x']);
+    expect(task.code).toBe(2);
+    expect(task.err).toMatch(/the task is entity-typing or relation/);
+  });
+
   it('rejects an unknown profile with usage exit code 2', () => {
     const { code, err } = kadapter(['build-data', '--profile', 'huge']);
     expect(code).toBe(2);

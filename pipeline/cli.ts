@@ -34,6 +34,18 @@ function protocolOption(): Option {
   ).choices(['frozen', 'finetune']);
 }
 
+function dataDirOption(): Option {
+  return new Option(
+    '--data-dir <task=folder...>',
+    'downstream data instead of the built sets: entity-typing=<OpenEntity or FIGER folder>, relation=<TACRED folder> (train, dev, test as .json or .jsonl)',
+  ).argParser((value: string, previous: Record<string, string> | undefined) => {
+    const at = value.indexOf('=');
+    if (at <= 0 || at === value.length - 1)
+      throw new UsageError(`--data-dir takes task=folder (entity-typing=… or relation=…), not "${value}"`);
+    return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+  });
+}
+
 function partOption(): Option {
   return new Option('--part <part...>', 'which halves of build-data to build')
     .choices(DATA_PARTS)
@@ -49,9 +61,15 @@ async function runStages(
     baseModel?: string;
     adapter?: AdapterName[];
     protocol?: string;
+    dataDir?: Record<string, string>;
   },
 ): Promise<void> {
-  const config = loadConfig({ profile: opts.profile, baseModel: opts.baseModel, protocol: opts.protocol });
+  const config = loadConfig({
+    profile: opts.profile,
+    baseModel: opts.baseModel,
+    protocol: opts.protocol,
+    dataDirs: opts.dataDir,
+  });
   for (const s of stages) {
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
     // One writer per folder: build-data and train write the profile's build folder, evaluate and
@@ -103,6 +121,7 @@ export function buildProgram(): Command {
         .option('--test <file>', 'a test file in the standard format (OpenEntity/FIGER or TACRED JSON)')
         .addOption(protocolOption());
     }
+    if (s.name === 'evaluate' || s.name === 'ablate') cmd.addOption(dataDirOption());
     if (s.name === 'train') {
       cmd.addOption(
         new Option('--adapter <name...>', 'which adapters to train').choices(ADAPTER_NAMES).default([...ADAPTER_NAMES]),
@@ -128,6 +147,7 @@ export function buildProgram(): Command {
     .option('--base-model <folder>', BASE_MODEL_HELP)
     .addOption(partOption())
     .addOption(protocolOption())
+    .addOption(dataDirOption())
     .action((opts) => runStages(STAGES, opts));
 
   program

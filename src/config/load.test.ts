@@ -31,6 +31,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ profile: 'huge', env: env() })).toThrow(/unknown profile "huge"/);
   });
 
+  it('takes downstream data folders from the command line over the profile, and refuses another task', () => {
+    const config = loadConfig({ profile: 'smoke', env: env(), dataDirs: { 'entity-typing': 'my/figer' } });
+    expect(config.eval.dataDirs['entity-typing']).toBe(path.resolve('my/figer'));
+    expect(config.eval.dataDirs.relation).toBe(loadConfig({ profile: 'smoke', env: env() }).eval.dataDirs.relation);
+    expect(() => loadConfig({ env: env(), dataDirs: { pos: 'x' } })).toThrow(UsageError);
+  });
+
   it('applies every environment override', () => {
     const config = loadConfig({
       env: env({

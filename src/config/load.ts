@@ -50,6 +50,8 @@ export interface LoadOptions {
   baseModel?: string;
   /** The downstream protocol from the command line (--protocol). */
   protocol?: string;
+  /** Downstream data folders from the command line (--data-dir task=folder); win over the profile's eval.dataDirs. */
+  dataDirs?: Record<string, string>;
 }
 
 export function parseProfile(name: string | undefined): ProfileName {
@@ -60,7 +62,13 @@ export function parseProfile(name: string | undefined): ProfileName {
   return parsed.data;
 }
 
-export function loadConfig({ profile: profileName, env = process.env, baseModel, protocol }: LoadOptions = {}): Config {
+export function loadConfig({
+  profile: profileName,
+  env = process.env,
+  baseModel,
+  protocol,
+  dataDirs,
+}: LoadOptions = {}): Config {
   const profile = parseProfile(profileName);
   const cacheDir = path.join(os.homedir(), '.cache', 'kadapter');
   const draft: Record<string, unknown> = structuredClone({
@@ -94,6 +102,11 @@ export function loadConfig({ profile: profileName, env = process.env, baseModel,
   else if (fromEnv.has('model.base')) setPath(draft, 'model.base', path.resolve(env.KADAPTER_BASE_MODEL!));
 
   if (protocol !== undefined) setPath(draft, 'eval.protocol', protocol);
+  for (const [task, dir] of Object.entries(dataDirs ?? {})) {
+    if (!['entity-typing', 'relation'].includes(task))
+      throw new UsageError(`--data-dir ${task}=…: the task is entity-typing or relation`);
+    setPath(draft, `eval.dataDirs.${task}`, path.resolve(dir));
+  }
 
   const result = Config.safeParse(draft);
   if (!result.success) throw configError(result.error, fromEnv);
