@@ -66,7 +66,10 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     const trainer = frozenTrainer(
       config,
       {
-        base: await pooledSplits(base, components, data, `${task} ablation`, { dir: pooledCacheDir(config) }),
+        base: await pooledSplits(base, components, data, `${task} ablation`, {
+          dir: pooledCacheDir(config),
+          refresh: opts.force,
+        }),
         multitask: null,
       },
       score,

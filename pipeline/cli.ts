@@ -169,6 +169,11 @@ export function buildProgram(): Command {
     )
     .option('--allow-other-base', 'load adapters trained on a base whose weights differ (same shape)', false)
     .option('--batch-tokens <n>', 'padded tokens per forward batch', (v) => positiveInt(v, '--batch-tokens'))
+    .option(
+      '--max-length <n>',
+      "longest input in tokens, special tokens included (default: the profile's model.maxLength, capped by the base's positions); longer inputs are cut and flagged",
+      (v) => positiveInt(v, '--max-length'),
+    )
     .option('--force', 'start over when an unfinished encode with other settings is there', false)
     .action((opts) => encodeCommand(loadConfig({ profile: opts.profile, baseModel: opts.baseModel }), opts));
 

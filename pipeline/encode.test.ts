@@ -161,6 +161,36 @@ describe('kadapter encode', () => {
     expect(allowed.status, allowed.stderr).toBe(0);
   });
 
+  it('reads a BOM-led JSON Lines file whole, a text whose first line starts with "{" as text, and refuses a pipe', async () => {
+    const comp = compose(base);
+    const bom = path.join(scratch, 'bom.jsonl');
+    fs.writeFileSync(bom, `\ufeff${JSON.stringify({ text: 'a dog' })}\n${JSON.stringify({ text: 'the cat' })}\n`);
+    expect(
+      await encodeFile(comp, { input: bom, out: path.join(scratch, 'bom.out.jsonl'), pool: 'first' }),
+    ).toMatchObject({
+      inputs: 2,
+      skipped: {},
+    });
+    const braces = path.join(scratch, 'braces.txt');
+    fs.writeFileSync(braces, '{curly} braces open this text\nand a second line\n');
+    expect(
+      await encodeFile(comp, { input: braces, out: path.join(scratch, 'braces.out.jsonl'), pool: 'first' }),
+    ).toMatchObject({ inputs: 2, skipped: {} });
+    const fifo = path.join(scratch, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    await expect(
+      encodeFile(comp, { input: fifo, out: path.join(scratch, 'pipe.jsonl'), pool: 'first' }),
+    ).rejects.toThrow(/not a regular file/);
+  });
+
+  it('leaves nothing behind when a file has no input at all', async () => {
+    const empty = path.join(scratch, 'blank.txt');
+    fs.writeFileSync(empty, '\n\n');
+    const out = path.join(scratch, 'blank.jsonl');
+    await expect(encodeFile(compose(base), { input: empty, out, pool: 'first' })).rejects.toThrow(/no input to encode/);
+    expect(fs.existsSync(`${out}.partial`)).toBe(false);
+  });
+
   it('refuses an output that is neither .safetensors nor .jsonl', () => {
     const r = kadapter([
       '--base-model',

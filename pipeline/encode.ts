@@ -16,6 +16,7 @@ export interface EncodeCommandOptions {
   pool: Pooling;
   allowOtherBase: boolean;
   batchTokens?: number;
+  maxLength?: number;
   force: boolean;
 }
 
@@ -27,7 +28,7 @@ export async function encodeCommand(config: Config, o: EncodeCommandOptions): Pr
     input: o.input,
     out: o.out,
     pool: o.pool,
-    maxLength: config.model.maxLength,
+    maxLength: o.maxLength ?? config.model.maxLength,
     batchTokens: o.batchTokens,
     force: o.force,
     onProgress: (done, total) => {

@@ -108,7 +108,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     const main = MAIN_METRIC[task];
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
     const poolStarted = Date.now();
-    const cache = { dir: pooledCacheDir(config) };
+    const cache = { dir: pooledCacheDir(config), refresh: opts.force };
     let trainer: RowTrainer;
     if (frozen) {
       trainer = frozenTrainer(

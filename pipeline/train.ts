@@ -26,7 +26,7 @@ import { UserError } from '../src/util/errors.ts';
 import { readJsonFile } from '../src/util/json-file.ts';
 import { saveAdapterFiles } from '../src/kadapter/adapter-files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
-import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
+import { baseWeightsSha256, loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
 import { encodeDependency, encodeRelation, type Skips } from '../src/kadapter/examples.ts';
 import { buildFeatureCache, FeatureCache } from '../src/kadapter/features.ts';
 import type { HeadConfig } from '../src/kadapter/heads.ts';
@@ -164,7 +164,8 @@ export async function taskFeatures(
   for (const split of ['train', 'dev'] as const) {
     const dir = path.join(featuresDir(config, base), name, split);
     const key = hashOf({
-      base: base.name,
+      // By its weights, not its name: two folders of one name, or a refetch at another revision.
+      base: baseWeightsSha256(base),
       hidden: base.config.hidden,
       layers,
       dtype: config.adapters.featureDtype,

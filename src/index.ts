@@ -11,6 +11,7 @@ export {
 export {
   adapterComponent,
   compose,
+  disposeComposition,
   type CombineKind,
   type Component,
   type ComposeOptions,

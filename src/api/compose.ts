@@ -2,7 +2,7 @@
 // the evaluation's rows combine them, for encoding text outside a task: the composition value of
 // src/data/composition.ts without task layers.
 import type { CombineKind, Component } from '../data/composition.ts';
-import { readAdapterConfig, type LoadedAdapter } from '../kadapter/adapter-files.ts';
+import { disposeLoadedAdapter, readAdapterConfig, type LoadedAdapter } from '../kadapter/adapter-files.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { resolveComponents, type ComponentVectors } from '../eval/components.ts';
 import { componentKey } from '../eval/rows.ts';
@@ -58,6 +58,13 @@ export function compose(base: BaseModel, opts: ComposeOptions = {}): Composition
     width: combine === 'concat' ? H * (1 + components.length) : H,
     folders,
   };
+}
+
+/** Frees the adapters a composition loaded or drew (the base is freed with disposeBaseModel). */
+export function disposeComposition(c: Composition): void {
+  for (const a of c.folders.values()) disposeLoadedAdapter(a);
+  for (const v of c.components) v.dispose?.();
+  c.folders.clear();
 }
 
 function outputNames(components: Component[]): string[] {

@@ -59,23 +59,38 @@ const WordsInput = z.looseObject({ id: Id, words: z.array(z.string()).min(1) });
 
 const bump = (skipped: Record<string, number>, why: string) => (skipped[why] = (skipped[why] ?? 0) + 1);
 
-/** Whether the input is JSON Lines: its first non-blank character opens an object. */
-function isJsonLines(file: string): boolean {
-  const fd = fs.openSync(file, 'r');
+/** A line as read: without the UTF-8 byte order mark an editor may put before the first. */
+const stripBom = (line: string) => (line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
+
+/**
+ * Whether the input is JSON Lines: its first non-blank line parses as a JSON object. A text whose
+ * first sentence starts with "{" is still text.
+ */
+async function isJsonLines(file: string): Promise<boolean> {
+  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
   try {
-    const buf = Buffer.alloc(4096);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf.toString('utf8', 0, n).trimStart().startsWith('{');
+    for await (const raw of lines) {
+      const line = stripBom(raw).trim();
+      if (line.length === 0) continue;
+      try {
+        const v: unknown = JSON.parse(line);
+        return typeof v === 'object' && v !== null && !Array.isArray(v);
+      } catch {
+        return false;
+      }
+    }
+    return false;
   } finally {
-    fs.closeSync(fd);
+    lines.close();
   }
 }
 
 async function* readInputs(file: string, skipped: Record<string, number>): AsyncGenerator<Item> {
-  const json = isJsonLines(file);
+  const json = await isJsonLines(file);
   const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let line = 0;
-  for await (const raw of lines) {
+  for await (const read of lines) {
+    const raw = line === 0 ? stripBom(read) : read;
     line++;
     if (raw.trim().length === 0) {
       bump(skipped, 'empty line');
@@ -134,6 +149,9 @@ function indexLine(index: number, item: Item, e: EncodedInput) {
 
 export async function encodeFile(comp: Composition, o: EncodeFileOptions): Promise<EncodeFileSummary> {
   if (!fs.existsSync(o.input)) throw new UserError(`${o.input}: no such file`);
+  // Read more than once (its kind, its count for progress, its inputs) and keyed by size for resume.
+  if (!fs.statSync(o.input).isFile())
+    throw new UserError(`${o.input}: not a regular file (a pipe cannot be resumed); write it to a file first`);
   const format = o.out.endsWith('.safetensors') ? 'safetensors' : o.out.endsWith('.jsonl') ? 'jsonl' : null;
   if (format === null) throw new UserError(`--out ${o.out}: name a .safetensors or a .jsonl file`);
   const chunkSize = o.chunkSize ?? 1024;
@@ -190,7 +208,10 @@ export async function encodeFile(comp: Composition, o: EncodeFileOptions): Promi
     k++;
     o.onProgress?.(resumed + inputs, total);
   }
-  if (resumed + inputs === 0) throw new UserError(`${o.input}: no input to encode (${JSON.stringify(skipped)})`);
+  if (resumed + inputs === 0) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    throw new UserError(`${o.input}: no input to encode (${JSON.stringify(skipped)})`);
+  }
   const summary = assemble(partial, k, format, o, comp);
   fs.rmSync(partial, { recursive: true, force: true });
   return {

@@ -11,13 +11,13 @@ import { DependencyTrainingRow, type EncodedExample } from '../data/schemas.ts';
 import { streamTacred } from '../eval/formats.ts';
 import { saveAdapterFiles } from '../kadapter/adapter-files.ts';
 import type { AdapterConfig } from '../kadapter/adapter.ts';
-import type { BaseModel } from '../kadapter/base-model.ts';
+import { baseWeightsSha256, type BaseModel } from '../kadapter/base-model.ts';
 import { encodeDependency, encodeRelation, type Skips } from '../kadapter/examples.ts';
 import { buildFeatureCache, FeatureCache } from '../kadapter/features.ts';
 import type { AdapterRunSpec } from '../kadapter/forward.ts';
 import type { HeadConfig } from '../kadapter/heads.ts';
 import { adapterConfigFor, trainConfigFor } from '../kadapter/run-config.ts';
-import { evaluateAdapter, trainAdapter } from '../kadapter/train.ts';
+import { evaluateAdapter, modelTensors, trainAdapter } from '../kadapter/train.ts';
 import type { TrainConfig } from '../kadapter/training-loop.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonLines } from '../util/jsonl.ts';
@@ -90,6 +90,9 @@ export async function trainAdapterFromJsonl(o: TrainAdapterOptions): Promise<Tra
   const { base } = o;
   const maxLength = Math.min(o.maxLength ?? config.model.maxLength, base.maxLength);
   const adapter: AdapterConfig = { ...adapterConfigFor(config, base), ...o.adapter };
+  const beyond = adapter.readLayers.filter((l) => l > base.config.layers);
+  if (beyond.length > 0)
+    throw new UserError(`adapter.readLayers ${JSON.stringify(beyond)} exceed the base's ${base.config.layers} layers`);
   const defaults = trainConfigFor(config);
   const training: TrainConfig = {
     ...defaults,
@@ -118,7 +121,12 @@ export async function trainAdapterFromJsonl(o: TrainAdapterOptions): Promise<Tra
       model: base,
       examples: splits[split],
       spec: { layers, dtype: config.adapters.featureDtype, shardSize: config.adapters.featureShardSize },
-      key: hashOf({ base: base.name, layers, dtype: config.adapters.featureDtype, examples: hashOf(splits[split]) }),
+      key: hashOf({
+        base: baseWeightsSha256(base),
+        layers,
+        dtype: config.adapters.featureDtype,
+        examples: hashOf(splits[split]),
+      }),
       backend: tf.getBackend(),
       label: `features ${split}`,
     });
@@ -141,16 +149,21 @@ export async function trainAdapterFromJsonl(o: TrainAdapterOptions): Promise<Tra
   });
   const { metrics } = await evaluateAdapter(model, spec, caches.dev!, training.batchSize * 2, head.labels);
   const dir = path.join(o.out, 'adapter');
-  saveAdapterFiles(dir, {
-    name: o.name ?? (o.task === 'relation' ? 'factual' : 'linguistic'),
-    task: o.task,
-    model,
-    adapter,
-    head,
-    base,
-    lastLayer: L,
-    training: { seed, ...training, steps: result.steps, seconds: result.seconds, dev: metrics },
-  });
+  try {
+    saveAdapterFiles(dir, {
+      name: o.name ?? (o.task === 'relation' ? 'factual' : 'linguistic'),
+      task: o.task,
+      model,
+      adapter,
+      head,
+      base,
+      lastLayer: L,
+      training: { seed, ...training, steps: result.steps, seconds: result.seconds, dev: metrics },
+    });
+  } finally {
+    // The files are the result; the variables are freed once written.
+    tf.dispose(Object.values(modelTensors(model)));
+  }
   return {
     dir,
     dev: metrics,

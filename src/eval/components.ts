@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.ts';
 import type { Component } from '../data/composition.ts';
 import { runsDir } from '../data/layout.ts';
 import { loadAdapterFiles, type LoadAdapterOptions, type LoadedAdapter } from '../kadapter/adapter-files.ts';
-import { adapterForward, initAdapter } from '../kadapter/adapter.ts';
+import { adapterForward, adapterTensors, initAdapter } from '../kadapter/adapter.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { UserError } from '../util/errors.ts';
 import { sha256File } from '../util/jsonl.ts';
@@ -26,6 +26,8 @@ export interface ComponentVectors {
   identity: string;
   /** [B, T, H] from the base's hidden states (indexed by layer) and the mask [B, T]. */
   forward(states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D): tf.Tensor3D;
+  /** Frees weights this component owns (a random draw's); folders' adapters are freed with their map. */
+  dispose?(): void;
 }
 
 const stateAt = (states: (tf.Tensor3D | undefined)[], layer: number): tf.Tensor3D => {
@@ -66,7 +68,8 @@ export function resolveComponents(
       const loaded = folders.get(dir)!;
       config = loaded.adapter;
       weights = loaded.model.adapter;
-      made = `weights:${sha256File(path.join(dir, 'adapter.safetensors'))}`;
+      // The shape too: the same weights read at other layers (an import with another adapter list) differ.
+      made = `weights:${sha256File(path.join(dir, 'adapter.safetensors'))}:${JSON.stringify(config)}`;
     } else {
       config = c.weights.config;
       weights = initAdapter(config, c.weights.random);
@@ -86,7 +89,8 @@ export function resolveComponents(
             )
         : (states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D) => adapterForward(w, cfg, states, mask, leaveOut);
     const identity = `adapter:${made}:leave-out:${(c.leaveOut ?? []).join(',')}:${c.part ?? 'output'}`;
-    out.set(key, { key, identity, forward });
+    const owned = 'dir' in c.weights ? undefined : () => tf.dispose(adapterTensors(w));
+    out.set(key, { key, identity, forward, ...(owned ? { dispose: owned } : {}) });
   }
   return [...out.values()];
 }

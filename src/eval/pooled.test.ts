@@ -118,4 +118,22 @@ it('keys the cache by content: other base weights, other adapter weights or othe
   await poolFeatures(base, moved.components, examples, 'retrained', { cache });
   expect(Object.values(moved.calls).reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
   expect(files()).toBe(7);
+
+  // The same weights read at other base layers (adapter_config.json changed): recomputed.
+  const relisted = path.join(scratch, 'relisted');
+  fs.cpSync(adapterDir, relisted, { recursive: true });
+  const configFile = path.join(relisted, 'adapter_config.json');
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  config.config.readLayers = [...config.config.readLayers].reverse();
+  fs.writeFileSync(configFile, JSON.stringify(config));
+  const read = counted(resolveComponents([{ kind: 'adapter', name: 'L', weights: { dir: relisted } }], base));
+  await poolFeatures(base, read.components, examples, 'relisted', { cache });
+  expect(Object.values(read.calls).reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
+  expect(files()).toBe(8);
+
+  // refresh (--force): computed again though everything is there.
+  const forced = counted(resolveComponents(adapter, base));
+  await poolFeatures(base, forced.components, examples, 'forced', { cache: { ...cache, refresh: true } });
+  expect(Object.values(forced.calls).reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
+  expect(files()).toBe(8);
 }, 120_000);

@@ -77,16 +77,32 @@ export function liveSource(
 /**
  * Where pooled vectors are kept between stages: one file per (base weights, component, examples),
  * named by the hash of the three, so evaluate and ablate, every row, seed and variant, compute each
- * component's vectors once. Files are written whole (atomically); a stale one cannot be read for a
- * fresh one, since anything it depends on changes its name.
+ * component's vectors once. Files are written whole (atomically) and named by what they depend on:
+ * the code's format (POOLED_FORMAT), the backend, the base's weights, the component's content and
+ * the examples. `--force` recomputes and rewrites them.
  */
 export interface PooledCache {
   dir: string;
+  /** Compute everything afresh (`--force`) and write it over what is there. */
+  refresh?: boolean;
 }
 
-/** The file of one component's vectors for these examples. */
+/**
+ * Bumped whenever the numbers a component computes change (the encoder's or an adapter's maths):
+ * vectors of older code are then never read.
+ */
+const POOLED_FORMAT = 1;
+
+/** The file of one component's vectors for these examples, on this backend. */
 function cacheFile(cache: PooledCache, base: BaseModel, identity: string, examplesHash: string): string {
-  return path.join(cache.dir, `${hashOf({ base: baseWeightsSha256(base), identity, examples: examplesHash })}.f32`);
+  const key = {
+    format: POOLED_FORMAT,
+    backend: tf.getBackend(),
+    base: baseWeightsSha256(base),
+    identity,
+    examples: examplesHash,
+  };
+  return path.join(cache.dir, `${hashOf(key)}.f32`);
 }
 
 /** A cached component's vectors, or null when absent or not the expected size (then recomputed). */
@@ -114,7 +130,7 @@ export async function poolFeatures(
   );
   const pooled: Record<string, Float32Array> = {};
   for (const n of names) {
-    const cached = files[n] ? readCached(files[n], total * H) : null;
+    const cached = files[n] && !o.cache?.refresh ? readCached(files[n], total * H) : null;
     if (cached) pooled[n] = cached;
   }
   const missing = names.filter((n) => !pooled[n]);

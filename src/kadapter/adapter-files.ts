@@ -145,11 +145,20 @@ export function loadAdapterFiles(dir: string, base: BaseModel, opts: LoadAdapter
   else if (config.model_name !== base.name && baseWeightsSha256(base) !== config.model_sha256)
     note(`trained on ${config.model_name}, loaded on ${base.name}`);
   const adapter = adapterShape(config);
+  if (config.config.heads !== adapterHeads(adapter.size))
+    throw new UserError(
+      `${dir}: adapter_config.json says ${config.config.heads} attention heads; an adapter of size ${adapter.size} has ${adapterHeads(adapter.size)} here (max(1, size / 64))`,
+    );
   const head = config.head === 'none' ? null : readJsonFile(path.join(dir, 'head_config.json'), HeadConfig);
   const model: TrainedModel = { adapter: initAdapter(adapter, 0), head: head ? initHead(head, 0) : {} };
   assignFrom(path.join(dir, 'adapter.safetensors'), namedAdapterTensors(model.adapter));
   if (head) assignFrom(path.join(dir, 'head.safetensors'), namedHeadTensors(model.head));
   return { config, adapter, head, model };
+}
+
+/** Frees a loaded adapter's tensors (and its head's). */
+export function disposeLoadedAdapter(a: LoadedAdapter): void {
+  tf.dispose([...adapterTensors(a.model.adapter), ...(a.head ? Object.values(namedHeadTensors(a.model.head)) : [])]);
 }
 
 function assignFrom(file: string, named: Record<string, tf.Tensor>): void {

@@ -217,10 +217,17 @@ describe('saving trained encoder weights as a Hugging Face folder', () => {
   it('copies the sentence-transformers modules and model card, not weights in other formats', () => {
     const from = source('bert-st', 'bert-tiny');
     const files: Record<string, string> = {
-      'modules.json': '[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"}]',
+      'modules.json':
+        '[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},' +
+        '{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},' +
+        '{"idx":2,"name":"2","path":"2_Dense","type":"sentence_transformers.models.Dense"}]',
       'sentence_bert_config.json': '{"max_seq_length":64}',
       'config_sentence_transformers.json': '{}',
       '1_Pooling/config.json': '{"pooling_mode_mean_tokens":true}',
+      // A module's own weights are not the encoder's: kept, whatever their format.
+      '2_Dense/config.json': '{"in_features":32,"out_features":16}',
+      '2_Dense/model.safetensors': 'dense weights',
+      '2_Dense/pytorch_model.bin': 'dense weights',
       'README.md': '# tiny',
       'pytorch_model.bin': 'stale',
       'onnx/model.onnx': 'stale',

@@ -103,6 +103,22 @@ export function disposeBaseModel(m: BaseModel): void {
 const STALE_WEIGHTS =
   /(^|\/)(onnx|openvino)(\/|$)|\.(bin|h5|msgpack|ot|onnx|onnx_data|pt|pth|ckpt|safetensors|gguf)$|\.index\.json$/;
 
+/** The folders of a sentence-transformers checkpoint's modules other than the encoder (modules.json). */
+function sentenceTransformerModules(dir: string): string[] {
+  const file = path.join(dir, 'modules.json');
+  if (!fs.existsSync(file)) return [];
+  let modules: unknown;
+  try {
+    modules = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file}: not JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(modules)) throw new UserError(`${file}: not a list of modules`);
+  return modules
+    .map((m: { path?: unknown }) => m?.path)
+    .filter((p): p is string => typeof p === 'string' && p.length > 0);
+}
+
 /**
  * Encoder weights trained from `base` (multi-task, fine-tuned) as a Hugging Face folder that is the
  * base's whole: every tensor of its model.safetensors under the same name and dtype (pooler and any
@@ -143,10 +159,14 @@ export function saveEncoderCheckpoint(
   writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt', ...src.metadata });
   const architectures = architecturesFor(base.config.modelType, hfConfig, new Set(src.tensors.keys()), prefix);
   fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify({ ...hfConfig, architectures }, null, 2)}\n`);
+  const modules = sentenceTransformerModules(base.dir);
   for (const f of fs.readdirSync(base.dir, { recursive: true, encoding: 'utf8' }).sort()) {
     const from = path.join(base.dir, f);
     const rel = f.split(path.sep).join('/');
-    if (['model.safetensors', 'config.json', SOURCE_FILE].includes(rel) || STALE_WEIGHTS.test(rel)) continue;
+    if (['model.safetensors', 'config.json', SOURCE_FILE].includes(rel)) continue;
+    // A sentence-transformers module's own weights (2_Dense/model.safetensors) are not the encoder's: kept.
+    const inModule = modules.some((m) => rel.startsWith(`${m}/`));
+    if (!inModule && STALE_WEIGHTS.test(rel)) continue;
     if (rel.split('/').some((part) => part.startsWith('.') && part !== '.gitattributes')) continue;
     if (fs.statSync(from).isDirectory()) fs.mkdirSync(path.join(dir, f), { recursive: true });
     else fs.copyFileSync(from, path.join(dir, f));

@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { repoRoot } from '../util/paths.ts';
-import { defaultModelDir, fetchBaseModel, IntegrityError, KNOWN_FILES, SOURCE_FILE } from './model-fetch.ts';
+import {
+  defaultModelDir,
+  resolveBaseModelDir,
+  fetchBaseModel,
+  IntegrityError,
+  KNOWN_FILES,
+  SOURCE_FILE,
+} from './model-fetch.ts';
 
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'parity', 'bert-tiny');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-fetch-'));
@@ -78,6 +85,23 @@ describe('model:fetch from the hub, at a pinned revision, hash-checked', () => {
     const source = JSON.parse(fs.readFileSync(path.join(dir, SOURCE_FILE), 'utf8')) as Record<string, unknown>;
     expect(source).toMatchObject({ id: 'test/tiny-bert', revision: REVISION, from: 'hub' });
     expect(r.log.join()).toMatch(/no known hash for config\.json/);
+  });
+
+  it('fetches again over a cached folder of another revision, which no command loads meanwhile', async () => {
+    files = tinyFiles();
+    linkedSha = undefined;
+    const config = configFor('other-revision', 'test/tiny-bert');
+    await fetchBaseModel(config, { endpoint, python: '/nonexistent' });
+    expect(resolveBaseModelDir(config)).toBe(defaultModelDir(config));
+    const newer = { ...config, model: { ...config.model, revision: 'a'.repeat(40) } };
+    expect(() => resolveBaseModelDir(newer)).toThrow(
+      /at revision [0-9a-f]{40}, not the pinned a{40}: run `npm run model:fetch`/,
+    );
+    requests.length = 0;
+    const again = await fetchBaseModel(newer, { endpoint, python: '/nonexistent' });
+    expect(again.from).toBe('hub');
+    expect(requests.filter((u) => u.includes(`/resolve/${'a'.repeat(40)}/`)).length).toBeGreaterThan(2);
+    expect(resolveBaseModelDir(newer)).toBe(defaultModelDir(newer));
   });
 
   it('refuses a file whose sha256 is not the one the hub states, naming both, and installs nothing', async () => {

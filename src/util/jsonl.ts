@@ -114,8 +114,17 @@ export async function* readJsonl<S extends z.ZodType>(file: string, schema: S): 
   }
 }
 
+/** sha256 of a file, read in blocks: a base's weights may be larger than one Buffer (2 GiB). */
 export function sha256File(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const hash = createHash('sha256');
+  const block = Buffer.alloc(1 << 22);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let n; (n = fs.readSync(fd, block, 0, block.length, null)) > 0;) hash.update(block.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /**
