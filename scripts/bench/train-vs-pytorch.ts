@@ -3,8 +3,8 @@
 // file) on the same batches — the adapter tasks from one float16 feature cache that both read, the
 // multi-task step from the same token ids — with the same loss, AdamW, clipping and schedule; the
 // losses they print step by step show it. Each side, thread count and task runs in its own process,
-// so its peak memory (the kernel's high-water mark) is its own. `--ops` adds kadapter's
-// per-phase times and its top kernels for one step.
+// so its peak memory (the kernel's high-water mark) is its own. `--ops` adds where a kadapter
+// step's time goes: per phase, in native ops, copies and tfjs's own JavaScript, over the timed steps.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
