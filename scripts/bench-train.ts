@@ -1,8 +1,13 @@
 // npm run bench:train — adapter-training throughput with the feature cache against recomputing the
 // frozen base for every batch: the same examples, the same batches, the same adapter, in one run
 // (each side in its own process, so its peak memory is its own). Prints the table and the ratio
-// and writes reports/bench/train.json.
+// and writes reports/bench/train.json (`modes.cache`).
 //   npm run bench:train -- [--profile default] [--steps 30] [--adapter linguistic|factual]
+// With --vs-pytorch: kadapter's training step against PyTorch's, same model, batches and threads
+// (scripts/bench/train-vs-pytorch.ts; `modes.vsPytorch`).
+//   npm run bench:train -- --vs-pytorch [--profile default] [--data-profile smoke] [--steps 20]
+//     [--warmup 2] [--tasks factual,linguistic,multitask] [--threads 2,1] [--python PY] [--ops]
+//     [--size 128] [--layers 2] [--batch-size 32] [--read-layers 0,2,5] [--max-length 128]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,20 +29,62 @@ import { initHead } from '../src/kadapter/heads.ts';
 import { loadKnowledgeData } from '../pipeline/train.ts';
 import { adapterConfigFor, trainConfigFor } from '../src/kadapter/run-config.ts';
 import { parseJsonText, readJsonFile } from '../src/util/json-file.ts';
-import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
+import { UsageError } from '../src/util/errors.ts';
+import { kadapterWorker, runVsPytorch, TASKS, writeModeResult } from './bench/train-vs-pytorch.ts';
 
 const { values } = parseArgs({
   options: {
     profile: { type: 'string', default: 'default' },
-    steps: { type: 'string', default: '30' },
+    steps: { type: 'string' },
     adapter: { type: 'string', default: 'linguistic' },
     worker: { type: 'string' },
     cache: { type: 'string' },
+    'vs-pytorch': { type: 'boolean', default: false },
+    'data-profile': { type: 'string' },
+    warmup: { type: 'string', default: '2' },
+    tasks: { type: 'string', default: TASKS.join(',') },
+    threads: { type: 'string' },
+    python: { type: 'string', default: 'python3' },
+    ops: { type: 'boolean', default: false },
+    size: { type: 'string' },
+    layers: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'read-layers': { type: 'string' },
+    'max-length': { type: 'string' },
+    side: { type: 'string' },
+    spec: { type: 'string' },
   },
 });
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+if (values.side === 'kadapter') {
+  await kadapterWorker(values.spec!, Number(values.threads), values.ops!);
+  process.exit(0);
+}
+if (values['vs-pytorch']) {
+  const tasks = values.tasks!.split(',') as (typeof TASKS)[number][];
+  const bad = tasks.filter((t) => !TASKS.includes(t));
+  if (bad.length) throw new UsageError(`--tasks: unknown ${bad.join(', ')} (choose from ${TASKS.join(', ')})`);
+  await runVsPytorch({
+    profile: values.profile!,
+    dataProfile: values['data-profile'] ?? values.profile!,
+    steps: Number(values.steps ?? '20'),
+    warmup: Number(values.warmup),
+    tasks,
+    // The native backend's intra-op pool defaults to the machine's cores; PyTorch's too.
+    threads: values.threads ? values.threads.split(',').map(Number) : [...new Set([os.availableParallelism(), 1])],
+    python: values.python!,
+    ops: values.ops!,
+    size: num(values.size),
+    layers: num(values.layers),
+    batchSize: num(values['batch-size']),
+    readLayers: values['read-layers']?.split(',').map(Number),
+    maxLength: num(values['max-length']),
+  });
+  process.exit(0);
+}
 const config = loadConfig({ profile: values.profile });
-const steps = Number(values.steps);
+const steps = Number(values.steps ?? '30');
 const name = values.adapter as 'linguistic' | 'factual';
 const backend = await initBackend(config.backend);
 const base = loadBaseModel(resolveBaseModelDir(config));
@@ -152,10 +199,14 @@ const rows = Object.entries(results).map(([side, r]) => ({
 process.stdout.write(
   `adapter training, ${name}, ${steps} steps × ${bs}, adapter A=${adapter.size} N=${adapter.layers}, ${describeBackend(backend).split(';')[0]}\n${formatTable(rows)}\ncache speed-up: ${ratio.toFixed(2)}×\n`,
 );
-const outDir = path.join(repoRoot, 'reports', 'bench');
-fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(
-  path.join(outDir, 'train.json'),
-  `${JSON.stringify({ profile: values.profile, adapter: name, steps, batchSize: bs, adapterConfig: adapter, backend: backend.name, results, ratio }, null, 2)}\n`,
-);
+writeModeResult('cache', {
+  profile: values.profile,
+  adapter: name,
+  steps,
+  batchSize: bs,
+  adapterConfig: adapter,
+  backend: backend.name,
+  results,
+  ratio,
+});
 fs.rmSync(scratch, { recursive: true, force: true });

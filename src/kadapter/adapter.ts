@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AdapterConfig } from '../data/files.ts';
 import type { EncoderLayerWeights, LayerNorm, Linear } from './encoder-weights.ts';
-import { attentionBias, linear, transformerLayer } from './layers.ts';
+import { attentionBias, linear, pack, packingOf, transformerLayer, unpack } from './layers.ts';
 import { variableFrom } from './variables.ts';
 
 /** The adapter's shape (adapter_config.json's `adapter`), typed with its schema in src/data/files.ts. */
@@ -86,6 +86,9 @@ export function initAdapter(cfg: AdapterConfig, seed: number): AdapterWeights {
  * The adapter's output [B, T, H] from the base's hidden states. `states` is indexed by base layer
  * (sparse is fine: only readLayers are touched); mask [B, T] is 1 at tokens. `leaveOut` (an
  * ablation) lists adapter layers whose block is dropped: each outputs its residual input r alone.
+ * `realTokensOnly` runs every position-wise layer on the real tokens alone (layers.ts Packing):
+ * the same values at tokens (attention gives padding keys weight 0 either way), zeros at padding —
+ * for a caller that reads tokens only, as the training loss does.
  */
 export function adapterForward(
   w: AdapterWeights,
@@ -93,26 +96,29 @@ export function adapterForward(
   states: (tf.Tensor3D | undefined)[],
   mask: tf.Tensor2D,
   leaveOut: readonly number[] = [],
+  realTokensOnly = false,
 ): tf.Tensor3D {
   return tf.tidy(() => {
     const bias = attentionBias(mask);
     const heads = adapterHeads(cfg.size);
-    let prev: tf.Tensor3D | null = null;
+    const packing = realTokensOnly ? packingOf(mask) : undefined;
+    let prev: tf.Tensor | null = null;
     cfg.readLayers.forEach((layer, k) => {
-      const h = states[layer];
-      if (!h) throw new Error(`adapter reads base layer ${layer}, which was not provided`);
+      const padded = states[layer];
+      if (!padded) throw new Error(`adapter reads base layer ${layer}, which was not provided`);
+      const h: tf.Tensor = packing ? pack(padded, packing) : padded;
       const lw = w.layers[k]!;
       const r = prev ? h.add(prev) : h;
       if (leaveOut.includes(k)) {
-        prev = r as tf.Tensor3D;
+        prev = r;
         return;
       }
       const x = cfg.chain === 'concat' ? tf.concat([h, prev ?? tf.zerosLike(h)], -1) : r;
-      let z = linear(x, lw.down) as tf.Tensor3D;
-      for (const tl of lw.layers) z = transformerLayer(z, tl, heads, bias, cfg.layerNormEps);
-      prev = r.add(linear(z, lw.up)) as tf.Tensor3D;
+      let z = linear(x, lw.down) as tf.Tensor3D | tf.Tensor2D;
+      for (const tl of lw.layers) z = transformerLayer(z, tl, heads, bias, cfg.layerNormEps, packing);
+      prev = r.add(linear(z, lw.up));
     });
-    return prev!;
+    return packing ? unpack(prev!, packing) : (prev! as tf.Tensor3D);
   });
 }
 

@@ -32,9 +32,17 @@ export interface TrainedModel {
 
 export type CachedBatch = ReturnType<FeatureCache['batch']>;
 
-/** Logits for a batch: relation [B, R], or dependency [B, T, T]. */
-export function forwardBatch(m: TrainedModel, spec: AdapterRunSpec, batch: CachedBatch): tf.Tensor {
-  const a = adapterForward(m.adapter, spec.adapter, batch.states, batch.mask);
+/**
+ * Logits for a batch: relation [B, R], or dependency [B, T, T]. `realTokensOnly`: for a caller
+ * that reads the logits of tokens only (adapterForward).
+ */
+export function forwardBatch(
+  m: TrainedModel,
+  spec: AdapterRunSpec,
+  batch: CachedBatch,
+  realTokensOnly = false,
+): tf.Tensor {
+  const a = adapterForward(m.adapter, spec.adapter, batch.states, batch.mask, [], realTokensOnly);
   return headLogits(m.head, spec.task, headFeatures(m.head, batch.states[spec.lastLayer]!, a), batch.examples);
 }
 
@@ -94,5 +102,7 @@ export function lossFromLogits(task: KnowledgeTask, logits: tf.Tensor, examples:
 }
 
 export function batchLoss(m: TrainedModel, spec: AdapterRunSpec, batch: CachedBatch): tf.Scalar {
-  return lossFromLogits(spec.task, forwardBatch(m, spec, batch), batch.examples);
+  // The loss reads tokens only: relation logits pool two tokens; dependency rows and candidate
+  // columns are tokens (a padding row has no label, a padding column a bias of -1e9).
+  return lossFromLogits(spec.task, forwardBatch(m, spec, batch, true), batch.examples);
 }

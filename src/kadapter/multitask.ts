@@ -99,6 +99,36 @@ export async function evaluateMultitask(
     .metrics;
 }
 
+/** A trainable copy of the base and both heads, and every trained tensor by name. */
+export function initMultitask(
+  base: BaseModel,
+  labels: string[],
+  seed: number,
+  scoreDim: number,
+): { model: MultitaskModel; params: Record<string, tf.Variable> } {
+  const H = base.config.hidden;
+  const model: MultitaskModel = {
+    weights: trainableCopy(base.weights),
+    relation: initHead({ kind: 'relation', hidden: H, fuse: false, labels }, seed + 1),
+    dependency: initHead({ kind: 'dependency', hidden: H, fuse: false, scoreDim }, seed + 2),
+  };
+  // LayerNorms and biases do not decay; in HF names they end in .bias or LayerNorm.weight.
+  const params: Record<string, tf.Variable> = namedVariables(model.weights, 'base.');
+  for (const [n, t] of Object.entries(namedHeadTensors(model.relation))) params[`relation.${n}`] = t as tf.Variable;
+  for (const [n, t] of Object.entries(namedHeadTensors(model.dependency))) params[`dependency.${n}`] = t as tf.Variable;
+  return { model, params };
+}
+
+/** The loss of one batch of one task's examples, through the whole (trained) base. */
+export function multitaskLoss(
+  m: MultitaskModel,
+  base: BaseModel,
+  task: BatchRef['task'],
+  exs: EncodedExample[],
+): tf.Scalar {
+  return lossFromLogits(task, logitsOf(m, base, task, exs).logits, exs);
+}
+
 export async function trainMultitask(o: {
   base: BaseModel;
   data: MultitaskData;
@@ -110,16 +140,7 @@ export async function trainMultitask(o: {
   log?: (l: string) => void;
   stopAfterSteps?: number;
 }): Promise<{ model: MultitaskModel; result: TrainResult }> {
-  const H = o.base.config.hidden;
-  const model: MultitaskModel = {
-    weights: trainableCopy(o.base.weights),
-    relation: initHead({ kind: 'relation', hidden: H, fuse: false, labels: o.data.labels }, o.seed + 1),
-    dependency: initHead({ kind: 'dependency', hidden: H, fuse: false, scoreDim: o.scoreDim }, o.seed + 2),
-  };
-  const params: Record<string, tf.Variable> = namedVariables(model.weights, 'base.');
-  for (const [n, t] of Object.entries(namedHeadTensors(model.relation))) params[`relation.${n}`] = t as tf.Variable;
-  for (const [n, t] of Object.entries(namedHeadTensors(model.dependency))) params[`dependency.${n}`] = t as tf.Variable;
-  // LayerNorms and biases do not decay; in HF names they end in .bias or LayerNorm.weight.
+  const { model, params } = initMultitask(o.base, o.data.labels, o.seed, o.scoreDim);
   const result = await runTrainingLoop<BatchRef>({
     label: o.label,
     runDir: o.runDir,
@@ -127,11 +148,13 @@ export async function trainMultitask(o: {
     params,
     configHash: hashOf({ multitask: true, base: o.base.name, config: o.config, seed: o.seed, data: hashOf(o.data) }),
     plan: (epoch) => multitaskPlan(o.data, o.seed, epoch, o.config.batchSize),
-    loss: (ref) => {
-      const exs: EncodedExample[] = ref.indices.map((i) => o.data[ref.task].train[i]!);
-      const { logits } = logitsOf(model, o.base, ref.task, exs);
-      return lossFromLogits(ref.task, logits, exs);
-    },
+    loss: (ref) =>
+      multitaskLoss(
+        model,
+        o.base,
+        ref.task,
+        ref.indices.map((i) => o.data[ref.task].train[i]!),
+      ),
     evaluate: () => evaluateMultitask(model, o.base, o.data, o.config.batchSize * 2),
     log: o.log,
     stopAfterSteps: o.stopAfterSteps,

@@ -52,6 +52,22 @@ export function epochPlan(
   return plan;
 }
 
+/** One optimisation step on a batch's loss (every tensor it makes is freed): the loss and the gradients' norm. */
+export function trainStep(
+  opt: AdamW,
+  params: Record<string, tf.Variable>,
+  loss: () => tf.Scalar,
+  lr: number,
+): { loss: number; gradNorm: number } {
+  const { value, grads } = tf.variableGrads(loss, Object.values(params));
+  const named: Record<string, tf.Tensor | undefined> = {};
+  for (const [n, p] of Object.entries(params)) named[n] = grads[p.name];
+  const gradNorm = opt.apply(named, lr);
+  const l = value.dataSync()[0]!;
+  tf.dispose([value, ...Object.values(grads)]);
+  return { loss: l, gradNorm };
+}
+
 export interface LoopOptions<B> {
   label: string;
   runDir: string;
@@ -118,19 +134,14 @@ export async function runTrainingLoop<B>(o: LoopOptions<B>): Promise<TrainResult
   const seconds = () => secondsBefore + (performance.now() - started) / 1000;
   const bar = progress(o.label, total, 'steps');
   bar.update(step);
-  const vars = Object.values(params);
   let epochStart = 0;
   outer: for (let epoch = 0; epoch < config.epochs; epoch++) {
     const plan = plans[epoch]!;
     for (let b = Math.max(0, step - epochStart); b < plan.length; b++) {
       const lr = scheduledLr(config.optim, step, total);
-      const { value, grads } = tf.variableGrads(() => o.loss(plan[b]!), vars);
-      const named: Record<string, tf.Tensor | undefined> = {};
-      for (const [n, p] of Object.entries(params)) named[n] = grads[p.name];
-      const gradNorm = opt.apply(named, lr);
-      lossAcc += value.dataSync()[0]!;
+      const { loss, gradNorm } = trainStep(opt, params, () => o.loss(plan[b]!), lr);
+      lossAcc += loss;
       lossCount++;
-      tf.dispose([value, ...Object.values(grads)]);
       step++;
       bar.update(step);
       if (step % config.logEverySteps === 0) {
