@@ -34,6 +34,7 @@ import { finetuneTrainer, frozenTrainer, pooledSplits, type RowTrainer, type Sco
 import { writeReport, type Results } from '../src/eval/report.ts';
 import { mainRows } from '../src/eval/rows.ts';
 import { MAIN_METRIC, scoreTask } from '../src/eval/score.ts';
+import { referenceKeys, verifiedResult } from '../src/eval/verified.ts';
 
 export async function runEvaluateStage(config: Config, opts: { force: boolean }): Promise<void> {
   const started = Date.now();
@@ -143,7 +144,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     const bootstrap = fl
       ? compareRows({
           target: fl.key,
-          references: ['base', `random-${c}`, `layers-${c}`, `mix-${c}`, 'multitask', `multitask-layers-${c}`],
+          references: referenceKeys(c),
           testOutputs,
           score,
           metric: main,
@@ -161,6 +162,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
         (r.replicate ?? 1) === 1,
     );
     const efficiency = task === 'relation' ? await relationEfficiency(matrix, curveRows, config.eval.perRelation) : [];
+    const verified = verifiedResult(config, task, out, rowResults, fl?.combine ?? null);
     results.tasks[task] = {
       source: data.source,
       metric: main,
@@ -178,6 +180,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       bootstrap,
       bestBeforeLast: bestBeforeLast(rowResults),
       efficiency,
+      ...(verified ? { verified } : {}),
     };
   }
   results.finishedAt = new Date().toISOString();

@@ -9,6 +9,7 @@ import { RelationExample } from '../src/data/schemas.ts';
 import { PREDICATES } from '../src/facts/predicates.ts';
 import { readJsonl } from '../src/util/jsonl.ts';
 import { factsDir } from '../src/data/layout.ts';
+import { markRelation } from '../src/eval/verified.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,18 +46,10 @@ for (let i = rows.length - 1; i > 0; i--) {
 }
 const label = new Map(PREDICATES.map((p) => [p.id, p.label]));
 rows.slice(0, Number(values.n)).forEach((ex, k) => {
-  const words = ex.token.map((w, i) => {
-    let out = w;
-    if (i === ex.subj_start) out = `[[${out}`;
-    if (i === ex.obj_start) out = `<<${out}`;
-    if (i === ex.subj_end) out = `${out}]]`;
-    if (i === ex.obj_end) out = `${out}>>`;
-    return out;
-  });
   console.log(
     `${String(k + 1).padStart(3)}. ${ex.relation} (${label.get(ex.relation) ?? 'no relation'})  ${ex.subj_id} → ${ex.obj_id}`,
   );
-  console.log(`     ${words.join(' ')}`);
+  console.log(`     ${markRelation(ex)}`);
 });
 console.log(
   `\n${Math.min(rows.length, Number(values.n))} of ${rows.length} examples in ${path.relative(process.cwd(), file)}`,

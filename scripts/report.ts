@@ -1,5 +1,7 @@
 // npm run report -- [--profile default] — writes report.md and the plots again from results.json,
-// the ablations' too where they ran (after a change to the wording or plots; no number is recomputed).
+// the ablations' too where they ran (after a change to the wording or plots). No model runs: the
+// only numbers made again are the rows on the verified sets (datasets/verified/), read from the
+// runs' saved test predictions, so that a change of verdicts reaches the report.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,11 +10,19 @@ import { AblationResults as AblationResultsFile, Results } from '../src/data/fil
 import { rowChart, curveChart, renderPlot } from '../src/eval/plots.ts';
 import { writeReport } from '../src/eval/report.ts';
 import { writeAblationReport, type AblationResults } from '../src/eval/ablation.ts';
+import type { DownstreamTask } from '../src/eval/tasks.ts';
+import { verifiedResult } from '../src/eval/verified.ts';
 import { readJsonFile } from '../src/util/json-file.ts';
 
 const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' } } });
-const dir = loadConfig({ profile: values.profile }).paths.reportsDir;
+const config = loadConfig({ profile: values.profile });
+const dir = config.paths.reportsDir;
 const results = readJsonFile(path.join(dir, 'results.json'), Results);
+for (const [task, t] of Object.entries(results.tasks)) {
+  const verified = verifiedResult(config, task as DownstreamTask, dir, t.rows, t.chosenCombine);
+  if (verified) t.verified = verified;
+  else delete t.verified;
+}
 await writeReport(dir, results, { rowChart, curveChart, renderPlot });
 process.stdout.write(`${path.join(dir, 'report.md')}\n`);
 const ablation = path.join(dir, 'ablation');

@@ -342,6 +342,27 @@ const Interval = z.strictObject({ diff: z.number(), low: z.number(), high: z.num
 export const Comparison = Interval.extend({ a: z.string(), b: z.string() });
 export type Comparison = z.infer<typeof Comparison>;
 
+/** A task's rows scored on its verified set (src/eval/verified.ts), from the runs' test predictions. */
+export const VerifiedResult = z.strictObject({
+  /** The set's folder, relative to the repository. */
+  set: z.string(),
+  judged: count,
+  keep: count,
+  correct: count,
+  drop: count,
+  /** Kept or corrected examples that the evaluated test sample does not hold (not scored). */
+  notInTestSample: count,
+  /** Examples scored. */
+  examples: count,
+  /** Automatic labels the judge kept, of those kept or corrected. */
+  agreement: z.number(),
+  /** Each row key's main metric against the verified gold and, on the same examples, the automatic gold. */
+  rows: z.array(z.strictObject({ key: z.string(), verified: MeanStd, automatic: MeanStd })),
+  /** F+L against each reference on the verified gold, by the reference's row key. */
+  bootstrap: z.record(z.string(), Comparison),
+});
+export type VerifiedResult = z.infer<typeof VerifiedResult>;
+
 export const TaskResult = z.strictObject({
   source: z.string(),
   metric: z.string(),
@@ -365,6 +386,8 @@ export const TaskResult = z.strictObject({
   /** Share of runs whose best dev epoch came before their last epoch (the task layers converged). */
   bestBeforeLast: z.number(),
   efficiency: z.array(z.strictObject({ row: z.string(), perRelation: z.string(), mean: z.number(), std: z.number() })),
+  /** The rows on the task's verified set, where one is committed. */
+  verified: VerifiedResult.optional(),
 });
 export type TaskResult = z.infer<typeof TaskResult>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { direction, type TaskResult } from './report.ts';
+import { direction, verifiedSection, type TaskResult } from './report.ts';
 
 describe('the report says plainly whether the paper’s direction holds, from intervals', () => {
   const row = (id: string, combine: string, mean: number) => ({
@@ -72,5 +72,26 @@ describe('the report says plainly whether the paper’s direction holds, from in
     expect(direction(task(up, up, up, up)).join('\n')).toMatch(
       /the plain base \(base\): \+3\.00 points, 95% interval \[\+1\.00, \+5\.00\] — above/,
     );
+  });
+  it('states the verdicts of a verified set and the direction on its gold, from its own intervals', () => {
+    const t = task(up, up, up, up);
+    const v = {
+      set: 'datasets/verified/relation',
+      judged: 10,
+      keep: 6,
+      correct: 2,
+      drop: 2,
+      notInTestSample: 1,
+      examples: 7,
+      agreement: 0.75,
+      rows: t.rows.map((r) => ({ key: r.key, verified: { mean: 0.5, std: 0 }, automatic: { mean: 0.6, std: 0 } })),
+      bootstrap: { ...t.bootstrap, 'random-concat': interval('random-concat', ...level) },
+    };
+    const md = verifiedSection(t, v).join('\n');
+    expect(md).toMatch(/10 test examples judged .*: 6 kept \(60%\), 2 corrected \(20%\), 2 dropped \(20%\)/);
+    expect(md).toMatch(/right for 75\.0% of the examples kept as fair tests\. 7 examples scored; 1 are not in/);
+    expect(md).toMatch(/\| base \| — \| 60\.00 ± 0\.00 \| 50\.00 ± 0\.00 \|/);
+    expect(md).toMatch(/do not beat the random-adapter control/);
+    expect(verifiedSection(t, { ...v, examples: 0, rows: [] }).join('\n')).toMatch(/nothing scored/);
   });
 });

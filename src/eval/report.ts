@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Comparison, Results, RowResult, TaskResult } from '../data/files.ts';
+import type { Comparison, Results, RowResult, TaskResult, VerifiedResult } from '../data/files.ts';
 import type { RowPoint, CurvePoint } from './plots.ts';
 
 /** results.json and its parts, typed with their schemas in src/data/files.ts. */
@@ -83,7 +83,7 @@ const REFERENCES: [string, string][] = [
  * Whether the paper's direction shows on a task, in words, from the intervals: F+L (its
  * combination chosen on dev) against the base, the random control and the layer-access controls.
  */
-export function direction(t: TaskResult): string[] {
+export function direction(t: Pick<TaskResult, 'rows' | 'bootstrap' | 'chosenCombine'>): string[] {
   const rowOf = (key: string) => t.rows.find((r) => r.key === key);
   const byId = (id: string) => Object.values(t.bootstrap).find((c) => rowOf(c.a)?.row === id);
   const fl = t.chosenCombine ? t.rows.find((r) => r.row === 'FL' && r.combine === t.chosenCombine) : undefined;
@@ -114,6 +114,36 @@ export function direction(t: TaskResult): string[] {
       : `The paper’s direction does not hold here as infused knowledge: ${fails.join('; ')}.`,
   );
   return out;
+}
+
+/** A task's rows on its verified set: the verdicts, each row against both golds, the direction there. */
+export function verifiedSection(t: TaskResult, v: VerifiedResult): string[] {
+  const share = (n: number) => `${((100 * n) / Math.max(v.judged, 1)).toFixed(0)}%`;
+  const md = [
+    '### Verified test set',
+    '',
+    `\`${v.set}\`: ${v.judged} test examples judged by reading the sentence, without any model's prediction: ` +
+      `${v.keep} kept (${share(v.keep)}), ${v.correct} corrected (${share(v.correct)}), ${v.drop} dropped (${share(v.drop)}). ` +
+      `The automatic label was right for ${(100 * v.agreement).toFixed(1)}% of the examples kept as fair tests. ` +
+      `${v.examples} examples scored${v.notInTestSample ? `; ${v.notInTestSample} are not in this build's evaluated test sample` : ''}.`,
+    '',
+  ];
+  if (v.examples === 0)
+    return [...md, 'None of its examples is in this build’s evaluated test sample: nothing scored.', ''];
+  md.push(
+    `Test ${t.metric} on the verified examples (mean ± std over runs), against the automatic gold of the same examples and the verified gold:`,
+    '',
+    '| row | combine | automatic gold | verified gold |',
+    '|---|---|---|---|',
+  );
+  for (const r of v.rows) {
+    const row = t.rows.find((x) => x.key === r.key);
+    md.push(`| ${row?.label ?? r.key} | ${row?.combine ?? ''} | ${pct(r.automatic)} | ${pct(r.verified)} |`);
+  }
+  md.push('', 'On the verified gold:', '');
+  for (const line of direction({ ...t, bootstrap: v.bootstrap })) md.push(line.startsWith('  ') ? line : `- ${line}`);
+  md.push('');
+  return md;
 }
 
 export async function writeReport(dir: string, r: Results, plots: Plotting): Promise<void> {
@@ -200,6 +230,7 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
     md.push(`![${task}](${task}.png)`, '');
     for (const line of direction(t)) md.push(line.startsWith('  ') ? line : `- ${line}`);
     md.push('');
+    if (t.verified) md.push(...verifiedSection(t, t.verified));
     if (t.efficiency.length) {
       const sizes = [...new Set(t.efficiency.map((e) => e.perRelation))];
       const rows = [...new Set(t.efficiency.map((e) => e.row))];

@@ -23,7 +23,7 @@ export const MAIN_METRIC: Record<DownstreamTask, string> = {
 export function scoreTask(
   task: DownstreamTask,
   labels: string[],
-  examples: TaskExample[],
+  examples: readonly Pick<TaskExample, 'gold'>[],
   out: Outputs,
   idx?: number[],
 ): Scores {
