@@ -169,10 +169,10 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
     '',
   );
   md.push(...summaryTable(r));
-  for (const { key, result, skipped } of setsInOrder(r)) {
-    if (result) md.push(...(await setSection(dir, key, result, plots)));
-    else md.push(...notEvaluatedSection(skipped!));
-  }
+  for (const entry of setsInOrder(r))
+    md.push(
+      ...(entry.skipped ? notEvaluatedSection(entry.skipped) : await setSection(dir, entry.key, entry.result, plots)),
+    );
   fs.writeFileSync(path.join(dir, 'report.md'), `${md.join('\n')}\n`);
 }
 

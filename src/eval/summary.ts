@@ -21,12 +21,13 @@ export const TITLES: Record<string, string> = {
   pos: 'POS probe (Brown, held-out sections)',
 };
 
-const PROVENANCE: Record<SetProvenance, string> = {
-  'kg-distant-supervision': 'KG distant supervision (knowledge-graph labels of the build’s own sentences)',
-  'corenlp-ner': 'CoreNLP NER on held-out sentences',
-  'corenlp-kbp': 'CoreNLP KBP on held-out sentences (TACRED schema)',
-  user: 'user data',
-  'brown-gold': 'Brown corpus, hand-assigned tags',
+/** Where a set's labels come from: a few words for the summary, and the detail for its section. */
+const PROVENANCE: Record<SetProvenance, [string, string]> = {
+  'kg-distant-supervision': ['KG distant supervision', 'knowledge-graph labels of the build’s own sentences'],
+  'corenlp-ner': ['CoreNLP NER', 'on held-out sentences'],
+  'corenlp-kbp': ['CoreNLP KBP', 'on held-out sentences, TACRED schema'],
+  user: ['user data', 'a folder given by the user'],
+  'brown-gold': ['Brown corpus', 'hand-assigned tags'],
 };
 
 /** Where a set's labels come from and the noise to expect of them, in words. */
@@ -36,7 +37,8 @@ export function describeSet(set: SetInfo): string {
     ? `${(100 * n.mislabelled).toFixed(1)}% of the fair test examples mislabelled and ${(100 * n.dropped).toFixed(1)}% no fair test, ` +
       `by ${n.judged} examples judged by hand (\`${n.by}\`, the default build's test set)`
     : 'unmeasured';
-  return `Set \`${set.name}\`: ${PROVENANCE[set.provenance]}; expected label noise: ${noise}.`;
+  const [words, detail] = PROVENANCE[set.provenance];
+  return `Set \`${set.name}\`: ${words} (${detail}); expected label noise: ${noise}.`;
 }
 
 /** The F+L row of the combination chosen on dev. */
@@ -63,7 +65,8 @@ const cells = (t: Pick<TaskResult, 'rows' | 'bootstrap' | 'chosenCombine'>, scor
   ];
 };
 
-const row = (xs: (string | number)[]) => `| ${xs.join(' | ')} |`;
+/** A table line; a `|` inside a cell (a reason may quote one) is escaped. */
+const row = (xs: (string | number)[]) => `| ${xs.map((x) => String(x).replace(/\|/g, '\\|')).join(' | ')} |`;
 
 /** The summary table: a line per set (and per verified gold), not-evaluated sets with their reason. */
 export function summaryTable(r: Pick<Results, 'tasks' | 'notEvaluated'>): string[] {
@@ -86,8 +89,9 @@ export function summaryTable(r: Pick<Results, 'tasks' | 'notEvaluated'>): string
   ];
   const noise = (s: SetInfo) =>
     s.noise.measured ? `${(100 * s.noise.mislabelled).toFixed(1)}% mislabelled` : 'unmeasured';
-  const from = (s: SetInfo) => PROVENANCE[s.provenance].split(' (')[0]!;
-  for (const { task, set, result, skipped } of setsInOrder(r)) {
+  const from = (s: SetInfo) => PROVENANCE[s.provenance][0];
+  for (const entry of setsInOrder(r)) {
+    const { task, set, skipped } = entry;
     const title = TITLES[task] ?? task;
     if (skipped) {
       md.push(
@@ -103,7 +107,7 @@ export function summaryTable(r: Pick<Results, 'tasks' | 'notEvaluated'>): string
       );
       continue;
     }
-    const t = result!;
+    const t = entry.result;
     const size = `${t.examples.train} / ${t.examples.dev} / ${t.examples.test}`;
     md.push(row([title, set.name, from(set), size, noise(set), ...cells(t, pct(chosenFL(t)?.test[t.metric]))]));
     const v = t.verified;
@@ -127,17 +131,16 @@ export function summaryTable(r: Pick<Results, 'tasks' | 'notEvaluated'>): string
 }
 
 /** Every set of the results, evaluated or not, grouped by task in the order the tasks first appear. */
-export function setsInOrder(r: Pick<Results, 'tasks' | 'notEvaluated'>): {
-  key: string;
-  task: string;
-  set: SetInfo;
-  result?: TaskResult;
-  skipped?: NotEvaluated;
-}[] {
-  const all = [
-    ...Object.entries(r.tasks).map(([key, t]) => ({ key, task: t.task as string, set: t.set, result: t })),
-    ...Object.entries(r.notEvaluated).map(([key, n]) => ({ key, task: n.task as string, set: n.set, skipped: n })),
+export function setsInOrder(r: Pick<Results, 'tasks' | 'notEvaluated'>): SetEntry[] {
+  const all: SetEntry[] = [
+    ...Object.entries(r.tasks).map(([key, t]) => ({ key, task: t.task, set: t.set, result: t })),
+    ...Object.entries(r.notEvaluated).map(([key, n]) => ({ key, task: n.task, set: n.set, skipped: n })),
   ];
   const order = [...new Set(all.map((e) => e.task))];
   return order.flatMap((task) => all.filter((e) => e.task === task));
 }
+
+/** A set of the results: evaluated (its result) or not (why). */
+type SetEntry = { key: string; task: string; set: SetInfo } & (
+  { result: TaskResult; skipped?: undefined } | { result?: undefined; skipped: NotEvaluated }
+);
