@@ -122,7 +122,9 @@ describe('the report says plainly whether the paper’s direction holds, from in
     const write = async (r: Results) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-report-'));
       await writeReport(dir, r, plots);
-      return fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
+      const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
+      fs.rmSync(dir, { recursive: true, force: true });
+      return md;
     };
     const kg = task(up, up, up, up, {
       name: 'kg',

@@ -59,8 +59,11 @@ export function downstreamSets(config: Config, task: DownstreamTask): Downstream
   });
 }
 
-/** The set's folder relative to the repository, for reports. */
-export const setSource = (set: DownstreamSet): string => path.relative(repoRoot, set.dir) || set.dir;
+/** The set's folder for reports: relative to the repository when inside it, else as it is. */
+export function setSource(set: DownstreamSet): string {
+  const relative = path.relative(repoRoot, set.dir);
+  return relative && !relative.startsWith('..') ? relative : set.dir;
+}
 
 /**
  * Why a set's files cannot be read, or null: a built folder not there (an older build, a build
