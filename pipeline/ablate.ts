@@ -1,6 +1,7 @@
 // Stage `ablate`: what in the combined adapters carries the gain? (protocol `frozen`)
 //   inputs   as evaluate: the base, the trained factual and linguistic adapters (first seed), the
-//            downstream data of eval.ablate.tasks
+//            first downstream set of each of eval.ablate.tasks (one not built, or with an empty
+//            split, is recorded as not evaluated and the other tasks go on)
 //   steps    the variants as rows (src/eval/ablation.ts) → per task: encode (dev/test sentences
 //            seen in adapter pre-training dropped) → vectors of the base and every component the
 //            variants use (trained, random, with adapter layers left out), pooled once and kept in
@@ -18,11 +19,12 @@ import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { ablationVariants, variantKey, writeAblationReport, type AblationResults } from '../src/eval/ablation.ts';
 import { resolveComponents, trainedAdapters } from '../src/eval/components.ts';
-import { loadDownstreamData, pretrainingSentences } from '../src/eval/downstream-data.ts';
+import { loadSetData, pretrainingSentences } from '../src/eval/downstream-data.ts';
 import { compareRows, runRows } from '../src/eval/matrix.ts';
 import { rowChart, renderPlot } from '../src/eval/plots.ts';
 import { frozenTrainer, pooledSplits, type Score } from '../src/eval/protocols.ts';
 import { MAIN_METRIC, scoreTask } from '../src/eval/score.ts';
+import { downstreamSets } from '../src/eval/sets.ts';
 
 export async function runAblateStage(config: Config, opts: { force: boolean }): Promise<void> {
   const started = Date.now();
@@ -51,6 +53,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     readLayers: adapters.factual[0]!.config.readLayers,
     seeds: config.eval.seeds,
     tasks: {},
+    notEvaluated: {},
     seconds: 0,
   };
   // Resolved once for all tasks: the random draws are initialised once.
@@ -60,7 +63,14 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     folders,
   );
   for (const task of config.eval.ablate.tasks) {
-    const data = await loadDownstreamData(config, base, task, seen);
+    const set = downstreamSets(config, task)[0]!;
+    const loaded = await loadSetData(config, base, set, seen);
+    if (!loaded.data) {
+      process.stderr.write(`kadapter: ablate ${task} (set ${set.name}): not evaluated: ${loaded.reason}\n`);
+      results.notEvaluated[task] = `set ${set.name}: ${loaded.reason}`;
+      continue;
+    }
+    const { data } = loaded;
     const main = MAIN_METRIC[task];
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
     const trainer = frozenTrainer(
@@ -77,7 +87,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     );
     const { results: rowResults, testOutputs } = await runRows(
       {
-        task,
+        set,
         data,
         trainer,
         score,
@@ -91,6 +101,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     results.tasks[task] = {
       metric: main,
       examples: { train: data.splits.train.length, dev: data.splits.dev.length, test: data.splits.test.length },
+      set: set.name,
       source: data.source,
       rows: rowResults.map((r) => {
         // Each variant minus F+L of the same combination, on the same test examples.

@@ -184,7 +184,18 @@ it(
       expect(fs.existsSync(path.join(reports, `${task}.png`))).toBe(true);
     }
     expect(results.tasks.relation.efficiency.length).toBeGreaterThan(0);
-    expect(fs.readFileSync(path.join(reports, 'report.md'), 'utf8')).toMatch(/paper’s direction/);
+    // Every set of the profile is either evaluated under its key or reported with the reason it was not.
+    expect(results.tasks.relation.set).toMatchObject({ name: 'tacred', provenance: 'user' });
+    expect(results.tasks['entity-typing'].set).toMatchObject({ name: 'kg', provenance: 'kg-distant-supervision' });
+    for (const key of ['entity-typing@ner', 'relation@kbp']) {
+      const done = key in results.tasks;
+      expect(done || typeof results.notEvaluated[key]?.reason === 'string', key).toBe(true);
+      if (done) expect(results.tasks[key].rows).toHaveLength(16);
+    }
+    const report = fs.readFileSync(path.join(reports, 'report.md'), 'utf8');
+    expect(report).toMatch(/paper’s direction/);
+    expect(report).toMatch(/## Summary: F\+L against the controls, per set/);
+    expect(report).toMatch(/## Relation classification: set `kbp`/);
     const rowRun = path.join(reports, 'runs', 'relation', 'FL-concat', 'r2-seed-1');
     const predictions = fs
       .readFileSync(path.join(rowRun, 'predictions-test.jsonl'), 'utf8')

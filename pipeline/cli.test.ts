@@ -54,14 +54,28 @@ describe('kadapter CLI', () => {
     expect(out).toMatch(/--profile <name>[\s\S]*choices:\s+"smoke",\s+"default",\s+"full"/);
   });
 
-  it('takes --data-dir task=folder on evaluate, ablate and pipeline, and refuses another shape with exit code 2', () => {
+  it('takes --data-dir task=set on evaluate, ablate and pipeline, and refuses another shape with exit code 2', () => {
     for (const cmd of ['evaluate', 'ablate', 'pipeline']) expect(kadapter([cmd, '--help']).out).toContain('--data-dir');
     const bad = kadapter(['evaluate', '--profile', 'smoke', '--data-dir', 'tacred']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--data-dir takes task=folder/);
+    expect(bad.err).toMatch(/--data-dir takes task=set/);
     const task = kadapter(['evaluate', '--profile', 'smoke', '--data-dir', 'pos=x']);
     expect(task.code).toBe(2);
     expect(task.err).toMatch(/the task is entity-typing or relation/);
+  });
+
+  it('stops on a --data-dir folder that is not there with one line, before anything runs', () => {
+    const missing = path.join(os.tmpdir(), 'kadapter-no-such-set');
+    const run = kadapter([
+      'evaluate',
+      '--profile',
+      'smoke',
+      '--data-dir',
+      'entity-typing=kg',
+      `entity-typing=${missing}`,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.err.trim()).toBe(`kadapter: entity-typing set kadapter-no-such-set: no folder ${missing}`);
   });
 
   it('rejects an unknown profile with usage exit code 2', () => {

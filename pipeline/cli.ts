@@ -36,13 +36,15 @@ function protocolOption(): Option {
 
 function dataDirOption(): Option {
   return new Option(
-    '--data-dir <task=folder...>',
-    'downstream data instead of the built sets: entity-typing=<OpenEntity or FIGER folder>, relation=<TACRED folder> (train, dev, test as .json or .jsonl)',
-  ).argParser((value: string, previous: Record<string, string> | undefined) => {
+    '--data-dir <task=set...>',
+    "downstream sets, each evaluated on its own; a task named here gets these instead of the profile's: " +
+      'task=kg|ner|kbp (built), task=<folder> or task=<name>=<folder> (OpenEntity/FIGER for entity-typing, TACRED for relation; train, dev, test as .json or .jsonl)',
+  ).argParser((value: string, previous: Record<string, string[]> | undefined) => {
     const at = value.indexOf('=');
     if (at <= 0 || at === value.length - 1)
-      throw new UsageError(`--data-dir takes task=folder (entity-typing=… or relation=…), not "${value}"`);
-    return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+      throw new UsageError(`--data-dir takes task=set (entity-typing=… or relation=…), not "${value}"`);
+    const task = value.slice(0, at);
+    return { ...previous, [task]: [...(previous?.[task] ?? []), value.slice(at + 1)] };
   });
 }
 
@@ -61,14 +63,14 @@ async function runStages(
     baseModel?: string;
     adapter?: AdapterName[];
     protocol?: string;
-    dataDir?: Record<string, string>;
+    dataDir?: Record<string, string[]>;
   },
 ): Promise<void> {
   const config = loadConfig({
     profile: opts.profile,
     baseModel: opts.baseModel,
     protocol: opts.protocol,
-    dataDirs: opts.dataDir,
+    sets: opts.dataDir,
   });
   for (const s of stages) {
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
@@ -115,7 +117,7 @@ export function buildProgram(): Command {
       cmd
         .option(
           '--run <dir>',
-          'score one trained row (reports/<profile>/runs/<task>/<row>/seed-N) on --test instead of running the matrix',
+          'score one trained row (reports/<profile>/runs/<task>[@<set>]/<row>/seed-N) on --test instead of running the matrix',
         )
         .addOption(new Option('--task <task>', 'the task of --run').choices(['entity-typing', 'relation']))
         .option('--test <file>', 'a test file in the standard format (OpenEntity/FIGER or TACRED JSON)')

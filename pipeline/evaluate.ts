@@ -1,26 +1,30 @@
 // Stage `evaluate`: do the knowledge adapters help downstream?
 //   inputs   the base; runs/{factual,linguistic}/seed-N/adapter (the first adapter seed);
-//            runs/multitask/seed-N/model when trained; downstream data per task (built, or eval.dataDirs)
-//   steps    the rows (src/eval/rows.ts) → per task: encode train/dev/test (counted skips; dev/test
-//            sentences seen in adapter pre-training dropped) → the rows' vectors: under `frozen`
-//            pooled once per base and component (kept in <build>/pooled/, which ablate reads too),
-//            under `finetune` live through a fresh trainable
-//            copy of the base per run → per row × seed: task layers (and the base, finetune), best
-//            dev epoch, test → relation data-efficiency curve → paired bootstrap F+L − each control → report
+//            runs/multitask/seed-N/model when trained; each task's downstream sets (eval.sets:
+//            built — kg, ner, kbp — or a user's folders; src/eval/sets.ts)
+//   steps    the rows (src/eval/rows.ts) → per task and set: encode train/dev/test (counted skips;
+//            dev/test sentences seen in adapter pre-training dropped; a set not built or with an
+//            empty split is recorded as not evaluated, and the others go on) → the rows' vectors:
+//            under `frozen` pooled once per base and component (kept in <build>/pooled/, which
+//            ablate reads too), under `finetune` live through a fresh trainable copy of the base per
+//            run → per row × seed: task layers (and the base, finetune), best dev epoch, test →
+//            relation data-efficiency curve (first relation set) → paired bootstrap F+L − each
+//            control → the kg sets on their verified sets → report
 //   outputs  reports/<profile>/{results.json, report.md, *.png, *.svg}            (frozen)
 //            reports/<profile>/finetune/…                                         (finetune)
-//            …/runs/<task>/<row>/seed-N/{predictions-test.jsonl, metrics.json, task-layers/[, base/]}
+//            …/runs/<set key>/<row>/seed-N/{predictions-test.jsonl, metrics.json, task-layers/[, base/]}
+//            where a set's key is its task for the task's first set, `<task>@<set>` for the others
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
 import { pooledCacheDir, runsDir, reportsDir } from '../src/data/layout.ts';
 import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
-import { loadBaseModel } from '../src/kadapter/base-model.ts';
+import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
-import { resolveComponents, trainedAdapters } from '../src/eval/components.ts';
+import { resolveComponents, trainedAdapters, type ComponentVectors } from '../src/eval/components.ts';
 import { describeLeaks, findLeaks } from '../src/eval/leakage.ts';
-import { loadDownstreamData, pretrainingSentences } from '../src/eval/downstream-data.ts';
+import { loadSetData, pretrainingSentences, type DownstreamData } from '../src/eval/downstream-data.ts';
 import {
   bestBeforeLast,
   chosenOnDev,
@@ -31,10 +35,12 @@ import {
 } from '../src/eval/matrix.ts';
 import { rowChart, curveChart, renderPlot } from '../src/eval/plots.ts';
 import { finetuneTrainer, frozenTrainer, pooledSplits, type RowTrainer, type Score } from '../src/eval/protocols.ts';
-import { writeReport, type Results } from '../src/eval/report.ts';
+import { writeReport, type Results, type TaskResult } from '../src/eval/report.ts';
 import { mainRows } from '../src/eval/rows.ts';
 import { MAIN_METRIC, scoreTask } from '../src/eval/score.ts';
-import { referenceKeys, verifiedResult } from '../src/eval/verified.ts';
+import { downstreamSets, type DownstreamSet } from '../src/eval/sets.ts';
+import { expectedNoise, referenceKeys, verifiedResult } from '../src/eval/verified.ts';
+import type { Row } from '../src/data/composition.ts';
 
 export async function runEvaluateStage(config: Config, opts: { force: boolean }): Promise<void> {
   const started = Date.now();
@@ -80,13 +86,14 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     adapters: adapters.loaded,
     seeds,
     tasks: {},
+    notEvaluated: {},
     leakage,
     startedAt: new Date(started).toISOString(),
     finishedAt: '',
     seconds: 0,
   };
 
-  // What every row's components compute, per base: resolved once (random draws initialised once) for all tasks.
+  // What every row's components compute, per base: resolved once (random draws initialised once) for all sets.
   const componentsOf = (which: 'base' | 'multitask') =>
     resolveComponents(
       rows.filter((r) => r.base === which).flatMap((r) => r.components),
@@ -94,97 +101,130 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
       folders,
     );
   const components = { base: componentsOf('base'), multitask: componentsOf('multitask') };
+  const ctx: SetContext = { config, rows, components, models, out, epochs, seeds, refresh: opts.force };
   for (const task of config.eval.tasks) {
-    const data = await loadDownstreamData(
-      config,
-      base,
-      task,
-      seen,
-      frozen ? config.eval.maxTrain[task] : (config.eval.finetune.maxTrain ?? config.eval.maxTrain[task]),
-    );
-    process.stderr.write(
-      `kadapter: ${task}: ${data.splits.train.length}/${data.splits.dev.length}/${data.splits.test.length} examples from ${data.source}; ${data.labels.length} labels; ` +
-        `dropped as seen in adapter pre-training ${JSON.stringify(data.droppedAsSeenInPretraining)}; unseen test labels ${JSON.stringify(data.unseenTestLabels)}\n`,
-    );
-    const main = MAIN_METRIC[task];
-    const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
-    const poolStarted = Date.now();
-    const cache = { dir: pooledCacheDir(config), refresh: opts.force };
-    let trainer: RowTrainer;
-    if (frozen) {
-      trainer = frozenTrainer(
+    for (const set of downstreamSets(config, task)) {
+      const info = { name: set.name, provenance: set.provenance, noise: expectedNoise(task, set.provenance) };
+      const loaded = await loadSetData(
         config,
-        {
-          base: await pooledSplits(base, components.base, data, `${task} base`, cache),
-          multitask: multitask
-            ? await pooledSplits(multitask, components.multitask, data, `${task} multitask`, cache)
-            : null,
-        },
-        score,
-        main,
+        base,
+        set,
+        seen,
+        frozen ? config.eval.maxTrain[task] : (config.eval.finetune.maxTrain ?? config.eval.maxTrain[task]),
       );
-    } else trainer = finetuneTrainer(config, models, components.base, data, score, main);
-    const poolSeconds = (Date.now() - poolStarted) / 1000;
-    const matrix: MatrixOptions = {
-      task,
-      data,
-      trainer,
-      score,
-      out,
-      epochs,
-      seeds,
-      models,
-      keepBases: config.eval.finetune.keepBases,
-    };
-    const { results: rowResults, testOutputs } = await runRows(matrix, rows);
-    // F+L's combination is chosen on dev; it is set against the base, the random control, the
-    // layer-access controls and the multi-task base (paired bootstrap over test examples and runs).
-    const fl = chosenOnDev(rowResults, 'FL', main);
-    const c = fl?.combine;
-    const bootstrap = fl
-      ? compareRows({
-          target: fl.key,
-          references: referenceKeys(c),
-          testOutputs,
-          score,
-          metric: main,
-          n: data.splits.test.length,
-          samples: config.eval.bootstrapSamples,
-        })
-      : {};
-    // The data-efficiency curve: the plain-base rows with the first combination, first replicate.
-    const first = config.eval.combines[0]!;
-    const curveRows = rows.filter(
-      (r) =>
-        r.base === 'base' &&
-        r.id !== 'mix' &&
-        (r.combine === 'none' || r.combine === first) &&
-        (r.replicate ?? 1) === 1,
-    );
-    const efficiency = task === 'relation' ? await relationEfficiency(matrix, curveRows, config.eval.perRelation) : [];
-    const verified = verifiedResult(config, task, out, rowResults, fl?.combine ?? null);
-    results.tasks[task] = {
-      source: data.source,
-      metric: main,
-      labels: data.labels.length,
-      examples: { train: data.splits.train.length, dev: data.splits.dev.length, test: data.splits.test.length },
-      skipped: data.skipped,
-      droppedAsSeenInPretraining: data.droppedAsSeenInPretraining,
-      droppedBySource: data.droppedBySource,
-      sourceMix: data.sourceMix,
-      sampled: data.sampled,
-      unseenTestLabels: data.unseenTestLabels,
-      poolSeconds,
-      rows: rowResults,
-      chosenCombine: fl?.combine ?? null,
-      bootstrap,
-      bestBeforeLast: bestBeforeLast(rowResults),
-      efficiency,
-      ...(verified ? { verified } : {}),
-    };
+      if (!loaded.data) {
+        process.stderr.write(`kadapter: ${set.key}: not evaluated: ${loaded.reason}\n`);
+        results.notEvaluated[set.key] = { task, set: info, source: loaded.source, reason: loaded.reason };
+        continue;
+      }
+      const { data } = loaded;
+      process.stderr.write(
+        `kadapter: ${set.key}: ${data.splits.train.length}/${data.splits.dev.length}/${data.splits.test.length} examples from ${data.source}; ${data.labels.length} labels; ` +
+          `dropped as seen in adapter pre-training ${JSON.stringify(data.droppedAsSeenInPretraining)}; unseen test labels ${JSON.stringify(data.unseenTestLabels)}\n`,
+      );
+      results.tasks[set.key] = { task, set: info, ...(await evaluateSet(ctx, set, data)) };
+    }
   }
   results.finishedAt = new Date().toISOString();
   results.seconds = (Date.now() - started) / 1000;
   await writeReport(out, results, { rowChart, curveChart, renderPlot });
   process.stdout.write(`${fs.readFileSync(path.join(out, 'report.md'), 'utf8')}\n`);
+}
+
+/** What every set's evaluation shares: the rows, their resolved components, the bases, the schedule. */
+interface SetContext {
+  config: Config;
+  rows: Row[];
+  components: Record<Row['base'], ComponentVectors[]>;
+  models: Record<Row['base'], BaseModel | null>;
+  out: string;
+  epochs: number;
+  seeds: number[];
+  /** --force: pool the vectors again. */
+  refresh: boolean;
+}
+
+/** The whole row matrix on one set: every row × seed, F+L against the references, the curve, the verified set. */
+async function evaluateSet(
+  ctx: SetContext,
+  set: DownstreamSet,
+  data: DownstreamData,
+): Promise<Omit<TaskResult, 'task' | 'set'>> {
+  const { config, rows, components, models, out } = ctx;
+  const { task } = set;
+  const frozen = config.eval.protocol === 'frozen';
+  const main = MAIN_METRIC[task];
+  const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
+  const poolStarted = Date.now();
+  const cache = { dir: pooledCacheDir(config), refresh: ctx.refresh };
+  let trainer: RowTrainer;
+  if (frozen) {
+    trainer = frozenTrainer(
+      config,
+      {
+        base: await pooledSplits(models.base!, components.base, data, `${set.key} base`, cache),
+        multitask: models.multitask
+          ? await pooledSplits(models.multitask, components.multitask, data, `${set.key} multitask`, cache)
+          : null,
+      },
+      score,
+      main,
+    );
+  } else trainer = finetuneTrainer(config, models, components.base, data, score, main);
+  const poolSeconds = (Date.now() - poolStarted) / 1000;
+  const matrix: MatrixOptions = {
+    set,
+    data,
+    trainer,
+    score,
+    out,
+    epochs: ctx.epochs,
+    seeds: ctx.seeds,
+    models,
+    keepBases: config.eval.finetune.keepBases,
+  };
+  const { results: rowResults, testOutputs } = await runRows(matrix, rows);
+  // F+L's combination is chosen on dev; it is set against the base, the random control, the
+  // layer-access controls and the multi-task base (paired bootstrap over test examples and runs).
+  const fl = chosenOnDev(rowResults, 'FL', main);
+  const bootstrap = fl
+    ? compareRows({
+        target: fl.key,
+        references: referenceKeys(fl.combine),
+        testOutputs,
+        score,
+        metric: main,
+        n: data.splits.test.length,
+        samples: config.eval.bootstrapSamples,
+      })
+    : {};
+  // The data-efficiency curve, on the first relation set: the plain-base rows with the first
+  // combination, first replicate.
+  const first = config.eval.combines[0]!;
+  const curveRows = rows.filter(
+    (r) =>
+      r.base === 'base' && r.id !== 'mix' && (r.combine === 'none' || r.combine === first) && (r.replicate ?? 1) === 1,
+  );
+  const efficiency =
+    task === 'relation' && set.first ? await relationEfficiency(matrix, curveRows, config.eval.perRelation) : [];
+  const verified = verifiedResult(config, set, out, rowResults, fl?.combine ?? null);
+  return {
+    source: data.source,
+    metric: main,
+    labels: data.labels.length,
+    examples: { train: data.splits.train.length, dev: data.splits.dev.length, test: data.splits.test.length },
+    skipped: data.skipped,
+    droppedAsSeenInPretraining: data.droppedAsSeenInPretraining,
+    droppedBySource: data.droppedBySource,
+    sourceMix: data.sourceMix,
+    sampled: data.sampled,
+    unseenTestLabels: data.unseenTestLabels,
+    poolSeconds,
+    rows: rowResults,
+    chosenCombine: fl?.combine ?? null,
+    bootstrap,
+    bestBeforeLast: bestBeforeLast(rowResults),
+    efficiency,
+    ...(verified ? { verified } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 // Scoring a trained row of the evaluation (its frozen base and components, and its task layers:
-// reports/<profile>/runs/<task>/<row>/seed-N) on any file in the standard format.
+// reports/<profile>/runs/<task>[@<set>]/<row>/seed-N) on any file in the standard format.
 import { initBackend } from '../kadapter/backend.ts';
 import { disposeLoadedAdapter, type LoadedAdapter } from '../kadapter/adapter-files.ts';
 import { disposeBaseModel, loadBaseModel } from '../kadapter/base-model.ts';

@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, redactConfig } from './load.ts';
-import { ConfigError, UsageError } from '../util/errors.ts';
+import { ConfigError, UsageError, UserError } from '../util/errors.ts';
+import { repoRoot } from '../util/paths.ts';
 
 const env = (vars: Record<string, string> = {}) => ({ HOME: '/home/someone', ...vars });
 
@@ -31,11 +34,61 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ profile: 'huge', env: env() })).toThrow(/unknown profile "huge"/);
   });
 
-  it('takes downstream data folders from the command line over the profile, and refuses another task', () => {
-    const config = loadConfig({ profile: 'smoke', env: env(), dataDirs: { 'entity-typing': 'my/figer' } });
-    expect(config.eval.dataDirs['entity-typing']).toBe(path.resolve('my/figer'));
-    expect(config.eval.dataDirs.relation).toBe(loadConfig({ profile: 'smoke', env: env() }).eval.dataDirs.relation);
-    expect(() => loadConfig({ env: env(), dataDirs: { pos: 'x' } })).toThrow(UsageError);
+  describe('downstream sets (eval.sets, --data-dir task=set)', () => {
+    const fixture = (name: string) => path.join(repoRoot, 'test', 'fixtures', 'eval', name);
+    const sets = (s: Record<string, string[]>, profile = 'smoke') =>
+      loadConfig({ profile, env: env(), sets: s }).eval.sets;
+
+    it('has the built sets by default, and the TACRED fixture first on smoke', () => {
+      expect(loadConfig({ env: env() }).eval.sets).toEqual({
+        'entity-typing': [{ name: 'kg' }, { name: 'ner' }],
+        relation: [{ name: 'kg' }, { name: 'kbp' }],
+      });
+      expect(loadConfig({ profile: 'smoke', env: env() }).eval.sets).toEqual({
+        'entity-typing': [{ name: 'kg' }, { name: 'ner' }],
+        relation: [{ name: 'tacred', dir: 'test/fixtures/eval/tacred' }, { name: 'kbp' }],
+      });
+    });
+
+    it('takes several sets of a task, in order, instead of the profile’s; the other task keeps its own', () => {
+      const got = sets({ 'entity-typing': [fixture('openentity'), `FIGER-1=${fixture('figer')}`, 'ner'] });
+      expect(got['entity-typing']).toEqual([
+        { name: 'openentity', dir: fixture('openentity') },
+        { name: 'FIGER-1', dir: fixture('figer') },
+        { name: 'ner' },
+      ]);
+      expect(got.relation).toEqual(loadConfig({ profile: 'smoke', env: env() }).eval.sets.relation);
+      expect(sets({ relation: ['kbp', 'kg'] }, 'default').relation).toEqual([{ name: 'kbp' }, { name: 'kg' }]);
+    });
+
+    it('resolves a relative folder against the working directory', () => {
+      const relative = path.relative(process.cwd(), fixture('tacred'));
+      expect(sets({ relation: [`t=${relative}`] }).relation).toEqual([{ name: 't', dir: fixture('tacred') }]);
+    });
+
+    it('refuses another task, another task’s built set, a built name on a folder, and a name twice', () => {
+      expect(() => sets({ pos: ['x'] })).toThrow(UsageError);
+      expect(() => sets({ relation: ['ner'] })).toThrow(
+        /ner is a set of entity-typing; relation's built sets are kg, kbp/,
+      );
+      expect(() => sets({ relation: [`kg=${fixture('tacred')}`] })).toThrow(UsageError);
+      expect(() => sets({ relation: [`kg=${fixture('tacred')}`] })).toThrow(/name the folder otherwise/);
+      expect(() => sets({ relation: ['kg', 'kg'] })).toThrow(ConfigError);
+      expect(() => sets({ relation: ['kg', 'kg'] })).toThrow(/eval\.sets\.relation: two sets of a task share a name/);
+    });
+
+    it('stops on a folder that is not there, or lacks a split, with one line before anything runs', () => {
+      const missing = path.join(os.tmpdir(), 'kadapter-no-such-set');
+      expect(() => sets({ 'entity-typing': [missing] })).toThrow(UserError);
+      expect(() => sets({ 'entity-typing': [missing] })).toThrow(
+        `entity-typing set kadapter-no-such-set: no folder ${missing}`,
+      );
+      const partial = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-partial-set-'));
+      fs.writeFileSync(path.join(partial, 'train.jsonl'), '');
+      expect(() => sets({ relation: [`p=${partial}`] })).toThrow(
+        /relation set p: no dev\.json\(l\), test\.json\(l\) in /,
+      );
+    });
   });
 
   it('applies every environment override', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Config, ProfileName, PROFILE_NAMES } from './schema.ts';
 import { PROFILES } from './profiles.ts';
+import { checkFolderSets, parseSetEntries } from './sets.ts';
 import { UsageError, ConfigError } from '../util/errors.ts';
 import { repoRoot } from '../util/paths.ts';
 
@@ -50,8 +51,11 @@ export interface LoadOptions {
   baseModel?: string;
   /** The downstream protocol from the command line (--protocol). */
   protocol?: string;
-  /** Downstream data folders from the command line (--data-dir task=folder); win over the profile's eval.dataDirs. */
-  dataDirs?: Record<string, string>;
+  /**
+   * Downstream sets from the command line (--data-dir task=entry, src/config/sets.ts), by task:
+   * a task given here has these sets instead of the profile's.
+   */
+  sets?: Record<string, string[]>;
 }
 
 export function parseProfile(name: string | undefined): ProfileName {
@@ -67,7 +71,7 @@ export function loadConfig({
   env = process.env,
   baseModel,
   protocol,
-  dataDirs,
+  sets,
 }: LoadOptions = {}): Config {
   const profile = parseProfile(profileName);
   const cacheDir = path.join(os.homedir(), '.cache', 'kadapter');
@@ -102,11 +106,7 @@ export function loadConfig({
   else if (fromEnv.has('model.base')) setPath(draft, 'model.base', path.resolve(env.KADAPTER_BASE_MODEL!));
 
   if (protocol !== undefined) setPath(draft, 'eval.protocol', protocol);
-  for (const [task, dir] of Object.entries(dataDirs ?? {})) {
-    if (!['entity-typing', 'relation'].includes(task))
-      throw new UsageError(`--data-dir ${task}=…: the task is entity-typing or relation`);
-    setPath(draft, `eval.dataDirs.${task}`, path.resolve(dir));
-  }
+  for (const [task, list] of Object.entries(parseSetEntries(sets ?? {}))) setPath(draft, `eval.sets.${task}`, list);
 
   const result = Config.safeParse(draft);
   if (!result.success) throw configError(result.error, fromEnv);
@@ -114,6 +114,7 @@ export function loadConfig({
   if (config.services.neo4j.uri !== null && config.services.neo4j.password === null) {
     throw new ConfigError('services.neo4j.password: NEO4J_PASSWORD is required with NEO4J_URI');
   }
+  checkFolderSets(config);
   return config;
 }
 

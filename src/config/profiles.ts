@@ -78,7 +78,7 @@ const base: ProfileDefaults = {
   },
   eval: {
     tasks: ['entity-typing', 'relation', 'pos'],
-    dataDirs: { 'entity-typing': null, relation: null },
+    sets: { 'entity-typing': [{ name: 'kg' }, { name: 'ner' }], relation: [{ name: 'kg' }, { name: 'kbp' }] },
     seeds: [1, 2, 3],
     combines: ['concat', 'sum'],
     // The most epochs; each run stops once dev has not improved for `patience` epochs.
@@ -139,7 +139,10 @@ export const PROFILES: Record<ProfileName, ProfileDefaults> = {
     // the protocol (one seed, 64 training examples a task), not a measurement.
     eval: {
       ...base.eval,
-      dataDirs: { 'entity-typing': null, relation: 'test/fixtures/eval/tacred' },
+      sets: {
+        'entity-typing': [{ name: 'kg' }, { name: 'ner' }],
+        relation: [{ name: 'tacred', dir: 'test/fixtures/eval/tacred' }, { name: 'kbp' }],
+      },
       epochs: 20,
       maxTrain: { 'entity-typing': 300, relation: 300, pos: 300 },
       maxDev: 100,

@@ -216,10 +216,43 @@ export const AdaptersConfig = z.strictObject({
 
 export const DOWNSTREAM_TASKS = ['entity-typing', 'relation', 'pos'] as const;
 
+/** The tasks whose data comes in sets (the POS probe reads the Brown sentences of the build). */
+export const SET_TASKS = ['entity-typing', 'relation'] as const;
+export type SetTask = (typeof SET_TASKS)[number];
+
+/**
+ * The sets build-data makes, by task: `kg` (distant supervision from the knowledge graph), `ner`
+ * (mentions typed by CoreNLP NER) and `kbp` (relations found by CoreNLP KBP).
+ */
+export const BUILT_SETS = { 'entity-typing': ['kg', 'ner'], relation: ['kg', 'kbp'] } as const;
+const ALL_BUILT: readonly string[] = Object.values(BUILT_SETS).flat();
+
+/** A set's name is part of a results key (`<task>@<name>`) and a folder name. */
+export const SetName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a set name is letters, digits, _ . - (it names a folder)');
+
+/** A user's folder (train, dev, test as .json or .jsonl); a relative path is relative to the repository. */
+export const FolderSet = z.strictObject({
+  name: SetName.refine((n) => !ALL_BUILT.includes(n), 'kg, ner and kbp name the built sets; name the folder otherwise'),
+  dir: z.string().min(1),
+});
+export type FolderSet = z.infer<typeof FolderSet>;
+
+/** A task's sets, in order: the first is the task's main set (its results key is the task alone). */
+const setList = <B extends readonly [string, ...string[]]>(built: B) =>
+  z
+    .array(z.union([z.strictObject({ name: z.enum(built) }), FolderSet]))
+    .min(1)
+    .refine((sets) => new Set(sets.map((s) => s.name)).size === sets.length, 'two sets of a task share a name');
+
 export const EvalConfig = z.strictObject({
   tasks: z.array(z.enum(DOWNSTREAM_TASKS)).min(1),
-  /** Folders with train/dev/test files in the standard formats, by task; null = the built data. */
-  dataDirs: z.strictObject({ 'entity-typing': z.string().nullable(), relation: z.string().nullable() }),
+  /** Each task's downstream sets, every one evaluated with the whole row matrix. */
+  sets: z.strictObject({
+    'entity-typing': setList(BUILT_SETS['entity-typing']),
+    relation: setList(BUILT_SETS.relation),
+  }),
   /** Seeds of every row (≥ 3 for mean ± std). */
   seeds: z.array(z.number().int().min(0)).min(1),
   combines: z.array(z.enum(['concat', 'sum'])).min(1),

@@ -50,7 +50,7 @@ export type CombineKind = z.infer<typeof CombineKind>;
 
 export const Row = z
   .strictObject({
-    /** Names the row's runs (with the combination, unless none): runs/<task>/<id>[-<combine>]/seed-N. */
+    /** Names the row's runs (with the combination, unless none): runs/<task>[@<set>]/<id>[-<combine>]/seed-N. */
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a folder-safe id'),
     label: z.string().min(1),
     base: z.enum(['base', 'multitask']),

@@ -2,6 +2,7 @@
 // caches, checkpoints, reports — typed once here and validated when read (src/util/json-file.ts).
 // The types are the schemas' (z.infer); the modules that write the files use them too.
 import { z } from 'zod';
+import { DOWNSTREAM_TASKS } from '../config/schema.ts';
 import { EncodedDependency, EncodedRelation } from './schemas.ts';
 
 const count = z.number().int().min(0);
@@ -363,7 +364,37 @@ export const VerifiedResult = z.strictObject({
 });
 export type VerifiedResult = z.infer<typeof VerifiedResult>;
 
+/** Where a downstream set's labels come from. */
+export const SET_PROVENANCES = ['kg-distant-supervision', 'corenlp-ner', 'corenlp-kbp', 'user', 'brown-gold'] as const;
+export const SetProvenance = z.enum(SET_PROVENANCES);
+export type SetProvenance = z.infer<typeof SetProvenance>;
+
+/**
+ * The label noise to expect of a set: measured where a person judged a sample of its kind
+ * (datasets/verified: the share of fair test examples whose automatic label was wrong, and the
+ * share dropped as no fair test), else unmeasured.
+ */
+export const SetNoise = z.discriminatedUnion('measured', [
+  z.strictObject({
+    measured: z.literal(true),
+    mislabelled: z.number().min(0).max(1),
+    dropped: z.number().min(0).max(1),
+    judged: count,
+    /** The judged set's folder, relative to the repository. */
+    by: z.string(),
+  }),
+  z.strictObject({ measured: z.literal(false) }),
+]);
+export type SetNoise = z.infer<typeof SetNoise>;
+
+/** A downstream set as the report names it. */
+export const SetInfo = z.strictObject({ name: z.string(), provenance: SetProvenance, noise: SetNoise });
+export type SetInfo = z.infer<typeof SetInfo>;
+
 export const TaskResult = z.strictObject({
+  task: z.enum(DOWNSTREAM_TASKS),
+  set: SetInfo,
+  /** The set's folder, relative to the repository. */
   source: z.string(),
   metric: z.string(),
   labels: count,
@@ -391,21 +422,61 @@ export const TaskResult = z.strictObject({
 });
 export type TaskResult = z.infer<typeof TaskResult>;
 
-/** reports/<profile>/results.json. */
-export const Results = z.strictObject({
+/** A set that was not evaluated: its folder is not built, or a split has no usable example. */
+export const NotEvaluated = z.strictObject({
+  task: z.enum(DOWNSTREAM_TASKS),
+  set: SetInfo,
+  source: z.string(),
+  reason: z.string(),
+});
+export type NotEvaluated = z.infer<typeof NotEvaluated>;
+
+const CurrentResults = z.strictObject({
   profile: z.string(),
   protocol: z.string(),
   base: z.record(z.string(), z.unknown()),
   backend: z.string(),
   adapters: z.record(z.string(), z.unknown()),
   seeds: z.array(z.number().int()),
+  /**
+   * Each evaluated set, in order, keyed by its task for the task's first set (the key results had
+   * when a task had one set) and by `<task>@<set>` for the others; runs/<key>/ holds its runs.
+   */
   tasks: z.record(z.string(), TaskResult),
+  /** The sets not evaluated, under the same keys, with the reason. */
+  notEvaluated: z.record(z.string(), NotEvaluated),
   /** The leakage check on sentence ids (src/eval/leakage.ts): one line per leaking pair, or that nothing leaks. */
   leakage: z.strictObject({ leaks: count, lines: z.array(z.string()) }),
   startedAt: z.string(),
   finishedAt: z.string(),
   seconds: z.number(),
 });
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The one set of a task in a results.json written before a task had several: named from its folder. */
+function setOfOlderResults(task: string, source: string): SetInfo {
+  const noise = { measured: false } as const;
+  if (task === 'pos') return { name: 'brown', provenance: 'brown-gold', noise };
+  if (/facts\/(downstream|entity_typing)$/.test(source))
+    return { name: 'kg', provenance: 'kg-distant-supervision', noise };
+  return { name: source.split('/').pop() || source, provenance: 'user', noise };
+}
+
+/**
+ * reports/<profile>/results.json. A file of the schema before several sets per task (no `set` per
+ * task, no `notEvaluated`) reads as this one, so that `npm run report` renders it again.
+ */
+export const Results = z.preprocess((raw) => {
+  if (!isRecord(raw) || !isRecord(raw.tasks) || 'notEvaluated' in raw) return raw;
+  const tasks = Object.fromEntries(
+    Object.entries(raw.tasks).map(([task, t]) => [
+      task,
+      isRecord(t) && !('set' in t) ? { task, set: setOfOlderResults(task, String(t.source)), ...t } : t,
+    ]),
+  );
+  return { ...raw, tasks, notEvaluated: {} };
+}, CurrentResults);
 export type Results = z.infer<typeof Results>;
 
 export const ABLATION_FAMILIES = [
@@ -433,10 +504,14 @@ export const AblationResults = z.strictObject({
     z.strictObject({
       metric: z.string(),
       examples: z.record(z.string(), count),
+      /** The task's first set (absent in files written before a task had several). */
+      set: z.string().optional(),
       source: z.string(),
       rows: z.array(AblationRow),
     }),
   ),
+  /** Tasks whose first set could not be evaluated, with the reason. */
+  notEvaluated: z.record(z.string(), z.string()).default({}),
   seconds: z.number(),
 });
 export type AblationResults = z.infer<typeof AblationResults>;

@@ -24,12 +24,34 @@ export function factsDir(config: Config): string {
   return path.join(config.paths.buildDir, 'facts');
 }
 
+/** The knowledge graph's downstream sets (distant supervision; entity pairs held out from adapter training). */
+export const kgTypingDir = (config: Config): string => path.join(factsDir(config), 'entity_typing');
+export const kgRelationDir = (config: Config): string => path.join(factsDir(config), 'downstream');
+
+/**
+ * Downstream sets that CoreNLP labels on held-out sentences (build-data): entity typing from its
+ * NER, relations in the TACRED schema from its KBP annotator; train/dev/test .jsonl in the formats
+ * of the knowledge graph's sets.
+ */
+export function heldoutDir(config: Config): string {
+  return path.join(config.paths.buildDir, 'heldout');
+}
+export const nerTypingDir = (config: Config): string => path.join(heldoutDir(config), 'ner_typing');
+export const kbpRelationDir = (config: Config): string => path.join(heldoutDir(config), 'kbp_relation');
+
+/**
+ * A downstream split's file in a set's folder: `<split>.json` (a JSON array, as the official
+ * datasets ship) or `<split>.jsonl`; null when neither is there.
+ */
+export function setSplitFile(dir: string, split: string): string | null {
+  return ['json', 'jsonl'].map((ext) => path.join(dir, `${split}.${ext}`)).find((f) => fs.existsSync(f)) ?? null;
+}
+
 /** Adapter and multi-task training runs. */
 export function runsDir(config: Config): string {
   return path.join(config.paths.buildDir, 'runs');
 }
 
-/** Where a protocol's report goes: the profile's reports folder, finetune in its own subfolder. */
 /**
  * The pooled-vector cache of the frozen protocol (src/eval/pooled.ts): content-addressed files that
  * evaluate and ablate share, in the build folder beside the features the adapters trained on.
@@ -38,6 +60,7 @@ export function pooledCacheDir(config: Config): string {
   return path.join(config.paths.buildDir, 'pooled');
 }
 
+/** Where a protocol's report goes: the profile's reports folder, finetune in its own subfolder. */
 export function reportsDir(config: Config, protocol = config.eval.protocol): string {
   return protocol === 'frozen' ? config.paths.reportsDir : path.join(config.paths.reportsDir, protocol);
 }

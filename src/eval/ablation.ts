@@ -97,11 +97,12 @@ export async function writeAblationReport(
     "- The first adapter pre-training seed's adapters (the main table covers every seed). A left-out adapter layer keeps its residual path (its input passes on) and drops its block; an adapter's delta is its output less its residual path. Each variant is set against F+L of the same combination by a paired bootstrap over test examples and runs; it differs only where the 95% interval excludes zero.",
     '',
   );
+  for (const [task, reason] of Object.entries(r.notEvaluated)) md.push(`- **${task}** not evaluated: ${reason}.`, '');
   for (const [task, t] of Object.entries(r.tasks)) {
     md.push(
       `## ${task}`,
       '',
-      `Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples.`,
+      `Data: ${t.set ? `set \`${t.set}\` (the task's first), ` : ''}${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples.`,
       '',
     );
     md.push(...ablationTable(t.rows, t.metric), '');

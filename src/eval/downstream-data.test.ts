@@ -11,11 +11,14 @@ import { repoRoot } from '../util/paths.ts';
 import { TINY_BERT } from '../../test/fixtures/kadapter/tiny-task.ts';
 import {
   loadDownstreamData,
+  loadSetData,
   perRelationSubset,
   pretrainingSentences,
   seenInPretraining,
+  unusable,
   type PretrainingSentences,
 } from './downstream-data.ts';
+import { downstreamSets, setFilesProblem, type DownstreamSet } from './sets.ts';
 import { describeLeaks, findLeaks, findLeaksIn } from './leakage.ts';
 import type { TaskExample } from './tasks.ts';
 
@@ -118,6 +121,8 @@ const jsonl = (file: string, rows: unknown[]) => {
 describe('loadDownstreamData: the id filter, counts by source and input, seeded caps', () => {
   let config: Config;
   let base: BaseModel;
+  // The build's kg set of a task (the first in the smoke profile's entity-typing list).
+  const kg = (task: 'entity-typing' | 'relation') => downstreamSets(config, task).find((s) => s.name === 'kg')!;
   const inFacts = sid('wordnet', 1);
   const inDependency = sid('brown', 2);
   const dependencyText = ['Lon', 'is', 'far', 'away', '.'];
@@ -158,7 +163,7 @@ describe('loadDownstreamData: the id filter, counts by source and input, seeded 
       [inFacts, 'facts/train'],
       [inDependency, 'dependency/train'],
     ]);
-    const data = await loadDownstreamData(config, base, 'entity-typing', seen);
+    const data = await loadDownstreamData(config, base, kg('entity-typing'), seen);
     expect(data.splits.dev).toHaveLength(2);
     expect(data.droppedAsSeenInPretraining).toEqual({ dev: 3 });
     expect(data.droppedBySource.dev).toEqual({ 'wordnet-gloss': 1, brown: 1, external: 1 });
@@ -175,7 +180,7 @@ describe('loadDownstreamData: the id filter, counts by source and input, seeded 
 
   it('caps a split with a seeded hash sample, not the first rows of the file', async () => {
     const seen = await pretrainingSentences(config);
-    const data = await loadDownstreamData(config, base, 'entity-typing', seen);
+    const data = await loadDownstreamData(config, base, kg('entity-typing'), seen);
     expect(data.sampled.test).toEqual({ read: 60, cap: 20 });
     expect(data.splits.test).toHaveLength(20);
     const ids = data.splits.test.map((e) => e.id);
@@ -183,11 +188,13 @@ describe('loadDownstreamData: the id filter, counts by source and input, seeded 
     expect(ids.filter((id) => firstTwenty.includes(id)).length).toBeLessThan(15);
     expect(Object.values(data.sourceMix.test).reduce((a, b) => a + b, 0)).toBe(20);
     // Same seed, same sample; another seed, another.
-    expect((await loadDownstreamData(config, base, 'entity-typing', seen)).splits.test.map((e) => e.id)).toEqual(ids);
+    expect((await loadDownstreamData(config, base, kg('entity-typing'), seen)).splits.test.map((e) => e.id)).toEqual(
+      ids,
+    );
     const other = await loadDownstreamData(
       { ...config, eval: { ...config.eval, sampleSeed: 99 } },
       base,
-      'entity-typing',
+      kg('entity-typing'),
       seen,
     );
     expect(other.splits.test.map((e) => e.id)).not.toEqual(ids);
@@ -195,20 +202,53 @@ describe('loadDownstreamData: the id filter, counts by source and input, seeded 
 
   it('reads external datasets without sentence_id (the TACRED fixture)', async () => {
     const seen = await pretrainingSentences(config);
-    const data = await loadDownstreamData(
-      {
-        ...config,
-        eval: {
-          ...config.eval,
-          dataDirs: { ...config.eval.dataDirs, relation: path.join(repoRoot, 'test/fixtures/eval/tacred') },
-        },
-      },
-      base,
-      'relation',
-      seen,
-    );
+    const tacred = downstreamSets(config, 'relation')[0]!;
+    expect(tacred).toMatchObject({ name: 'tacred', provenance: 'user', key: 'relation' });
+    expect(tacred.dir).toBe(path.join(repoRoot, 'test/fixtures/eval/tacred'));
+    const data = await loadDownstreamData(config, base, tacred, seen);
     expect(data.splits.train.length).toBeGreaterThan(20);
     expect(data.sourceMix.train).toEqual({ external: data.splits.train.length });
+    expect(unusable(data)).toBeNull();
+  });
+
+  it('says why a set cannot be evaluated: not built, a split without usable examples, no relation but no_relation', async () => {
+    const seen = await pretrainingSentences(config);
+    const [, ner] = downstreamSets(config, 'entity-typing') as [DownstreamSet, DownstreamSet];
+    expect(ner).toMatchObject({ name: 'ner', provenance: 'corenlp-ner', key: 'entity-typing@ner', first: false });
+    expect(ner.dir).toBe(path.join(config.paths.buildDir, 'heldout', 'ner_typing'));
+    expect(setFilesProblem(config, ner)).toMatch(
+      /^not built: no folder .*heldout\/ner_typing \(build-data makes it\)$/,
+    );
+    // Built with an empty test split: the builder found nothing there.
+    jsonl(path.join(ner.dir, 'train.jsonl'), [typing(sid('nlp-corpus', 900), 'nlp-corpus', 'Oslo is cold')]);
+    jsonl(path.join(ner.dir, 'dev.jsonl'), [typing(sid('nlp-corpus', 901), 'nlp-corpus', 'Oslo is warm')]);
+    jsonl(path.join(ner.dir, 'test.jsonl'), []);
+    expect(setFilesProblem(config, ner)).toMatch(/^the test split is empty in .*ner_typing$/);
+    // Rows, none in the format: a reason, not a crash.
+    jsonl(path.join(ner.dir, 'test.jsonl'), [{ ...typing(sid('nlp-corpus', 902), 'nlp-corpus', 'Oslo'), start: 10 }]);
+    expect(setFilesProblem(config, ner)).toBeNull();
+    expect(await loadSetData(config, base, ner, seen)).toMatchObject({
+      data: null,
+      reason: expect.stringMatching(/test\.jsonl: no row in the OpenEntity\/FIGER format/),
+    });
+    // Rows, none usable: the mention lies past the longest input the base takes.
+    const long = `${'word '.repeat(80)}Oslo`;
+    jsonl(path.join(ner.dir, 'test.jsonl'), [
+      { ...typing(sid('nlp-corpus', 903), 'nlp-corpus', long), start: long.length - 4, end: long.length },
+    ]);
+    const typed = await loadDownstreamData(config, base, ner, seen);
+    expect(unusable(typed)).toMatch(
+      /^the test split has no usable example \(skipped \{"mention cut by maxLength":1\}\)$/,
+    );
+    expect(await loadSetData(config, base, ner, seen)).toMatchObject({ data: null, reason: unusable(typed) });
+    const kbp = downstreamSets(config, 'relation')[1]!;
+    expect(kbp).toMatchObject({ name: 'kbp', provenance: 'corenlp-kbp', key: 'relation@kbp' });
+    for (const split of ['train', 'dev', 'test'])
+      jsonl(path.join(kbp.dir, `${split}.jsonl`), [
+        { ...relation(sid('nlp-corpus', 910), ['Oslo', 'is', 'cold']), relation: 'no_relation' },
+      ]);
+    const relations = await loadDownstreamData(config, base, kbp, seen);
+    expect(unusable(relations)).toMatch(/the train split has no relation besides no_relation \(1 examples\)/);
   });
 
   it('finds the same sentences as leaks, by id, per pair of files', async () => {

@@ -9,19 +9,17 @@
 // and dev alike); a row without one (an external TACRED/OpenEntity file) by its text without white
 // space. By the split rule (src/data/splits.ts) the built data has nothing to drop; the filter is
 // the check that stays on for every evaluation and for external data.
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { dependencyDir, dependencySplitFiles, factsDir, pretrainingInputs } from '../data/layout.ts';
+import { dependencySplitFiles, pretrainingInputs, setSplitFile } from '../data/layout.ts';
 import { DependencyExample, RelationExample, SPLITS, type Split } from '../data/schemas.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import type { Skips } from '../kadapter/examples.ts';
 import { mulberry32, shuffled } from '../kadapter/rng.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonl } from '../util/jsonl.ts';
-import { repoRoot } from '../util/paths.ts';
 import { countBy, sampleStream } from '../util/sample.ts';
 import { streamTacred, streamTyping } from './formats.ts';
+import { setFilesProblem, setSource, type DownstreamSet } from './sets.ts';
 import {
   encodePos,
   encodeRelationRow,
@@ -102,14 +100,15 @@ interface Candidate {
 
 const EXTERNAL = 'external';
 
-/** A task's three splits, encoded for the base. */
+/** A set's three splits, encoded for the base (a split may come out empty: see `unusable`). */
 export async function loadDownstreamData(
   config: Config,
   base: BaseModel,
-  task: DownstreamTask,
+  set: DownstreamSet,
   seen: PretrainingSentences,
-  trainCap = config.eval.maxTrain[task],
+  trainCap = config.eval.maxTrain[set.task],
 ): Promise<DownstreamData> {
+  const { task } = set;
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skipped: Record<string, Skips> = { train: {}, dev: {}, test: {} };
   const splits = { train: [], dev: [], test: [] } as Record<Split, TaskExample[]>;
@@ -151,10 +150,9 @@ export async function loadDownstreamData(
     sourceMix[split] = countBy(items, (i) => i.source);
   };
 
-  let source: string;
+  let source = setSource(set);
   if (task === 'pos') {
-    const dir = dependencyDir(config);
-    source = `${path.relative(repoRoot, dir)} (Brown, gold tags; test = held-out sections)`;
+    source = `${source} (Brown, gold tags; test = held-out sections)`;
     for (const split of SPLITS) {
       const skips = skipped[split]!;
       async function* brown(): AsyncIterable<Candidate> {
@@ -174,14 +172,9 @@ export async function loadDownstreamData(
       await take(split, brown());
     }
   } else {
-    const custom = config.eval.dataDirs[task];
-    const dir = custom
-      ? path.resolve(repoRoot, custom)
-      : path.join(factsDir(config), task === 'relation' ? 'downstream' : 'entity_typing');
-    source = path.relative(repoRoot, dir) || dir;
     for (const split of SPLITS) {
-      const file = ['json', 'jsonl'].map((ext) => path.join(dir, `${split}.${ext}`)).find((f) => fs.existsSync(f));
-      if (!file) throw new UserError(`${task}: no ${split}.json or ${split}.jsonl in ${dir}`);
+      const file = setSplitFile(set.dir, split);
+      if (!file) throw new UserError(`${task} set ${set.name}: no ${split}.json or ${split}.jsonl in ${set.dir}`);
       const skips = skipped[split]!;
       async function* rows(): AsyncIterable<Candidate> {
         if (task === 'relation') {
@@ -211,9 +204,6 @@ export async function loadDownstreamData(
       await take(split, rows());
     }
   }
-  for (const split of SPLITS)
-    if (splits[split].length === 0)
-      throw new UserError(`${task}: the ${split} split has no usable example (${JSON.stringify(skipped[split])})`);
   const labels = [...new Set(splits.train.flatMap((e) => e.gold))].sort();
   const unseenTest = unseenLabels(splits.test, labels);
   if (task === 'relation' && !labels.includes('no_relation')) labels.push('no_relation');
@@ -230,6 +220,47 @@ export async function loadDownstreamData(
     sourceMix,
     sampled,
   };
+}
+
+/**
+ * Why a set's loaded splits cannot be evaluated, or null: a split with no usable example, or (for
+ * relations) with no relation besides no_relation, which no micro-F1 can score.
+ */
+export function unusable(data: DownstreamData): string | null {
+  const problems = SPLITS.flatMap((split) => {
+    const examples = data.splits[split];
+    if (examples.length === 0)
+      return [`the ${split} split has no usable example (skipped ${JSON.stringify(data.skipped[split])})`];
+    if (data.task === 'relation' && examples.every((e) => e.gold.every((g) => g === 'no_relation')))
+      return [`the ${split} split has no relation besides no_relation (${examples.length} examples)`];
+    return [];
+  });
+  return problems.length ? problems.join('; ') : null;
+}
+
+/**
+ * A set's data, or why it cannot be evaluated — its files (not built, a split missing or empty), a
+ * split file with no row in the task's format, or `unusable` — so that one set's problem is a line
+ * in the report and the other sets go on.
+ */
+export async function loadSetData(
+  config: Config,
+  base: BaseModel,
+  set: DownstreamSet,
+  seen: PretrainingSentences,
+  trainCap = config.eval.maxTrain[set.task],
+): Promise<{ data: DownstreamData; source: string } | { data: null; source: string; reason: string }> {
+  const missing = setFilesProblem(config, set);
+  if (missing) return { data: null, source: setSource(set), reason: missing };
+  let data: DownstreamData;
+  try {
+    data = await loadDownstreamData(config, base, set, seen, trainCap);
+  } catch (err) {
+    if (err instanceof UserError) return { data: null, source: setSource(set), reason: err.message };
+    throw err;
+  }
+  const reason = unusable(data);
+  return reason ? { data: null, source: data.source, reason } : { data, source: data.source };
 }
 
 /** The examples of a relation training set with at most k per relation (seeded choice). */

@@ -142,6 +142,9 @@ export function loadTacred(file: string): Loaded<TacredRow> {
 }
 
 /** The first character of a file that is not white space ('' for an empty file). */
+/** Whether a file holds nothing but white space (a split with no row at all). */
+export const isBlank = (file: string): boolean => firstChar(file) === '';
+
 function firstChar(file: string): string {
   const fd = fs.openSync(file, 'r');
   try {

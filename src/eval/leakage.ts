@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
-import { dependencySplitFiles, factsDir, pretrainingInputs } from '../data/layout.ts';
+import { dependencySplitFiles, kgRelationDir, kgTypingDir, pretrainingInputs } from '../data/layout.ts';
 import { readJsonl } from '../util/jsonl.ts';
 
 export interface Leak {
@@ -66,11 +66,10 @@ function dependencyIds(label: string, files: string[], source?: string): IdSourc
 
 /** The evaluated and the trained files of a profile's built data, as id sources. */
 export function leakageFiles(config: Config): { evaluated: IdSource[]; trained: IdSource[] } {
-  const facts = factsDir(config);
   const evaluated: (IdSource | null)[] = [];
   for (const split of ['dev', 'test']) {
-    evaluated.push(sentenceIds(`relation/${split}`, path.join(facts, 'downstream', `${split}.jsonl`)));
-    evaluated.push(sentenceIds(`entity-typing/${split}`, path.join(facts, 'entity_typing', `${split}.jsonl`)));
+    evaluated.push(sentenceIds(`relation/${split}`, path.join(kgRelationDir(config), `${split}.jsonl`)));
+    evaluated.push(sentenceIds(`entity-typing/${split}`, path.join(kgTypingDir(config), `${split}.jsonl`)));
     evaluated.push(dependencyIds(`pos/${split}`, dependencySplitFiles(config, split), 'brown'));
   }
   const trained: (IdSource | null)[] = [];
@@ -86,8 +85,8 @@ export function leakageFiles(config: Config): { evaluated: IdSource[]; trained: 
           ),
     );
   }
-  trained.push(sentenceIds('relation/train', path.join(facts, 'downstream', 'train.jsonl')));
-  trained.push(sentenceIds('entity-typing/train', path.join(facts, 'entity_typing', 'train.jsonl')));
+  trained.push(sentenceIds('relation/train', path.join(kgRelationDir(config), 'train.jsonl')));
+  trained.push(sentenceIds('entity-typing/train', path.join(kgTypingDir(config), 'train.jsonl')));
   const built = (l: (IdSource | null)[]) => l.filter((s): s is IdSource => s !== null);
   return { evaluated: built(evaluated), trained: built(trained) };
 }

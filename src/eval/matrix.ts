@@ -9,6 +9,7 @@ import { meanStd, pairedRunBootstrap } from '../util/metrics.ts';
 import type { DownstreamData } from './downstream-data.ts';
 import { perRelationSubset } from './downstream-data.ts';
 import type { RowTrainer, Score } from './protocols.ts';
+import type { DownstreamSet } from './sets.ts';
 import type { RowResult } from './report.ts';
 import { componentInput, runFolder, runKey } from './rows.ts';
 import { saveRowRun } from './run-files.ts';
@@ -17,11 +18,12 @@ import type { Outputs, TaskLayerSpec } from './task-layers.ts';
 import type { DownstreamTask } from './tasks.ts';
 
 export interface MatrixOptions {
-  task: DownstreamTask;
+  /** The set evaluated: its task, and its key, which names its runs' folder. */
+  set: Pick<DownstreamSet, 'task' | 'key'>;
   data: DownstreamData;
   trainer: RowTrainer;
   score: Score;
-  /** The report folder: runs go to <out>/runs/<task>/<row key>/seed-N. */
+  /** The report folder: runs go to <out>/runs/<set key>/<row key>/seed-N (src/eval/sets.ts). */
   out: string;
   epochs: number;
   seeds: number[];
@@ -48,7 +50,7 @@ export async function runRows(
   o: MatrixOptions,
   rows: Row[],
 ): Promise<{ results: RowResult[]; testOutputs: TestOutputs }> {
-  const main = MAIN_METRIC[o.task];
+  const main = MAIN_METRIC[o.set.task];
   const results: RowResult[] = [];
   const testOutputs: TestOutputs = new Map();
   const keys = [...new Set(rows.map(runKey))];
@@ -61,7 +63,7 @@ export async function runRows(
       const model = o.models[row.base];
       if (!model) throw new Error(`row ${key} needs the ${row.base} base`);
       for (const seed of o.seeds) {
-        const spec = taskLayerSpec(o.task, o.data.labels, row);
+        const spec = taskLayerSpec(o.set.task, o.data.labels, row);
         const r = await o.trainer(spec, row, seed, { epochs: o.epochs });
         const test = o.score('test', r.run.test);
         parameters = r.run.parameters;
@@ -75,7 +77,7 @@ export async function runRows(
           seconds: r.run.seconds,
         });
         outputs.push(r.run.test);
-        const dir = path.join(o.out, 'runs', o.task, key, runFolder(row, seed));
+        const dir = path.join(o.out, 'runs', o.set.key, key, runFolder(row, seed));
         // A tuned base is as large as the base: kept for the first run of the rows asked for.
         let baseDir: string | null = model.dir;
         if (r.saveBase) {
@@ -113,7 +115,7 @@ export async function runRows(
       seconds: perSeed.reduce((a, s) => a + s.seconds, 0),
     });
     process.stderr.write(
-      `kadapter: ${o.task} ${row.label}${combine ? ` (${combine})` : ''}: test ${main} ${(100 * test[main]!.mean).toFixed(2)} ± ${(100 * test[main]!.std).toFixed(2)} over ${perSeed.length} runs\n`,
+      `kadapter: ${o.set.key} ${row.label}${combine ? ` (${combine})` : ''}: test ${main} ${(100 * test[main]!.mean).toFixed(2)} ± ${(100 * test[main]!.std).toFixed(2)} over ${perSeed.length} runs\n`,
     );
   }
   return { results, testOutputs };
@@ -173,7 +175,7 @@ export async function relationEfficiency(
   rows: Row[],
   perRelation: number[],
 ): Promise<{ row: string; perRelation: string; mean: number; std: number }[]> {
-  const main = MAIN_METRIC[o.task];
+  const main = MAIN_METRIC[o.set.task];
   const out: { row: string; perRelation: string; mean: number; std: number }[] = [];
   const n0 = o.data.splits.train.length;
   for (const k of [...perRelation, 'all' as const]) {
@@ -187,7 +189,7 @@ export async function relationEfficiency(
           60,
           k === 'all' ? o.epochs : Math.max(o.epochs, Math.ceil((o.epochs * n0) / Math.max(n, 1) / 4)),
         );
-        const r = await o.trainer(taskLayerSpec(o.task, o.data.labels, row), row, seed, { trainIdx: idx, epochs });
+        const r = await o.trainer(taskLayerSpec(o.set.task, o.data.labels, row), row, seed, { trainIdx: idx, epochs });
         scores.push(o.score('test', r.run.test)[main]!);
         r.dispose();
       }

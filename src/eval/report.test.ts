@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { direction, verifiedSection, type TaskResult } from './report.ts';
+import { Results } from '../data/files.ts';
+import { direction, verifiedSection, writeReport, type TaskResult } from './report.ts';
 
 describe('the report says plainly whether the paper’s direction holds, from intervals', () => {
   const row = (id: string, combine: string, mean: number) => ({
@@ -27,11 +31,14 @@ describe('the report says plainly whether the paper’s direction holds, from in
     random: [number, number],
     layers: [number, number],
     mix: [number, number],
+    set: TaskResult['set'] = { name: 'kg', provenance: 'kg-distant-supervision', noise: { measured: false } },
   ): TaskResult => ({
+    task: 'entity-typing',
+    set,
     source: '',
     metric: 'f1',
     labels: 2,
-    examples: {},
+    examples: { train: 10, dev: 5, test: 5 },
     skipped: {},
     droppedAsSeenInPretraining: {},
     droppedBySource: {},
@@ -93,5 +100,113 @@ describe('the report says plainly whether the paper’s direction holds, from in
     expect(md).toMatch(/\| base \| — \| 60\.00 ± 0\.00 \| 50\.00 ± 0\.00 \|/);
     expect(md).toMatch(/do not beat the random-adapter control/);
     expect(verifiedSection(t, { ...v, examples: 0, rows: [] }).join('\n')).toMatch(/nothing scored/);
+  });
+
+  describe('several sets per task', () => {
+    const down: [number, number] = [-0.05, -0.01];
+    const results = (tasks: Record<string, TaskResult>, notEvaluated: Results['notEvaluated'] = {}): Results => ({
+      profile: 'smoke',
+      protocol: 'frozen',
+      base: { name: 'tiny', layers: 2, hidden: 8, parameters: 1000 },
+      backend: 'cpu',
+      adapters: {},
+      seeds: [1],
+      tasks,
+      notEvaluated,
+      leakage: { leaks: 0, lines: [] },
+      startedAt: '',
+      finishedAt: '',
+      seconds: 0,
+    });
+    const plots = { rowChart: () => ({}) as never, curveChart: () => ({}) as never, renderPlot: async () => {} };
+    const write = async (r: Results) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-report-'));
+      await writeReport(dir, r, plots);
+      const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
+      fs.rmSync(dir, { recursive: true, force: true });
+      return md;
+    };
+    const kg = task(up, up, up, up, {
+      name: 'kg',
+      provenance: 'kg-distant-supervision',
+      noise: { measured: true, mislabelled: 0.125, dropped: 0.05, judged: 320, by: 'datasets/verified/entity-typing' },
+    });
+    const ner = task(up, level, down, up, { name: 'ner', provenance: 'corenlp-ner', noise: { measured: false } });
+    const kbp = {
+      task: 'relation' as const,
+      set: { name: 'kbp', provenance: 'corenlp-kbp' as const, noise: { measured: false as const } },
+      source: 'datasets/build/smoke/heldout/kbp_relation',
+      reason: 'the test split is empty in datasets/build/smoke/heldout/kbp_relation',
+    };
+    kg.verified = {
+      set: 'datasets/verified/entity-typing',
+      judged: 10,
+      keep: 7,
+      correct: 1,
+      drop: 2,
+      notInTestSample: 0,
+      examples: 8,
+      agreement: 7 / 8,
+      rows: kg.rows.map((x) => ({ key: x.key, verified: { mean: 0.5, std: 0 }, automatic: { mean: 0.6, std: 0 } })),
+      bootstrap: { ...kg.bootstrap, 'random-concat': interval('random-concat', ...level) },
+    };
+    const r = results({ 'entity-typing': kg, 'entity-typing@ner': ner }, { 'relation@kbp': kbp });
+
+    it('opens with a summary line per set: F+L against base, random, layers and mix as verdicts', async () => {
+      const md = await write(r);
+      const summary = md.slice(md.indexOf('## Summary'), md.indexOf('## Entity typing'));
+      expect(summary).toMatch(
+        /\| Entity typing \| kg \| KG distant supervision \| 10 \/ 5 \/ 5 \| 12\.5% mislabelled \| 56\.00 ± 0\.00 \(concat\) \| above \(\+3\.00\) \| above \(\+3\.00\) \| above \(\+3\.00\) \| above \(\+3\.00\) \|/,
+      );
+      expect(summary).toMatch(
+        /\| Entity typing \| ner \| CoreNLP NER \| .* \| unmeasured \| .* \| above \(\+3\.00\) \| level \(\+2\.00\) \| below \(-3\.00\) \| above \(\+3\.00\) \|/,
+      );
+      expect(summary).toMatch(
+        /\| Entity typing \| kg, verified gold \| hand-judged \| — \/ — \/ 8 \| — \| 50\.00 ± 0\.00 \(concat\) \| above \(\+3\.00\) \| level \(\+2\.00\) \|/,
+      );
+      expect(summary).toMatch(
+        /\| Relation classification \| kbp \| CoreNLP KBP \| — \| unmeasured \| not evaluated: the test split is empty/,
+      );
+    });
+
+    it('gives each set its own section: provenance, expected noise, table, plot and direction', async () => {
+      const md = await write(r);
+      const sections = md.split(/^## /m).slice(1);
+      expect(sections.map((x) => x.split('\n')[0])).toEqual([
+        'Summary: F+L against the controls, per set',
+        'Entity typing: set `kg`',
+        'Entity typing: set `ner`',
+        'Relation classification: set `kbp`',
+      ]);
+      const [, kgPart, nerPart, kbpPart] = sections as [string, string, string, string];
+      expect(kgPart).toMatch(
+        /KG distant supervision .*; expected label noise: 12\.5% of the fair test examples mislabelled and 5\.0% no fair test, by 320 examples judged by hand/,
+      );
+      expect(kgPart).toMatch(/!\[entity-typing\]\(entity-typing\.png\)/);
+      expect(kgPart).toMatch(/holds here, and as knowledge/);
+      expect(nerPart).toMatch(/Set `ner`: CoreNLP NER \(on held-out sentences\); expected label noise: unmeasured\./);
+      expect(nerPart).toMatch(/!\[entity-typing@ner\]\(entity-typing@ner\.png\)/);
+      expect(nerPart).toMatch(/^\| FL \| sum \| 0 \|/m);
+      expect(nerPart).toMatch(/do not beat the random-adapter control/);
+      expect(kbpPart).toMatch(/\*\*Not evaluated:\*\* the test split is empty/);
+    });
+
+    it('reads a results.json written before sets were named as the task’s one set', () => {
+      const { task: _task, set: _set, ...older } = kg;
+      const { notEvaluated: _none, ...old } = results({});
+      const read = Results.parse({
+        ...old,
+        tasks: {
+          'entity-typing': { ...older, source: 'datasets/build/default/facts/entity_typing' },
+          relation: { ...older, source: 'my/tacred' },
+        },
+      });
+      expect(read.notEvaluated).toEqual({});
+      expect(read.tasks['entity-typing']).toMatchObject({
+        task: 'entity-typing',
+        set: { name: 'kg', provenance: 'kg-distant-supervision' },
+      });
+      expect(read.tasks.relation).toMatchObject({ task: 'relation', set: { name: 'tacred', provenance: 'user' } });
+    });
   });
 });

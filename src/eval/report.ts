@@ -1,11 +1,26 @@
-// results.json and report.md: the tables (mean ± std over seeds, the paper's numbers beside,
-// clearly marked), plots, confidence intervals, and a plain statement of whether the paper's
-// direction — adapters above the base and above random adapters — shows here.
+// results.json and report.md: a summary line per downstream set (src/eval/summary.ts), then each
+// set in its own section — where its labels come from, its size and expected noise, the table
+// (mean ± std over seeds, the paper's numbers beside, clearly marked), plots, confidence intervals,
+// and a plain statement of whether the paper's direction — adapters above the base and above
+// random adapters — shows on it.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Comparison, Results, RowResult, TaskResult, VerifiedResult } from '../data/files.ts';
+import type { Comparison, NotEvaluated, Results, RowResult, TaskResult, VerifiedResult } from '../data/files.ts';
 import type { RowPoint, CurvePoint } from './plots.ts';
+import {
+  chosenFL,
+  comparisonWith,
+  describeSet,
+  pct,
+  setsInOrder,
+  signed,
+  summaryTable,
+  TITLES,
+  verdict,
+} from './summary.ts';
+
+export { pct, signed };
 
 /** results.json and its parts, typed with their schemas in src/data/files.ts. */
 export type { Results, RowResult, TaskResult };
@@ -16,11 +31,6 @@ export const PAPER: Record<string, Record<string, number>> = {
   relation: { base: 71.25, multitask: 71.62, F: 71.89, L: 71.96, FL: 72.04 },
 };
 
-const TITLES: Record<string, string> = {
-  'entity-typing': 'Entity typing',
-  relation: 'Relation classification',
-  pos: 'POS probe (Brown, held-out sections)',
-};
 const COLUMNS: Record<string, [string, string][]> = {
   'entity-typing': [
     ['looseMicroP', 'P'],
@@ -44,10 +54,6 @@ const PROTOCOLS: Record<string, string> = {
   finetune: 'the base fine-tuned with the task layers, adapters frozen; a fresh copy of the base per row and seed',
 };
 
-/** A mean ± std in points. */
-export const pct = (x: { mean: number; std: number } | undefined) =>
-  x ? `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)}` : '';
-
 export interface Plotting {
   rowChart(title: string, metric: string, points: RowPoint[]): TopLevelSpec;
   curveChart(title: string, points: CurvePoint[], order: string[]): TopLevelSpec;
@@ -63,11 +69,7 @@ export const rowPoints = (rows: RowResult[], metric: string): RowPoint[] =>
     std: 100 * row.test[metric]!.std,
   }));
 
-/** A difference in points, signed. */
-export const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
 const ci = (c: Comparison) => `${signed(c.diff)} points, 95% interval [${signed(c.low)}, ${signed(c.high)}]`;
-/** A difference is claimed only where its 95% interval excludes zero. */
-const verdict = (c: Comparison | undefined) => (!c ? 'missing' : c.low > 0 ? 'above' : c.high < 0 ? 'below' : 'level');
 
 /** The references F+L is set against, by row id, with the words for them. */
 const REFERENCES: [string, string][] = [
@@ -85,8 +87,8 @@ const REFERENCES: [string, string][] = [
  */
 export function direction(t: Pick<TaskResult, 'rows' | 'bootstrap' | 'chosenCombine'>): string[] {
   const rowOf = (key: string) => t.rows.find((r) => r.key === key);
-  const byId = (id: string) => Object.values(t.bootstrap).find((c) => rowOf(c.a)?.row === id);
-  const fl = t.chosenCombine ? t.rows.find((r) => r.row === 'FL' && r.combine === t.chosenCombine) : undefined;
+  const byId = (id: string) => comparisonWith(t, id);
+  const fl = chosenFL(t);
   if (!fl) return ['(no F+L row)'];
   const out = [`F+L (${fl.combine}, chosen on dev) against:`];
   for (const [id, words] of REFERENCES) {
@@ -166,97 +168,123 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
     ...r.leakage.lines.map((l) => `  - ${l}`),
     '',
   );
-  for (const [task, t] of Object.entries(r.tasks)) {
-    md.push(`## ${TITLES[task] ?? task}`, '');
+  md.push(...summaryTable(r));
+  for (const entry of setsInOrder(r))
     md.push(
-      `Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples, ${t.labels} labels.`,
+      ...(entry.skipped ? notEvaluatedSection(entry.skipped) : await setSection(dir, entry.key, entry.result, plots)),
     );
-    const mix = (counts: Record<string, number>) =>
-      Object.entries(counts)
-        .sort((x, y) => y[1] - x[1])
-        .map(([src, n]) => `${src} ${n}`)
-        .join(', ');
-    md.push(
-      `Source mix (seeded hash-ordered samples): ${Object.entries(t.sourceMix)
-        .map(
-          ([split, counts]) =>
-            `${split}: ${mix(counts)}${t.sampled[split]?.cap ? ` (cap ${t.sampled[split]!.cap} of ${t.sampled[split]!.read})` : ''}`,
-        )
-        .join('; ')}.`,
-    );
-    const bySource = Object.entries(t.droppedBySource).filter(([, c]) => Object.keys(c).length);
-    if (bySource.length)
-      md.push(
-        `Dropped as seen in pre-training, by source: ${bySource.map(([split, c]) => `${split}: ${mix(c)}`).join('; ')}.`,
-      );
-    const dropped = Object.entries(t.droppedAsSeenInPretraining);
-    if (dropped.length)
-      md.push(
-        `Dropped from dev/test because their sentence was in adapter pre-training: ${dropped.map(([s, n]) => `${n} ${s}`).join(', ')}.`,
-      );
-    const unseen = Object.entries(t.unseenTestLabels);
-    if (unseen.length)
-      md.push(
-        `Test labels never seen in training (kept as gold, never predictable): ${unseen.map(([l, n]) => `${l} ×${n}`).join(', ')}.`,
-      );
-    const skips = Object.entries(t.skipped).filter(([, s]) => Object.keys(s).length);
-    if (skips.length) md.push(`Skipped: ${skips.map(([s, k]) => `${s} ${JSON.stringify(k)}`).join('; ')}.`);
-    md.push('');
-    const cols = COLUMNS[task] ?? [];
-    const paper = PAPER[task];
-    md.push(
-      `| row | combine | runs | task-layer params | dev ${t.metric} | ${cols.map(([, h]) => h).join(' | ')} |${paper ? ' paper (RoBERTa-large) |' : ''} task-layer time (s, all runs) |`,
-    );
-    md.push(`|---|---|---|---|---|${cols.map(() => '---').join('|')}|${paper ? '---|' : ''}---|`);
-    for (const row of t.rows) {
-      md.push(
-        `| ${row.label} | ${row.combine} | ${row.perSeed.length} | ${row.parameters.toLocaleString('en-US')} | ${pct(row.dev[t.metric])} | ${cols.map(([k]) => pct(row.test[k])).join(' | ')} |${paper ? ` ${paper[row.row]?.toFixed(2) ?? '—'} |` : ''} ${row.seconds.toFixed(0)} |`,
-      );
-    }
-    md.push(
-      '',
-      `Runs: replicates of a row's weights (adapter pre-training seeds, random draws) × task seeds; ± is the sample std over them. ` +
-        `Early stopping on dev: ${(100 * t.bestBeforeLast).toFixed(0)}% of runs had their best dev epoch before their last.`,
-      '',
-    );
-    await plots.renderPlot(
-      plots.rowChart(
-        `${TITLES[task] ?? task}: test ${t.metric} (± std over seeds)`,
-        `${t.metric} (%)`,
-        rowPoints(t.rows, t.metric),
-      ),
-      path.join(dir, `${task}.png`),
-    );
-    md.push(`![${task}](${task}.png)`, '');
-    for (const line of direction(t)) md.push(line.startsWith('  ') ? line : `- ${line}`);
-    md.push('');
-    if (t.verified) md.push(...verifiedSection(t, t.verified));
-    if (t.efficiency.length) {
-      const sizes = [...new Set(t.efficiency.map((e) => e.perRelation))];
-      const rows = [...new Set(t.efficiency.map((e) => e.row))];
-      md.push(
-        '### Data efficiency',
-        '',
-        `Test micro-F1 with k training examples per relation (mean ± std over seeds):`,
-        '',
-      );
-      md.push(`| row | ${sizes.map((s) => `k = ${s}`).join(' | ')} |`, `|---|${sizes.map(() => '---').join('|')}|`);
-      for (const row of rows) {
-        md.push(
-          `| ${row} | ${sizes.map((s) => pct(((e) => (e ? { mean: e.mean, std: e.std } : undefined))(t.efficiency.find((e) => e.row === row && e.perRelation === s)))).join(' | ')} |`,
-        );
-      }
-      md.push('');
-      await plots.renderPlot(
-        plots.curveChart(
-          'Relation classification: data efficiency',
-          t.efficiency.map((e) => ({ ...e, mean: 100 * e.mean, std: 100 * e.std })),
-          sizes,
-        ),
-        path.join(dir, 'relation-efficiency.png'),
-      );
-      md.push('![data efficiency](relation-efficiency.png)', '');
-    }
-  }
   fs.writeFileSync(path.join(dir, 'report.md'), `${md.join('\n')}\n`);
+}
+
+/** A set's heading: the task and the set's name. */
+const setTitle = (task: string, name: string) => `${TITLES[task] ?? task}: set \`${name}\``;
+
+/** A set that was not evaluated: its heading, where it comes from, and why. */
+function notEvaluatedSection(n: NotEvaluated): string[] {
+  return [
+    `## ${setTitle(n.task, n.set.name)}`,
+    '',
+    describeSet(n.set),
+    `Data: ${n.source}.`,
+    '',
+    `**Not evaluated:** ${n.reason}.`,
+    '',
+  ];
+}
+
+/** One evaluated set: its data, the row table and plot, the direction, its verified set and curve. */
+async function setSection(dir: string, key: string, t: TaskResult, plots: Plotting): Promise<string[]> {
+  const md: string[] = [];
+  md.push(`## ${setTitle(t.task, t.set.name)}`, '', describeSet(t.set));
+  md.push(
+    `Data: ${t.source}; ${t.examples.train} train / ${t.examples.dev} dev / ${t.examples.test} test examples ` +
+      `(of ${['train', 'dev', 'test'].map((s) => t.sampled[s]?.read ?? '?').join(' / ')} rows read), ${t.labels} labels.`,
+  );
+  const mix = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .sort((x, y) => y[1] - x[1])
+      .map(([src, n]) => `${src} ${n}`)
+      .join(', ');
+  md.push(
+    `Source mix (seeded hash-ordered samples): ${Object.entries(t.sourceMix)
+      .map(
+        ([split, counts]) =>
+          `${split}: ${mix(counts)}${t.sampled[split]?.cap ? ` (cap ${t.sampled[split]!.cap} of ${t.sampled[split]!.read})` : ''}`,
+      )
+      .join('; ')}.`,
+  );
+  const bySource = Object.entries(t.droppedBySource).filter(([, c]) => Object.keys(c).length);
+  if (bySource.length)
+    md.push(
+      `Dropped as seen in pre-training, by source: ${bySource.map(([split, c]) => `${split}: ${mix(c)}`).join('; ')}.`,
+    );
+  const dropped = Object.entries(t.droppedAsSeenInPretraining);
+  if (dropped.length)
+    md.push(
+      `Dropped from dev/test because their sentence was in adapter pre-training: ${dropped.map(([s, n]) => `${n} ${s}`).join(', ')}.`,
+    );
+  const unseen = Object.entries(t.unseenTestLabels);
+  if (unseen.length)
+    md.push(
+      `Test labels never seen in training (kept as gold, never predictable): ${unseen.map(([l, n]) => `${l} ×${n}`).join(', ')}.`,
+    );
+  const skips = Object.entries(t.skipped).filter(([, s]) => Object.keys(s).length);
+  if (skips.length) md.push(`Skipped: ${skips.map(([s, k]) => `${s} ${JSON.stringify(k)}`).join('; ')}.`);
+  md.push('');
+  const cols = COLUMNS[t.task] ?? [];
+  const paper = PAPER[t.task];
+  md.push(
+    `| row | combine | runs | task-layer params | dev ${t.metric} | ${cols.map(([, h]) => h).join(' | ')} |${paper ? ' paper (RoBERTa-large) |' : ''} task-layer time (s, all runs) |`,
+  );
+  md.push(`|---|---|---|---|---|${cols.map(() => '---').join('|')}|${paper ? '---|' : ''}---|`);
+  for (const row of t.rows) {
+    md.push(
+      `| ${row.label} | ${row.combine} | ${row.perSeed.length} | ${row.parameters.toLocaleString('en-US')} | ${pct(row.dev[t.metric])} | ${cols.map(([k]) => pct(row.test[k])).join(' | ')} |${paper ? ` ${paper[row.row]?.toFixed(2) ?? '—'} |` : ''} ${row.seconds.toFixed(0)} |`,
+    );
+  }
+  md.push(
+    '',
+    `Runs: replicates of a row's weights (adapter pre-training seeds, random draws) × task seeds; ± is the sample std over them. ` +
+      `Early stopping on dev: ${(100 * t.bestBeforeLast).toFixed(0)}% of runs had their best dev epoch before their last.`,
+    '',
+  );
+  await plots.renderPlot(
+    plots.rowChart(
+      `${setTitle(t.task, t.set.name)}: test ${t.metric} (± std over seeds)`,
+      `${t.metric} (%)`,
+      rowPoints(t.rows, t.metric),
+    ),
+    path.join(dir, `${key}.png`),
+  );
+  md.push(`![${key}](${key}.png)`, '');
+  for (const line of direction(t)) md.push(line.startsWith('  ') ? line : `- ${line}`);
+  md.push('');
+  if (t.verified) md.push(...verifiedSection(t, t.verified));
+  if (t.efficiency.length) {
+    const sizes = [...new Set(t.efficiency.map((e) => e.perRelation))];
+    const rows = [...new Set(t.efficiency.map((e) => e.row))];
+    md.push(
+      '### Data efficiency',
+      '',
+      `Test micro-F1 with k training examples per relation (mean ± std over seeds):`,
+      '',
+    );
+    md.push(`| row | ${sizes.map((s) => `k = ${s}`).join(' | ')} |`, `|---|${sizes.map(() => '---').join('|')}|`);
+    for (const row of rows) {
+      md.push(
+        `| ${row} | ${sizes.map((s) => pct(((e) => (e ? { mean: e.mean, std: e.std } : undefined))(t.efficiency.find((e) => e.row === row && e.perRelation === s)))).join(' | ')} |`,
+      );
+    }
+    md.push('');
+    await plots.renderPlot(
+      plots.curveChart(
+        'Relation classification: data efficiency',
+        t.efficiency.map((e) => ({ ...e, mean: 100 * e.mean, std: 100 * e.std })),
+        sizes,
+      ),
+      path.join(dir, 'relation-efficiency.png'),
+    );
+    md.push('![data efficiency](relation-efficiency.png)', '');
+  }
+  return md;
 }

@@ -1,4 +1,4 @@
-// A row's run on disk: runs/<task>/<row key>/seed-N/ holds the test predictions (id, gold,
+// A row's run on disk: runs/<task>[@<set>]/<row key>/seed-N/ holds the test predictions (id, gold,
 // predicted), the metrics, and the task layers with the row they were trained on, so that
 // `evaluate --run` can score any file with them. Paths are relative to the run's folder.
 import fs from 'node:fs';
@@ -58,7 +58,7 @@ export function loadRowRun(runDir: string): { file: TaskLayersFile; weights: Rec
   const file = path.join(runDir, TASK_LAYERS_DIR, CONFIG_FILE);
   if (!fs.existsSync(file)) {
     throw new UserError(
-      `${runDir}: not a row run (no ${TASK_LAYERS_DIR}/${CONFIG_FILE}); runs are under reports/<profile>/runs/<task>/<row>/seed-N`,
+      `${runDir}: not a row run (no ${TASK_LAYERS_DIR}/${CONFIG_FILE}); runs are under reports/<profile>/runs/<task>[@<set>]/<row>/seed-N`,
     );
   }
   const saved = readJsonFile(file, TaskLayersFile);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
-import type { Comparison, RowResult, VerifiedResult } from '../data/files.ts';
+import type { Comparison, RowResult, SetNoise, SetProvenance, VerifiedResult } from '../data/files.ts';
 import type { EntityTypingExample, RelationExample } from '../data/schemas.ts';
 import { UserError } from '../util/errors.ts';
 import { meanStd } from '../util/metrics.ts';
@@ -151,7 +151,7 @@ export const referenceKeys = (combine: string | undefined): string[] => [
  */
 export function scoreVerified(o: {
   set: VerifiedSet;
-  /** reports/<profile>/runs/<task>. */
+  /** reports/<profile>/runs/<set key>: <task> or <task>@<set>. */
   taskRuns: string;
   rows: RowResult[];
   metric: string;
@@ -236,23 +236,45 @@ export function markMention(r: EntityTypingExample): string {
   return `${cps.slice(0, r.start).join('')}[[${cps.slice(r.start, r.end).join('')}]]${cps.slice(r.end).join('')}`;
 }
 
+/** The verified sets judge the knowledge graph's sets (the build's own test examples), no other. */
+const judges = (task: DownstreamTask, provenance: SetProvenance) =>
+  provenance === 'kg-distant-supervision' && VERIFIED_TASKS.includes(task);
+
 /**
- * A task's rows on its committed verified set, read from the runs under `reportsDir`; undefined
- * when the task has none, or runs on a user's data folder (the verified set judges the build's).
+ * The label noise to expect of a set: measured for the knowledge graph's sets, from the verdicts
+ * of their verified set (the default build's test examples); no other set has been judged.
+ */
+export function expectedNoise(task: DownstreamTask, provenance: SetProvenance): SetNoise {
+  const verified = judges(task, provenance) ? loadVerifiedSet(task) : null;
+  if (!verified) return { measured: false };
+  const { judged, keep, correct, drop } = verified.counts;
+  return {
+    measured: true,
+    mislabelled: correct / Math.max(keep + correct, 1),
+    dropped: drop / Math.max(judged, 1),
+    judged,
+    by: path.relative(repoRoot, verified.dir),
+  };
+}
+
+/**
+ * A set's rows on its task's committed verified set, read from the runs under
+ * `<reportsDir>/runs/<key>`; undefined for a set the verified set does not judge, or none committed.
  */
 export function verifiedResult(
   config: Config,
-  task: DownstreamTask,
+  set: { task: DownstreamTask; provenance: SetProvenance; key: string },
   reportsDir: string,
   rows: RowResult[],
   chosenCombine: string | null,
 ): VerifiedResult | undefined {
-  if (!VERIFIED_TASKS.includes(task) || (config.eval.dataDirs as Record<string, string | null>)[task]) return undefined;
-  const set = loadVerifiedSet(task);
-  if (!set) return undefined;
+  const { task } = set;
+  if (!judges(task, set.provenance)) return undefined;
+  const verified = loadVerifiedSet(task);
+  if (!verified) return undefined;
   return scoreVerified({
-    set,
-    taskRuns: path.join(reportsDir, 'runs', task),
+    set: verified,
+    taskRuns: path.join(reportsDir, 'runs', set.key),
     rows,
     metric: MAIN_METRIC[task],
     chosenCombine,
