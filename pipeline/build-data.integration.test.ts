@@ -1,4 +1,4 @@
-// `kadapter build-data --profile smoke` as a user runs it: both halves, real services, exit 0,
+// `kadapter build-data --profile smoke` as a user runs it: every part, real services, exit 0,
 // complete manifests and valid examples on disk.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,7 +38,7 @@ it('builds the smoke data end to end from the command line', () => {
   );
   expect(run.status, run.stderr).toBe(0);
   const dir = path.join(buildRoot, 'smoke');
-  for (const half of ['dependency', 'facts']) {
+  for (const half of ['dependency', 'facts', 'heldout']) {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, half, 'manifest.json'), 'utf8'));
     expect(manifest.complete).toBe(true);
     expect(manifest.profile).toBe('smoke');

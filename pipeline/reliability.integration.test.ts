@@ -151,6 +151,6 @@ describe('build-data reliability (smoke profile, real CoreNLP and Neo4j)', () =>
     expect(after.finishedAt).not.toBe(before.finishedAt);
     expect(after.outputs).toEqual(before.outputs);
     expect(manifestOf('facts').finishedAt).not.toBe(factsBefore.finishedAt);
-    expect(fs.readdirSync(dir).sort()).toEqual(['dependency', 'facts']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dependency', 'facts', 'heldout']);
   }, 300_000);
 });

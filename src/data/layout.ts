@@ -24,6 +24,25 @@ export function factsDir(config: Config): string {
   return path.join(config.paths.buildDir, 'facts');
 }
 
+export function heldoutDir(config: Config): string {
+  return path.join(config.paths.buildDir, 'heldout');
+}
+
+/**
+ * The held-out sets that CoreNLP made (build-data --part heldout), each a folder of
+ * {train,dev,test}.jsonl that `--data-dir <task>=<folder>` reads: NER typing in OpenEntity's
+ * format, KBP relations in TACRED's.
+ */
+export const HELDOUT_SETS = {
+  ner_typing: { task: 'entity-typing' },
+  kbp_relation: { task: 'relation' },
+} as const;
+export type HeldoutSet = keyof typeof HELDOUT_SETS;
+
+export function heldoutSetDir(config: Config, set: HeldoutSet): string {
+  return path.join(heldoutDir(config), set);
+}
+
 /** Adapter and multi-task training runs. */
 export function runsDir(config: Config): string {
   return path.join(config.paths.buildDir, 'runs');
