@@ -38,9 +38,9 @@ import { hasShardsOf, runShards, shardName, skippedOf } from '../src/util/shards
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
- * The version of the rows made from the annotation (the mapping tables, the row fields). It is in
- * the stage's inputs hash but not in the hash the annotated shards are kept by, so that a change of
- * the mappings remakes the rows alone, not the annotation.
+ * The version of the code that makes rows from the annotation. It is in the stage's inputs hash (as
+ * are the mapping tables) but not in the hash the annotated shards are kept by, so that a change of
+ * either remakes the rows alone, not the annotation.
  */
 const ROWS_FORMAT = 1;
 
@@ -59,9 +59,11 @@ export async function buildHeldoutData(config: Config, opts: { force: boolean })
     properties: NER_KBP_PROPERTIES,
     annotationFormat: ANNOTATION_FORMAT,
     rowsFormat: ROWS_FORMAT,
+    /** The tables themselves: a change of one remakes the rows. */
+    tables: { nerToOpenEntity: NER_TO_OPENENTITY, kbpToTacred: KBP_TO_TACRED },
   };
-  // The rows format is left out (JSON drops an undefined field): the annotation does not depend on it.
-  const annotateHash = hashOf({ ...inputs, rowsFormat: undefined, annotation });
+  // What only the rows depend on is left out (JSON drops an undefined field).
+  const annotateHash = hashOf({ ...inputs, rowsFormat: undefined, tables: undefined, annotation });
   const inputsHash = hashOf({ annotateHash, inputs, noRelationRatio });
   if (!opts.force && isUpToDate(target, inputsHash, log)) {
     log(`heldout data: up to date (${path.relative(process.cwd(), target)}), nothing to do; --force rebuilds`);
@@ -165,9 +167,6 @@ export async function buildHeldoutData(config: Config, opts: { force: boolean })
         noRelationKept: c.noRelationKept,
         relationRows: perSplit((split) => sets.relation[split].length),
         positivesPer1000Sentences: sets.yieldPer1000,
-        /** The tables the rows were made with (src/parsing/heldout/). */
-        nerToOpenEntity: NER_TO_OPENENTITY,
-        kbpToTacred: KBP_TO_TACRED,
         pool: pool.stats,
       },
       skipped: {
