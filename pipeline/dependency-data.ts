@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { PlanMeta, ShardDone } from '../src/data/files.ts';
+import { PlanMeta } from '../src/data/files.ts';
 import { PlannedSentence, SPLITS, type Split } from '../src/data/schemas.ts';
 import { dependencyDir, dependencySplitFiles } from '../src/data/layout.ts';
 import { collectSentences } from '../src/parsing/collect.ts';
@@ -19,25 +19,18 @@ import { loadRegistry, sentenceSources } from '../src/parsing/sources/index.ts';
 import { withServices } from '../src/services/session.ts';
 import './service-definitions.ts';
 import { readJsonFileIfExists } from '../src/util/json-file.ts';
-import {
-  readJsonl,
-  removeStaleTemps,
-  sha256File,
-  writeFileAtomic,
-  writeJsonlAtomic,
-  type WrittenFile,
-} from '../src/util/jsonl.ts';
+import { readJsonl, sha256File, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
+import { runShards, shardName, skippedOf } from '../src/util/shards.ts';
 import {
   completeManifest,
   hashOf,
   isUpToDate,
-  outputMismatch,
   readManifest,
   writeManifest,
   type Manifest,
 } from '../src/util/manifest.ts';
 import { progress } from '../src/util/progress.ts';
-import { besideDir, recoverReplace, replaceDir } from '../src/util/replace-dir.ts';
+import { openBuildDir, recoverReplace, replaceDir, resumableBuildDir } from '../src/util/replace-dir.ts';
 
 export interface DependencyDataOptions {
   force: boolean;
@@ -45,7 +38,6 @@ export interface DependencyDataOptions {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const shardName = (k: number) => String(k).padStart(5, '0');
 
 /**
  * The version of the find_head export. It is in the stage's inputs hash but not in the hash the plan
@@ -79,23 +71,14 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     log(`dependency data: up to date (${path.relative(process.cwd(), target)}), nothing to do; --force rebuilds`);
     return readManifest(target)!;
   }
-  // Where to build: resume a build of the same inputs (in place, or a rebuild beside it); else a
-  // fresh build, beside the existing folder, which stays untouched until the new one is complete.
   const resumable = (d: string) =>
     !opts.force && readJsonFileIfExists(path.join(d, 'plan.meta.json'), PlanMeta)?.inputsHash === parseHash;
-  const beside = besideDir(target);
-  const dir = resumable(target) ? target : resumable(beside) ? beside : fs.existsSync(target) ? beside : target;
+  const { dir, fresh } = resumableBuildDir(target, resumable);
   const planMetaFile = path.join(dir, 'plan.meta.json');
-  const fresh = !resumable(dir);
   const startedAt = new Date();
 
   return withServices(config, ['corenlp'], async (session) => {
-    // The services answer: only now is anything removed, and only a leftover of an earlier rebuild.
-    if (fresh) fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    // A run killed or failed while writing leaves temp files: a resumed run starts clean.
-    const stale = removeStaleTemps(dir);
-    if (stale > 0) log(`dependency data: removed ${stale} temp file(s) left by an earlier run`);
+    openBuildDir(dir, fresh, 'dependency data', log);
     const corenlp = session.get('corenlp');
     const annotators = config.services.corenlp.annotators.split(',');
     const pool = new CoreNlpPool(corenlp.address, {
@@ -127,61 +110,36 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
 
     // 2. parse, shard by shard, streaming the plan from disk
     const parseStarted = performance.now();
-    let parsedNow = 0;
-    let plannedCount = 0;
     const perSource: Record<string, Record<Split, number>> = {};
     const bar = progress('parse', meta.sentences, 'sentences');
-    const done: ShardDone[] = [];
-    const runShard = async (k: number, slice: PlannedSentence[]) => {
-      const doneFile = path.join(dir, 'shards', `${shardName(k)}.done.json`);
-      const previous = readJsonFileIfExists(doneFile, ShardDone);
-      if (previous?.inputsHash === parseHash) {
-        // A finished shard is kept only if its files are exactly as its marker records them; the
-        // manifest then takes them as they are.
-        const actual: WrittenFile[] = [];
-        const mismatch = previous.outputs
-          .map((o) => outputMismatch(dir, o, (f) => actual.push(f)))
-          .find((m) => m !== null);
-        if (mismatch === undefined) {
-          done.push({ ...previous, outputs: actual });
-          return;
-        }
-        log(`dependency data: shard ${shardName(k)} does not match its marker (${mismatch}), parsing it again`);
-        fs.rmSync(doneFile);
-        for (const o of previous.outputs) fs.rmSync(path.join(dir, o.file), { force: true });
-      }
-      const t0 = performance.now();
-      const result = await parseShard(slice, pool, { annotators, batchSize: config.data.batchSize });
-      const outputs: WrittenFile[] = [];
-      for (const split of SPLITS) {
-        const rows = result.examples[split];
-        if (rows.length === 0) continue;
-        const file = `${split}-${shardName(k)}.jsonl`;
-        outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
-      }
-      const record: ShardDone = {
-        inputsHash: parseHash,
-        outputs,
-        skipped: result.skipped,
-        seconds: (performance.now() - t0) / 1000,
-      };
-      writeFileAtomic(doneFile, `${JSON.stringify(record, null, 2)}\n`);
-      done.push(record);
-      parsedNow += slice.length;
-    };
-    let slice: PlannedSentence[] = [];
-    for await (const s of readJsonl(planFile, PlannedSentence)) {
-      (perSource[s.source] ??= { train: 0, dev: 0, test: 0 })[s.split]++;
-      slice.push(s);
-      plannedCount++;
-      if (slice.length === config.data.shardSize) {
-        await runShard(done.length, slice);
-        slice = [];
-        bar.update(plannedCount);
+    async function* planned(): AsyncIterable<PlannedSentence> {
+      for await (const s of readJsonl(planFile, PlannedSentence)) {
+        (perSource[s.source] ??= { train: 0, dev: 0, test: 0 })[s.split]++;
+        yield s;
       }
     }
-    if (slice.length > 0) await runShard(done.length, slice);
-    bar.update(plannedCount);
+    const {
+      done,
+      items: plannedCount,
+      itemsRunNow: parsedNow,
+    } = await runShards(planned(), {
+      dir,
+      inputsHash: parseHash,
+      shardSize: config.data.shardSize,
+      what: 'dependency data',
+      log,
+      onShard: (n) => bar.update(n),
+      work: async (slice, k) => {
+        const result = await parseShard(slice, pool, { annotators, batchSize: config.data.batchSize });
+        return {
+          outputs: SPLITS.filter((split) => result.examples[split].length > 0).map((split) => ({
+            file: `${split}-${shardName(k)}.jsonl`,
+            rows: result.examples[split],
+          })),
+          skipped: result.skipped,
+        };
+      },
+    });
     bar.stop();
     const parseSeconds = (performance.now() - parseStarted) / 1000;
 
@@ -202,8 +160,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     // 4. manifest
     const examples: Record<Split, number> = { train: 0, dev: 0, test: 0 };
     for (const o of shardOutputs) examples[o.file.split('-')[0] as Split] += o.lines;
-    const parseSkipped: Record<string, number> = {};
-    for (const d of done) for (const [r, n] of Object.entries(d.skipped)) parseSkipped[r] = (parseSkipped[r] ?? 0) + n;
+    const parseSkipped = skippedOf(done);
     const manifest = completeManifest('build-data/dependency', config.profile, startedAt, {
       inputsHash,
       inputs,

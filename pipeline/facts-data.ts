@@ -39,11 +39,11 @@ import {
   hashOf,
   isUpToDate,
   readManifest,
+  requireParsedSentences,
   writeManifest,
   type Manifest,
 } from '../src/util/manifest.ts';
 import { dependencyDir, factsDir } from '../src/data/layout.ts';
-import { UserError } from '../src/util/errors.ts';
 import { byHashOf, countBy } from '../src/util/sample.ts';
 import { besideDir, recoverReplace, replaceDir } from '../src/util/replace-dir.ts';
 
@@ -80,19 +80,7 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
   const recovered = recoverReplace(target);
   if (recovered) log(`facts: ${recovered}`);
   const depDir = dependencyDir(config);
-  const depManifest = readManifest(depDir);
-  if (!depManifest?.complete) {
-    throw new UserError(
-      `facts need the parsed sentences of ${path.relative(process.cwd(), depDir)}: run build-data --part dependency first`,
-    );
-  }
-  if (!isUpToDate(depDir, depManifest.inputsHash, log)) {
-    throw new UserError(
-      `the parsed sentences of ${path.relative(process.cwd(), depDir)} do not match their manifest: run build-data --part dependency again`,
-    );
-  }
-  // The sentences as built: their inputs and the files' hashes.
-  const sentences = hashOf({ inputsHash: depManifest.inputsHash, outputs: depManifest.outputs.map((o) => o.sha256) });
+  const { manifest: depManifest, sentencesHash: sentences } = requireParsedSentences(depDir, 'facts', log);
   const inputs = { knowledge: knowledgeVersions(config.facts), sentences, format: FORMAT };
   const parameters = config.facts;
   const inputsHash = hashOf({ inputs, parameters });

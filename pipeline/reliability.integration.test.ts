@@ -78,7 +78,7 @@ describe('build-data reliability (smoke profile, real CoreNLP and Neo4j)', () =>
     const run = kadapter(['--part', 'dependency']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(
-      /shard 00000 does not match its marker \(train-00000\.jsonl has \d+ bytes, \d+ recorded\), parsing it again/,
+      /shard 00000 does not match its marker \(train-00000\.jsonl has \d+ bytes, \d+ recorded\), making it again/,
     );
     expect(run.stderr).toContain(`dependency data: ${trainCount} train,`);
     expect(fs.readFileSync(shard, 'utf8')).toBe(shardText);
@@ -151,6 +151,6 @@ describe('build-data reliability (smoke profile, real CoreNLP and Neo4j)', () =>
     expect(after.finishedAt).not.toBe(before.finishedAt);
     expect(after.outputs).toEqual(before.outputs);
     expect(manifestOf('facts').finishedAt).not.toBe(factsBefore.finishedAt);
-    expect(fs.readdirSync(dir).sort()).toEqual(['dependency', 'facts']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['dependency', 'facts', 'heldout']);
   }, 300_000);
 });

@@ -2,11 +2,13 @@
 import type { Config } from '../src/config/schema.ts';
 import { buildDependencyData } from './dependency-data.ts';
 import { buildFactsData } from './facts-data.ts';
+import { buildHeldoutData } from './heldout-data.ts';
 import { ADAPTER_NAMES, runTrainStage, type AdapterName } from './train.ts';
 import { runEvaluateStage } from './evaluate.ts';
 import { runAblateStage } from './ablate.ts';
 
-export const DATA_PARTS = ['dependency', 'facts'] as const;
+/** In build order: facts and heldout read the dependency part's sentences. */
+export const DATA_PARTS = ['dependency', 'facts', 'heldout'] as const;
 export type DataPart = (typeof DATA_PARTS)[number];
 
 export interface StageOptions {
@@ -30,10 +32,12 @@ export const STAGES: Stage[] = [
   {
     name: 'build-data',
     writes: 'build',
-    summary: 'parse sentences with CoreNLP and build relation examples from the Neo4j knowledge graph',
+    summary:
+      'parse sentences with CoreNLP, build relation examples from the Neo4j knowledge graph, and held-out NER typing and KBP relation sets',
     run: async (config, opts) => {
       if (opts.parts.includes('dependency')) await buildDependencyData(config, opts);
       if (opts.parts.includes('facts')) await buildFactsData(config, opts);
+      if (opts.parts.includes('heldout')) await buildHeldoutData(config, opts);
     },
   },
   {

@@ -144,6 +144,27 @@ export const FactsConfig = z.strictObject({
   downstreamShare: z.number().min(0).max(0.9),
 });
 
+/** build-data --part heldout: NER typing and KBP relation sets from CoreNLP, not from the knowledge graph. */
+export const HeldoutConfig = z.strictObject({
+  /**
+   * Dependency sentences annotated per split (a seeded sample by hash of the sentence id); null =
+   * every sentence of the split. NER and KBP cost several times the dependency parse a sentence.
+   */
+  maxSentences: z.strictObject({
+    train: z.number().int().min(1).nullable(),
+    dev: z.number().int().min(1).nullable(),
+    test: z.number().int().min(1).nullable(),
+  }),
+  /** Seed of the sentence sample and of the no_relation sample. */
+  sampleSeed: z.number().int().min(0),
+  /** no_relation rows kept per KBP relation row, per split (a seeded sample of the candidates). */
+  noRelationRatio: z.number().min(0),
+  /** Sentences per shard: the unit of resumption. */
+  shardSize: z.number().int().min(1),
+  /** Sentences per CoreNLP request. */
+  batchSize: z.number().int().min(1).max(1000),
+});
+
 export const ModelConfig = z.strictObject({
   /** A Hugging Face checkpoint folder; null = the default base that model:fetch puts in the cache. */
   base: z.string().min(1).nullable(),
@@ -334,6 +355,7 @@ export const Config = z.strictObject({
     unreachableBudgetS: z.number().int().min(1),
   }),
   facts: FactsConfig,
+  heldout: HeldoutConfig,
   model: ModelConfig,
   adapters: AdaptersConfig,
   eval: EvalConfig,

@@ -28,16 +28,26 @@ export function factsDir(config: Config): string {
 export const kgTypingDir = (config: Config): string => path.join(factsDir(config), 'entity_typing');
 export const kgRelationDir = (config: Config): string => path.join(factsDir(config), 'downstream');
 
-/**
- * Downstream sets that CoreNLP labels on held-out sentences (build-data): entity typing from its
- * NER, relations in the TACRED schema from its KBP annotator; train/dev/test .jsonl in the formats
- * of the knowledge graph's sets.
- */
 export function heldoutDir(config: Config): string {
   return path.join(config.paths.buildDir, 'heldout');
 }
-export const nerTypingDir = (config: Config): string => path.join(heldoutDir(config), 'ner_typing');
-export const kbpRelationDir = (config: Config): string => path.join(heldoutDir(config), 'kbp_relation');
+
+/**
+ * The held-out sets that CoreNLP made (build-data --part heldout), each a folder of
+ * {train,dev,test}.jsonl in the formats of the knowledge graph's sets: NER typing in OpenEntity's
+ * format, KBP relations in TACRED's.
+ */
+export const HELDOUT_SETS = {
+  ner_typing: { task: 'entity-typing' },
+  kbp_relation: { task: 'relation' },
+} as const;
+export type HeldoutSet = keyof typeof HELDOUT_SETS;
+
+export function heldoutSetDir(config: Config, set: HeldoutSet): string {
+  return path.join(heldoutDir(config), set);
+}
+export const nerTypingDir = (config: Config): string => heldoutSetDir(config, 'ner_typing');
+export const kbpRelationDir = (config: Config): string => heldoutSetDir(config, 'kbp_relation');
 
 /**
  * A downstream split's file in a set's folder: `<split>.json` (a JSON array, as the official

@@ -158,6 +158,43 @@ export const EntityTypingExample = z.strictObject({
 });
 export type EntityTypingExample = z.infer<typeof EntityTypingExample>;
 
+const tokenIndex = z.number().int().min(0);
+/** Tokens [start, end) of a sentence: end exclusive, as CoreNLP's spans count. */
+const TokenSpan = z.tuple([tokenIndex, tokenIndex]).refine(([s, e]) => s < e, 'an empty token span');
+
+/**
+ * A dependency sentence as CoreNLP's `ner` and `kbp` annotators read it (heldout/annotated/*.jsonl):
+ * what the held-out NER typing and KBP relation sets are made from, kept apart from the rows so
+ * that a change of the label mappings remakes the rows without annotating again.
+ */
+export const NerKbpSentence = z.strictObject({
+  /** The dependency sentence's id: the rows' `sentence_id`. */
+  id: z.string().min(1),
+  source: z.string(),
+  split: Split,
+  text: z.string().min(1),
+  /** Surface forms (originalText) and their [start, end) in `text` in UTF-16 code units. */
+  tokens: z.array(z.string()).min(1),
+  offsets: z.array(z.tuple([tokenIndex, tokenIndex])),
+  /**
+   * Entity mentions with their NER class (fine-grained: CITY, COUNTRY, TITLE, …). `pronoun`: a
+   * mention whose tokens carry no NER tag — the he/she/his mentions that CoreNLP adds as PERSON
+   * for coreference and KBP, not named entities.
+   */
+  mentions: z.array(z.strictObject({ span: TokenSpan, ner: z.string().min(1), pronoun: z.boolean() })),
+  /** KBP relations as CoreNLP names them, with the NER classes of their two ends. */
+  relations: z.array(
+    z.strictObject({
+      subj: TokenSpan,
+      obj: TokenSpan,
+      relation: z.string().min(1),
+      subj_type: z.string(),
+      obj_type: z.string(),
+    }),
+  ),
+});
+export type NerKbpSentence = z.infer<typeof NerKbpSentence>;
+
 /**
  * A training example as the model sees it (the feature cache stores one per line beside its
  * hidden states): token ids with the special tokens, and the task's labels in token positions.

@@ -4,10 +4,11 @@
 //   evaluated  relation/{dev,test}        facts/downstream/{dev,test}.jsonl       (sentence_id)
 //              entity-typing/{dev,test}   facts/entity_typing/{dev,test}.jsonl    (sentence_id)
 //              pos/{dev,test}             the Brown rows of dependency/{dev,test}-*.jsonl (id)
+//              heldout/<set>/{dev,test}   heldout/{ner_typing,kbp_relation}/{dev,test}.jsonl (sentence_id)
 //   trained    facts/train, facts/dev, dependency/train   what the adapters and the multi-task base
 //                                                          read (src/data/layout.ts pretrainingInputs)
-//              relation/train, entity-typing/train         the downstream task layers' data (the POS
-//                                                          probe's train set is in dependency/train)
+//              relation/train, entity-typing/train,        the downstream task layers' data (the POS
+//              heldout/<set>/train                         probe's train set is in dependency/train)
 // Built rows without sentence_id cannot be checked and are counted. The rule that makes the answer
 // empty is in src/data/splits.ts; the integration test pipeline/leakage.integration.test.ts and the
 // evaluation's report both call findLeaks.
@@ -15,7 +16,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
-import { dependencySplitFiles, kgRelationDir, kgTypingDir, pretrainingInputs } from '../data/layout.ts';
+import {
+  dependencySplitFiles,
+  HELDOUT_SETS,
+  heldoutSetDir,
+  kgRelationDir,
+  kgTypingDir,
+  pretrainingInputs,
+  type HeldoutSet,
+} from '../data/layout.ts';
 import { readJsonl } from '../util/jsonl.ts';
 
 export interface Leak {
@@ -64,6 +73,11 @@ function dependencyIds(label: string, files: string[], source?: string): IdSourc
   };
 }
 
+const heldoutSets = Object.keys(HELDOUT_SETS) as HeldoutSet[];
+
+const heldoutIds = (config: Config, set: HeldoutSet, split: string) =>
+  sentenceIds(`heldout/${set}/${split}`, path.join(heldoutSetDir(config, set), `${split}.jsonl`));
+
 /** The evaluated and the trained files of a profile's built data, as id sources. */
 export function leakageFiles(config: Config): { evaluated: IdSource[]; trained: IdSource[] } {
   const evaluated: (IdSource | null)[] = [];
@@ -71,6 +85,7 @@ export function leakageFiles(config: Config): { evaluated: IdSource[]; trained: 
     evaluated.push(sentenceIds(`relation/${split}`, path.join(kgRelationDir(config), `${split}.jsonl`)));
     evaluated.push(sentenceIds(`entity-typing/${split}`, path.join(kgTypingDir(config), `${split}.jsonl`)));
     evaluated.push(dependencyIds(`pos/${split}`, dependencySplitFiles(config, split), 'brown'));
+    for (const set of heldoutSets) evaluated.push(heldoutIds(config, set, split));
   }
   const trained: (IdSource | null)[] = [];
   const inputs = pretrainingInputs(config);
@@ -87,6 +102,7 @@ export function leakageFiles(config: Config): { evaluated: IdSource[]; trained: 
   }
   trained.push(sentenceIds('relation/train', path.join(kgRelationDir(config), 'train.jsonl')));
   trained.push(sentenceIds('entity-typing/train', path.join(kgTypingDir(config), 'train.jsonl')));
+  for (const set of heldoutSets) trained.push(heldoutIds(config, set, 'train'));
   const built = (l: (IdSource | null)[]) => l.filter((s): s is IdSource => s !== null);
   return { evaluated: built(evaluated), trained: built(trained) };
 }

@@ -1,21 +1,17 @@
 // Entity-typing rows (OpenEntity field names) from the entity mentions of a parsed sentence.
 import type { EntityTypingExample } from '../data/schemas.ts';
-import { codePointIndex, codePointSpan } from '../util/codepoints.ts';
+import { typingRow, type TypingSentence as RowSentence } from '../data/typing-row.ts';
+import { codePointIndex } from '../util/codepoints.ts';
 import type { Mention } from './alias-index.ts';
 
-export interface TypingSentence {
-  id: string;
-  /** The `source` its rows carry. */
-  source: string;
-  text: string;
+export interface TypingSentence extends RowSentence {
   /** Token spans in UTF-16 code units, as a dependency example holds them. */
   offsets: [number, number][];
 }
 
 /**
- * A row per mention of a single entity that has a type besides "entity". Rows count character
- * offsets in code points (SPEC §5), so that Python and the official K-Adapter code cut the same
- * mention from `sent` that the project does.
+ * A row per mention of a single entity that has a type besides "entity", with character offsets
+ * in code points (src/data/typing-row.ts).
  */
 export function typingRows(
   sentence: TypingSentence,
@@ -27,17 +23,7 @@ export function typingRows(
     if (m.ids.length !== 1) return [];
     const labels = (typesOf(m.ids[0]!) ?? []).filter((l) => l !== 'entity');
     if (labels.length === 0) return [];
-    const [start, end] = codePointSpan(points, [sentence.offsets[m.start]![0], sentence.offsets[m.end]![1]]);
-    return [
-      {
-        id: `${sentence.id}:${start}-${end}`,
-        source: sentence.source,
-        sentence_id: sentence.id,
-        sent: sentence.text,
-        start,
-        end,
-        labels: ['entity', ...labels],
-      },
-    ];
+    const span = [sentence.offsets[m.start]![0], sentence.offsets[m.end]![1]] as const;
+    return [typingRow(sentence, points, span, ['entity', ...labels])];
   });
 }

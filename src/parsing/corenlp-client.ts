@@ -14,6 +14,8 @@ export interface CoreNlpToken {
   word: string;
   originalText: string;
   pos?: string;
+  /** The NER class (fine-grained where ner.applyFineGrained), with the `ner` annotator. */
+  ner?: string;
   /** UTF-16 code units (Java's String indices), the same as JavaScript's: what the project reads. */
   characterOffsetBegin: number;
   characterOffsetEnd: number;
@@ -29,10 +31,29 @@ export interface CoreNlpDependency {
   dependent: number;
 }
 
+/** An entity mention of the `ner` annotator: tokens [tokenBegin, tokenEnd) of its sentence. */
+export interface CoreNlpEntityMention {
+  tokenBegin: number;
+  tokenEnd: number;
+  text: string;
+  ner: string;
+}
+
+/** A relation of the `kbp` annotator: token spans [begin, end) of its sentence. */
+export interface CoreNlpKbpTriple {
+  subject: string;
+  subjectSpan: [number, number];
+  relation: string;
+  object: string;
+  objectSpan: [number, number];
+}
+
 export interface CoreNlpSentence {
   index: number;
   tokens: CoreNlpToken[];
   basicDependencies?: CoreNlpDependency[];
+  entitymentions?: CoreNlpEntityMention[];
+  kbp?: CoreNlpKbpTriple[];
 }
 
 export interface CoreNlpDocument {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StageManifest, type WrittenFile } from '../data/files.ts';
+import { UserError } from './errors.ts';
 import { readJsonFileIfExists } from './json-file.ts';
 import { writeFileAtomic } from './jsonl.ts';
 
@@ -91,4 +92,27 @@ export function isUpToDate(dir: string, inputsHash: string, log?: (line: string)
     }
   }
   return true;
+}
+
+/**
+ * The parsed sentences (the dependency part's folder) that a later part of build-data reads: complete
+ * and with every output as built, else a one-line error that says to build that part. Returns its
+ * manifest and a hash of the sentences as built (their inputs and the files' sha256).
+ */
+export function requireParsedSentences(
+  dir: string,
+  what: string,
+  log: (line: string) => void,
+): { manifest: Manifest; sentencesHash: string } {
+  const where = path.relative(process.cwd(), dir);
+  const manifest = readManifest(dir);
+  if (!manifest?.complete)
+    throw new UserError(`${what} need the parsed sentences of ${where}: run build-data --part dependency first`);
+  if (!isUpToDate(dir, manifest.inputsHash, log)) {
+    throw new UserError(
+      `the parsed sentences of ${where} do not match their manifest: run build-data --part dependency again`,
+    );
+  }
+  const sentencesHash = hashOf({ inputsHash: manifest.inputsHash, outputs: manifest.outputs.map((o) => o.sha256) });
+  return { manifest, sentencesHash };
 }

@@ -4,6 +4,7 @@
 // the next run (recoverReplace).
 import fs from 'node:fs';
 import path from 'node:path';
+import { removeStaleTemps } from './jsonl.ts';
 import { readManifest } from './manifest.ts';
 
 /** The sibling folder a rebuild of `dir` is written into. */
@@ -45,4 +46,30 @@ export function recoverReplace(dir: string): string | null {
     if (name.startsWith(stale)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
   }
   return done;
+}
+
+/**
+ * Where a stage that resumes builds: an unfinished build of the same inputs where it is (in place,
+ * or a rebuild beside); else a fresh one, beside the existing folder, which stays untouched until
+ * the new one is complete. `fresh`: nothing there is to be kept.
+ */
+export function resumableBuildDir(
+  target: string,
+  resumable: (dir: string) => boolean,
+): { dir: string; fresh: boolean } {
+  const beside = besideDir(target);
+  const dir = resumable(target) ? target : resumable(beside) ? beside : fs.existsSync(target) ? beside : target;
+  return { dir, fresh: !resumable(dir) };
+}
+
+/**
+ * Readies the build folder, once the services answer (only then is anything removed, and only a
+ * leftover of an earlier rebuild): a fresh one emptied; the temp files a killed or failed run left
+ * removed, so that a resumed run starts clean.
+ */
+export function openBuildDir(dir: string, fresh: boolean, what: string, log: (line: string) => void): void {
+  if (fresh) fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const stale = removeStaleTemps(dir);
+  if (stale > 0) log(`${what}: removed ${stale} temp file(s) left by an earlier run`);
 }
