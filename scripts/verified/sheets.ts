@@ -7,7 +7,6 @@
 //   npm run verified:sheets -- --profile default --sets
 // Once judged (<task>/verdicts.jsonl): writes <task>/test.jsonl, the kept and corrected examples
 // in the task's own format (TACRED, OpenEntity) with the verified label, for any other tool.
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/load.ts';
@@ -15,7 +14,7 @@ import { factsDir } from '../../src/data/layout.ts';
 import { EntityTypingExample, RelationExample } from '../../src/data/schemas.ts';
 import type { DownstreamTask } from '../../src/eval/tasks.ts';
 import { loadVerifiedSet, markRelation, markMention, VERIFIED_DIR } from '../../src/eval/verified.ts';
-import { readJsonl } from '../../src/util/jsonl.ts';
+import { readJsonl, writeJsonlAtomic } from '../../src/util/jsonl.ts';
 import { byHashOf } from '../../src/util/sample.ts';
 
 const { values } = parseArgs({
@@ -43,7 +42,7 @@ async function writeSet<T extends { id: string }>(
     if (gold) out.push(relabel(r, gold));
   }
   const file = path.join(set.dir, 'test.jsonl');
-  fs.writeFileSync(file, out.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  writeJsonlAtomic(file, out);
   console.log(
     `${task}: ${out.length} of ${set.gold.size} verified examples found in the build → ${path.relative(process.cwd(), file)}`,
   );
@@ -74,12 +73,9 @@ async function sheet<T extends { id: string; sentence_id: string; source: string
   for await (const r of rows) all.push(r);
   const chosen = byHashOf(all, (r) => r.id, config.eval.sampleSeed).slice(0, n);
   const out = path.join(VERIFIED_DIR, task, 'sheet.jsonl');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(
+  writeJsonlAtomic(
     out,
-    chosen
-      .map((r, i) => JSON.stringify({ n: i + 1, id: r.id, sentence_id: r.sentence_id, source: r.source, ...show(r) }))
-      .join('\n') + '\n',
+    chosen.map((r, i) => ({ n: i + 1, id: r.id, sentence_id: r.sentence_id, source: r.source, ...show(r) })),
   );
   console.log(`${task}: ${chosen.length} of ${all.length} test examples → ${path.relative(process.cwd(), out)}`);
 }

@@ -43,7 +43,7 @@ export const scalarMix = (layers: number): Component => ({
 export const runKey = (row: Row): string => (row.combine === 'none' ? row.id : `${row.id}-${row.combine}`);
 
 /** The folder of one run of a row: the replicate of its weights (if any) and the task seed. */
-export const runFolder = (row: Row, seed: number): string =>
+export const runFolder = (row: Pick<Row, 'replicate'>, seed: number): string =>
   row.replicate === undefined ? `seed-${seed}` : `r${row.replicate}-seed-${seed}`;
 
 /** A row with components: one per combination asked for. A row without: one, combined with nothing. */

@@ -16,6 +16,7 @@ import { meanStd } from '../util/metrics.ts';
 import { repoRoot } from '../util/paths.ts';
 import { compareRows, type TestOutputs } from './matrix.ts';
 import { MAIN_METRIC, scoreTask } from './score.ts';
+import { runFolder } from './rows.ts';
 import type { Outputs } from './task-layers.ts';
 import type { DownstreamTask } from './tasks.ts';
 
@@ -131,9 +132,9 @@ function readRun(runDir: string): RunPredictions {
   return { labels: config.labels, byId };
 }
 
-/** The folder of run `s` of a row: `[r<replicate>-]seed-N` (src/eval/rows.ts runFolder). */
+/** The folder of run `s` of a row. */
 const runDirOf = (taskRuns: string, key: string, s: RowResult['perSeed'][number]) =>
-  path.join(taskRuns, key, s.replicate === undefined ? `seed-${s.seed}` : `r${s.replicate}-seed-${s.seed}`);
+  path.join(taskRuns, key, runFolder(s, s.seed));
 
 /** The references F+L is set against in the main table and on the verified sets, by row key. */
 export const referenceKeys = (combine: string | undefined): string[] => [
