@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { pooledCacheDir, reportsDir } from '../src/data/layout.ts';
+import { ablationDir, pooledCacheDir } from '../src/data/layout.ts';
 import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
@@ -41,7 +41,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     combines: config.eval.combines,
   });
   const rows = variants.map((v) => v.row);
-  const out = path.join(reportsDir(config, 'frozen'), 'ablation');
+  const out = ablationDir(config);
   if (opts.force) fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
   const seen = await pretrainingSentences(config);

@@ -74,10 +74,8 @@ async function runStages(
   });
   for (const s of stages) {
     process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
-    // One writer per folder: build-data and train write the profile's build folder, evaluate and
-    // ablate its reports folder. A second run stops here, before any service or file is touched.
-    const [dir, what] =
-      s.writes === 'build' ? [config.paths.buildDir, 'build folder'] : [config.paths.reportsDir, 'reports folder'];
+    // One writer per folder (Stage.folder): a second run stops here, before any service or file is touched.
+    const { dir, what } = s.folder(config);
     await withLock(dir, { what, command: ['kadapter', ...process.argv.slice(2)].join(' ') }, () =>
       s.run(config, {
         force: opts.force ?? false,

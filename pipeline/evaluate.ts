@@ -17,7 +17,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { pooledCacheDir, runsDir, reportsDir } from '../src/data/layout.ts';
+import { OTHER_WRITERS, pooledCacheDir, runsDir, reportsDir } from '../src/data/layout.ts';
+import { LOCK_FILE } from '../src/util/lock.ts';
 import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
@@ -74,7 +75,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   const leakage = { leaks: leaks.leaks.length, lines: describeLeaks(leaks) };
   for (const line of leakage.lines) process.stderr.write(`kadapter: leakage check: ${line}\n`);
   const out = reportsDir(config);
-  if (opts.force) fs.rmSync(out, { recursive: true, force: true });
+  if (opts.force) clearOwnOutputs(out);
   fs.mkdirSync(out, { recursive: true });
   const epochs = frozen ? config.eval.epochs : config.eval.finetune.epochs;
   const seeds = frozen ? config.eval.seeds : (config.eval.finetune.seeds ?? config.eval.seeds);
@@ -129,6 +130,14 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
   results.seconds = (Date.now() - started) / 1000;
   await writeReport(out, results, { rowChart, curveChart, renderPlot });
   process.stdout.write(`${fs.readFileSync(path.join(out, 'report.md'), 'utf8')}\n`);
+}
+
+/** `--force`: everything evaluate wrote, not the folders of other writers nor the held lock. */
+function clearOwnOutputs(out: string): void {
+  if (!fs.existsSync(out)) return;
+  const keep = new Set<string>([...OTHER_WRITERS, LOCK_FILE]);
+  for (const entry of fs.readdirSync(out))
+    if (!keep.has(entry)) fs.rmSync(path.join(out, entry), { recursive: true, force: true });
 }
 
 /** What every set's evaluation shares: the rows, their resolved components, the bases, the schedule. */

@@ -55,6 +55,35 @@ it('a second build-data on the same build folder stops at once with one line nam
   }
 });
 
+it('evaluate and ablate lock their own folders: either runs beside the other', async () => {
+  const owner = spawn('sleep', ['60']);
+  try {
+    await new Promise((r) => owner.once('spawn', r));
+    const held = (dir: string, command: string) => {
+      fs.mkdirSync(dir, { recursive: true });
+      const since = new Date().toISOString();
+      const owned = { pid: owner.pid, startTime: processStartTime(owner.pid!), command, since };
+      fs.writeFileSync(path.join(dir, '.lock'), `${JSON.stringify(owned)}\n`);
+    };
+    const reports = path.dirname(lockOf('side', 'reports'));
+    held(reports, 'kadapter evaluate --profile smoke');
+    held(path.join(reports, 'ablation'), 'kadapter ablate --profile smoke');
+    // Both folders held: each stage stops at its own lock, naming its folder.
+    expect(kadapter(['evaluate', '--profile', 'smoke'], env('side')).stderr).toContain(
+      `reports folder ${reports} is in use`,
+    );
+    const ablate = kadapter(['ablate', '--profile', 'smoke'], env('side'));
+    expect(ablate.stderr).toContain(`ablation folder ${path.join(reports, 'ablation')} is in use`);
+    // Only evaluate's held: ablate goes past the lock (and fails later, nothing being built).
+    fs.rmSync(path.join(reports, 'ablation', '.lock'));
+    const beside = kadapter(['ablate', '--profile', 'smoke'], env('side'));
+    expect(beside.status).toBe(1);
+    expect(beside.stderr).not.toContain('is in use');
+  } finally {
+    owner.kill('SIGKILL');
+  }
+});
+
 it('takes over the lock of a dead run, says so, and releases it when the stage fails', () => {
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const pid = Number(dead.stdout);

@@ -1,5 +1,6 @@
 // The pipeline's stages in order.
 import type { Config } from '../src/config/schema.ts';
+import { ablationDir, reportsDir } from '../src/data/layout.ts';
 import { buildDependencyData } from './dependency-data.ts';
 import { buildFactsData } from './facts-data.ts';
 import { buildHeldoutData } from './heldout-data.ts';
@@ -23,15 +24,21 @@ export interface StageOptions {
 export interface Stage {
   name: 'build-data' | 'train' | 'evaluate' | 'ablate';
   summary: string;
-  /** The folder the stage writes, locked while it runs: the profile's build or reports folder. */
-  writes: 'build' | 'reports';
+  /**
+   * The folder the stage writes, locked while it runs: the profile's build folder (build-data,
+   * train), its reports folder (evaluate) or the ablation folder inside it (ablate), so that
+   * evaluate and ablate, which write disjoint files, can run side by side.
+   */
+  folder(config: Config): { dir: string; what: string };
   run(config: Config, opts: StageOptions): Promise<void>;
 }
+
+const buildFolder = (config: Config) => ({ dir: config.paths.buildDir, what: 'build folder' });
 
 export const STAGES: Stage[] = [
   {
     name: 'build-data',
-    writes: 'build',
+    folder: buildFolder,
     summary:
       'parse sentences with CoreNLP, build relation examples from the Neo4j knowledge graph, and held-out NER typing and KBP relation sets',
     run: async (config, opts) => {
@@ -42,19 +49,19 @@ export const STAGES: Stage[] = [
   },
   {
     name: 'train',
-    writes: 'build',
+    folder: buildFolder,
     summary: 'train the linguistic and factual adapters on the frozen base model',
     run: (config, opts) => runTrainStage(config, { adapters: opts.adapters ?? [...ADAPTER_NAMES], force: opts.force }),
   },
   {
     name: 'evaluate',
-    writes: 'reports',
+    folder: (config) => ({ dir: reportsDir(config), what: 'reports folder' }),
     summary: 'evaluate adapters and baselines on entity typing and relation classification',
     run: (config, opts) => runEvaluateStage(config, { force: opts.force }),
   },
   {
     name: 'ablate',
-    writes: 'reports',
+    folder: (config) => ({ dir: ablationDir(config), what: 'ablation folder' }),
     summary: 'ablations over combined adapters (which adapters, sum or concat, which layers)',
     run: (config, opts) => runAblateStage(config, { force: opts.force }),
   },

@@ -75,6 +75,15 @@ export function reportsDir(config: Config, protocol = config.eval.protocol): str
   return protocol === 'frozen' ? config.paths.reportsDir : path.join(config.paths.reportsDir, protocol);
 }
 
+/** The ablate stage's folder, inside the frozen protocol's reports. */
+export const ablationDir = (config: Config): string => path.join(reportsDir(config, 'frozen'), 'ablation');
+
+/**
+ * The folders inside a reports folder that other writers own (ablate, the finetune protocol's
+ * evaluate): evaluate --force clears everything else.
+ */
+export const OTHER_WRITERS = ['ablation', 'finetune'] as const;
+
 /** One file the knowledge pre-training reads: a label for reports, its path and its row shape. */
 export interface PretrainingInput {
   /** `facts/train`, `facts/dev` or `dependency/train` (every shard of it). */
