@@ -9,7 +9,9 @@
 //            ablate reads too), under `finetune` live through a fresh trainable copy of the base per
 //            run → per row × seed: task layers (and the base, finetune), best dev epoch, test →
 //            relation data-efficiency curve (first relation set) → paired bootstrap F+L − each
-//            control → the kg sets on their verified sets → report
+//            control → the kg sets on their verified sets → report. A set is kept when it
+//            finishes (runs/<set key>/set-result.json, src/eval/set-resume.ts): a rerun reads back
+//            each set whose data, rows, components and settings are unchanged
 //   outputs  reports/<profile>/{results.json, report.md, *.png, *.svg}            (frozen)
 //            reports/<profile>/finetune/…                                         (finetune)
 //            …/runs/<set key>/<row>/seed-N/{predictions-test.jsonl, metrics.json, task-layers/[, base/]}
@@ -21,7 +23,7 @@ import { OTHER_WRITERS, pooledCacheDir, runsDir, reportsDir } from '../src/data/
 import { LOCK_FILE } from '../src/util/lock.ts';
 import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
-import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
+import { baseWeightsSha256, loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { resolveComponents, trainedAdapters, type ComponentVectors } from '../src/eval/components.ts';
 import { describeLeaks, findLeaks } from '../src/eval/leakage.ts';
@@ -40,6 +42,7 @@ import { writeReport, type Results, type TaskResult } from '../src/eval/report.t
 import { mainRows } from '../src/eval/rows.ts';
 import { MAIN_METRIC, scoreTask } from '../src/eval/score.ts';
 import { downstreamSets, type DownstreamSet } from '../src/eval/sets.ts';
+import { forgetSetResult, readSetResult, setFingerprint, writeSetResult } from '../src/eval/set-resume.ts';
 import { expectedNoise, referenceKeys, verifiedResult } from '../src/eval/verified.ts';
 import type { Row } from '../src/data/composition.ts';
 
@@ -123,7 +126,31 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
         `kadapter: ${set.key}: ${data.splits.train.length}/${data.splits.dev.length}/${data.splits.test.length} examples from ${data.source}; ${data.labels.length} labels; ` +
           `dropped as seen in adapter pre-training ${JSON.stringify(data.droppedAsSeenInPretraining)}; unseen test labels ${JSON.stringify(data.unseenTestLabels)}\n`,
       );
-      results.tasks[set.key] = { task, set: info, ...(await evaluateSet(ctx, set, data)) };
+      // A set whose inputs are unchanged since a finished evaluation of it is read back, not recomputed.
+      const runs = path.join(out, 'runs', set.key);
+      const fingerprint = setFingerprint({
+        settings: { ...config.eval, sets: undefined, tasks: undefined, ablate: undefined },
+        protocol,
+        backend: describeBackend(backend),
+        rows,
+        components: Object.fromEntries(Object.entries(components).map(([b, cs]) => [b, cs.map((c) => c.identity)])),
+        bases: { base: baseWeightsSha256(base), multitask: multitask ? baseWeightsSha256(multitask) : null },
+        labels: data.labels,
+        splits: data.splits,
+      });
+      const kept = readSetResult(runs, fingerprint);
+      if (kept) {
+        process.stderr.write(`kadapter: ${set.key}: unchanged since its last evaluation: its result is read back\n`);
+        // The verified set is scored afresh from the kept runs: its judgements may have changed.
+        const { verified: _, ...rest } = kept;
+        const verified = verifiedResult(config, set, out, kept.rows, kept.chosenCombine);
+        results.tasks[set.key] = { ...rest, ...(verified ? { verified } : {}) };
+        continue;
+      }
+      forgetSetResult(runs);
+      const result: TaskResult = { task, set: info, ...(await evaluateSet(ctx, set, data)) };
+      writeSetResult(runs, fingerprint, result);
+      results.tasks[set.key] = result;
     }
   }
   results.finishedAt = new Date().toISOString();
