@@ -192,6 +192,14 @@ it(
     expect(results.tasks['entity-typing@ner'].set).toMatchObject({ name: 'ner', provenance: 'corenlp-ner' });
     expect(results.tasks['entity-typing@ner'].rows).toHaveLength(16);
     expect(results.notEvaluated['relation@kbp']?.reason).toMatch(/dev/);
+    // A second evaluate, nothing changed: every evaluated set is read back, to the same results.
+    const again = kadapter(['evaluate', '--profile', 'smoke']);
+    expect(again.status, again.stderr).toBe(0);
+    const readBack = again.stderr.split('\n').filter((l) => l.includes('its result is read back'));
+    expect(readBack).toHaveLength(Object.keys(results.tasks).length);
+    expect(again.stderr).not.toMatch(/test \S+ [\d.]+ ± [\d.]+ over \d+ runs/);
+    const resumed = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8'));
+    expect(resumed.tasks).toEqual(results.tasks);
     const report = fs.readFileSync(path.join(reports, 'report.md'), 'utf8');
     expect(report).toMatch(/paper’s direction/);
     expect(report).toMatch(/## Summary: F\+L against the controls, per set/);
