@@ -6,6 +6,7 @@ import { systemErrorLine, UsageError, UserError } from '../src/util/errors.ts';
 import { stopServicesOnSignals } from '../src/services/session.ts';
 import { withLock } from '../src/util/lock.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
+import { ablateArgs, ablateBesideEvaluate, startStageProcess } from './beside.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 import { checkModel, fetchModel } from './model.ts';
 import { addConvertCommands } from './convert.ts';
@@ -72,18 +73,42 @@ async function runStages(
     protocol: opts.protocol,
     sets: opts.dataDir,
   });
-  for (const s of stages) {
-    process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
-    // One writer per folder (Stage.folder): a second run stops here, before any service or file is touched.
-    const { dir, what } = s.folder(config);
-    await withLock(dir, { what, command: ['kadapter', ...process.argv.slice(2)].join(' ') }, () =>
-      s.run(config, {
-        force: opts.force ?? false,
-        inputs: opts.input ?? [],
-        parts: opts.part ?? [...DATA_PARTS],
-        adapters: opts.adapter,
-      }),
-    );
+  // With a second core, ablate runs beside evaluate in its own process (pipeline/beside.ts).
+  const beside = ablateBesideEvaluate(stages);
+  let ablate: ReturnType<typeof startStageProcess> | null = null;
+  try {
+    for (const s of stages) {
+      if (beside && s.name === 'ablate') {
+        if (ablate) await ablate.done;
+        ablate = null;
+        continue;
+      }
+      process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
+      if (beside && s.name === 'evaluate') {
+        process.stderr.write(
+          `kadapter: stage ablate (profile ${config.profile}) runs beside evaluate, in its own process\n`,
+        );
+        ablate = startStageProcess(ablateArgs({ ...opts, profile: config.profile }));
+        ablate.done.catch(() => undefined); // awaited after evaluate; its failure is reported then
+      }
+      // One writer per folder (Stage.folder): a second run stops here, before any service or file is touched.
+      const { dir, what } = s.folder(config);
+      await withLock(dir, { what, command: ['kadapter', ...process.argv.slice(2)].join(' ') }, () =>
+        s.run(config, {
+          force: opts.force ?? false,
+          inputs: opts.input ?? [],
+          parts: opts.part ?? [...DATA_PARTS],
+          adapters: opts.adapter,
+        }),
+      );
+    }
+  } catch (err) {
+    if (ablate) {
+      process.stderr.write('kadapter: stopping the ablate run beside evaluate\n');
+      ablate.stop();
+      await ablate.done.catch(() => undefined);
+    }
+    throw err;
   }
 }
 
