@@ -23,7 +23,7 @@ import { loadSetData, pretrainingSentences } from '../src/eval/downstream-data.t
 import { compareRows, runRows } from '../src/eval/matrix.ts';
 import { rowChart, renderPlot } from '../src/eval/plots.ts';
 import { frozenTrainer, pooledSplits, type Score } from '../src/eval/protocols.ts';
-import { MAIN_METRIC, scoreTask } from '../src/eval/score.ts';
+import { MAIN_METRIC, mainMetricCounts, scoreTask } from '../src/eval/score.ts';
 import { downstreamSets } from '../src/eval/sets.ts';
 
 export async function runAblateStage(config: Config, opts: { force: boolean }): Promise<void> {
@@ -113,8 +113,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
                 target: r.key,
                 references: [fl],
                 testOutputs,
-                score,
-                metric: main,
+                counts: (out) => mainMetricCounts(task, data.labels, data.splits.test, out),
                 n: data.splits.test.length,
                 samples: config.eval.bootstrapSamples,
               });

@@ -40,7 +40,7 @@ import { rowChart, curveChart, renderPlot } from '../src/eval/plots.ts';
 import { finetuneTrainer, frozenTrainer, pooledSplits, type RowTrainer, type Score } from '../src/eval/protocols.ts';
 import { writeReport, type Results, type TaskResult } from '../src/eval/report.ts';
 import { mainRows } from '../src/eval/rows.ts';
-import { MAIN_METRIC, scoreTask } from '../src/eval/score.ts';
+import { MAIN_METRIC, mainMetricCounts, scoreTask } from '../src/eval/score.ts';
 import { downstreamSets, type DownstreamSet } from '../src/eval/sets.ts';
 import { forgetSetResult, readSetResult, setFingerprint, writeSetResult } from '../src/eval/set-resume.ts';
 import { expectedNoise, referenceKeys, verifiedResult } from '../src/eval/verified.ts';
@@ -228,8 +228,7 @@ async function evaluateSet(
         target: fl.key,
         references: referenceKeys(fl.combine),
         testOutputs,
-        score,
-        metric: main,
+        counts: (out) => mainMetricCounts(task, data.labels, data.splits.test, out),
         n: data.splits.test.length,
         samples: config.eval.bootstrapSamples,
       })

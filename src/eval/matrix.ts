@@ -13,7 +13,7 @@ import type { DownstreamSet } from './sets.ts';
 import type { RowResult } from './report.ts';
 import { componentInput, runFolder, runKey } from './rows.ts';
 import { saveRowRun } from './run-files.ts';
-import { MAIN_METRIC } from './score.ts';
+import { MAIN_METRIC, metricOn, type MetricCounts } from './score.ts';
 import type { Outputs, TaskLayerSpec } from './task-layers.ts';
 import type { DownstreamTask } from './tasks.ts';
 
@@ -134,25 +134,27 @@ export function compareRows(o: {
   target: string;
   references: string[];
   testOutputs: TestOutputs;
-  score: Score;
-  metric: string;
+  /** The main metric's counts of a run's test outputs (score.ts mainMetricCounts), computed once a run. */
+  counts: (out: Outputs) => MetricCounts;
   n: number;
   samples: number;
 }): Record<string, Comparison> {
   const out: Record<string, Comparison> = {};
   const b = o.testOutputs.get(o.target);
   if (!b) return out;
+  const countsOf = new Map<Outputs, MetricCounts>();
+  const counted = (x: Outputs) => countsOf.get(x) ?? countsOf.set(x, o.counts(x)).get(x)!;
   for (const ref of o.references) {
     const a = o.testOutputs.get(ref);
     if (!a || ref === o.target) continue;
-    const runs = { a, b };
+    const runs = { a: a.map(counted), b: b.map(counted) };
     out[ref] = {
       a: ref,
       b: o.target,
       ...pairedRunBootstrap({
         n: o.n,
         runs: { a: a.length, b: b.length },
-        metric: (idx, side, run) => o.score('test', runs[side][run]!, idx)[o.metric]!,
+        metric: (idx, side, run) => metricOn(runs[side][run]!, idx),
         samples: o.samples,
       }),
     };

@@ -15,7 +15,7 @@ import { UserError } from '../util/errors.ts';
 import { meanStd } from '../util/metrics.ts';
 import { repoRoot } from '../util/paths.ts';
 import { compareRows, type TestOutputs } from './matrix.ts';
-import { MAIN_METRIC, scoreTask } from './score.ts';
+import { MAIN_METRIC, mainMetricCounts, scoreTask } from './score.ts';
 import { runFolder } from './rows.ts';
 import type { Outputs } from './task-layers.ts';
 import type { DownstreamTask } from './tasks.ts';
@@ -208,8 +208,7 @@ export function scoreVerified(o: {
         target: fl.key,
         references: o.references,
         testOutputs,
-        score: (_split, out, idx) => scoreTask(set.task, labels, verifiedGold, out, idx),
-        metric: o.metric,
+        counts: (out) => mainMetricCounts(set.task, labels, verifiedGold, out),
         n: ids.length,
         samples: o.samples,
       })

@@ -17,11 +17,22 @@ export function relationMicro(gold: string[], pred: string[], negative = 'no_rel
   let guessed = 0;
   let actual = 0;
   gold.forEach((g, i) => {
-    const p = pred[i]!;
-    if (p !== negative) guessed++;
-    if (g !== negative) actual++;
-    if (p !== negative && p === g) correct++;
+    const [c, p, a] = relationCounts(g, pred[i]!, negative);
+    correct += c;
+    guessed += p;
+    actual += a;
   });
+  return relationMicroOf(correct, guessed, actual);
+}
+
+/** One example's share of TACRED's micro counts: [correct, guessed, actual]. */
+export function relationCounts(gold: string, pred: string, negative = 'no_relation'): [number, number, number] {
+  const guessed = pred !== negative ? 1 : 0;
+  return [guessed && pred === gold ? 1 : 0, guessed, gold !== negative ? 1 : 0];
+}
+
+/** TACRED's micro P/R/F1 from the totals of relationCounts. */
+export function relationMicroOf(correct: number, guessed: number, actual: number): PRF {
   // As the official TACRED scorer: nothing guessed is precision 1 (and F1 0 when there was something to find).
   const precision = guessed ? correct / guessed : 1;
   const recall = actual ? correct / actual : 0;
@@ -62,9 +73,10 @@ export function relationDevScores(gold: string[], pred: string[]) {
 }
 
 export function accuracy(gold: unknown[], pred: unknown[]): number {
-  if (gold.length === 0) return 0;
-  return gold.filter((g, i) => g === pred[i]).length / gold.length;
+  return accuracyOf(gold.filter((g, i) => g === pred[i]).length, gold.length);
 }
+
+export const accuracyOf = (correct: number, total: number): number => (total === 0 ? 0 : correct / total);
 
 // ---- entity typing (Ling & Weld 2012 definitions, as OpenEntity and FIGER report them)
 
@@ -83,12 +95,22 @@ export function looseMicro(gold: string[][], pred: string[][]): PRF {
   let predicted = 0;
   let actual = 0;
   gold.forEach((g, i) => {
-    const p = pred[i]!;
-    const gs = new Set(g);
-    overlap += p.filter((x) => gs.has(x)).length;
-    predicted += p.length;
-    actual += g.length;
+    const [o, p, a] = typingCounts(g, pred[i]!);
+    overlap += o;
+    predicted += p;
+    actual += a;
   });
+  return looseMicroOf(overlap, predicted, actual);
+}
+
+/** One example's share of the loose micro counts: [|p∩g|, |p|, |g|]. */
+export function typingCounts(gold: string[], pred: string[]): [number, number, number] {
+  const gs = new Set(gold);
+  return [pred.filter((x) => gs.has(x)).length, pred.length, gold.length];
+}
+
+/** Loose micro P/R/F1 from the totals of typingCounts. */
+export function looseMicroOf(overlap: number, predicted: number, actual: number): PRF {
   const precision = predicted ? overlap / predicted : 0;
   const recall = actual ? overlap / actual : 0;
   return { precision, recall, f1: f1Of(precision, recall) };
