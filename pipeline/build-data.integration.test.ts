@@ -200,6 +200,7 @@ it(
     expect(again.stderr).not.toMatch(/test \S+ [\d.]+ ± [\d.]+ over \d+ runs/);
     const resumed = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8'));
     expect(resumed.tasks).toEqual(results.tasks);
+    expect(resumed.readBack).toEqual(Object.keys(results.tasks));
     const report = fs.readFileSync(path.join(reports, 'report.md'), 'utf8');
     expect(report).toMatch(/paper’s direction/);
     expect(report).toMatch(/## Summary: F\+L against the controls, per set/);

@@ -145,6 +145,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
         const { verified: _, ...rest } = kept;
         const verified = verifiedResult(config, set, out, kept.rows, kept.chosenCombine);
         results.tasks[set.key] = { ...rest, ...(verified ? { verified } : {}) };
+        results.readBack = [...(results.readBack ?? []), set.key];
         continue;
       }
       forgetSetResult(runs);

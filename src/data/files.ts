@@ -450,6 +450,8 @@ const CurrentResults = z.strictObject({
   startedAt: z.string(),
   finishedAt: z.string(),
   seconds: z.number(),
+  /** The sets this run read back from an earlier evaluation (their inputs unchanged) instead of computing. */
+  readBack: z.array(z.string()).optional(),
 });
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
