@@ -51,6 +51,31 @@ type KnowledgeAdapter = Exclude<AdapterName, 'multitask'>;
 
 const TASK: Record<KnowledgeAdapter, AdapterRunSpec['task']> = { factual: 'relation', linguistic: 'dependency' };
 
+/** The head that pre-trains a knowledge adapter: relation classes (factual) or dependency heads (linguistic). */
+export function knowledgeHead(
+  config: Config,
+  base: BaseModel,
+  name: KnowledgeAdapter,
+  data: KnowledgeData,
+): HeadConfig {
+  return name === 'factual'
+    ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! }
+    : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
+}
+
+/** The base layers a knowledge adapter's feature cache holds: the layers it reads and the last one. */
+export const featureLayers = (readLayers: number[], lastLayer: number): number[] =>
+  [...new Set([...readLayers, lastLayer])].sort((a, b) => a - b);
+
+/** One pre-training seed's run of a knowledge adapter. */
+export const knowledgeRunSpec = (
+  name: KnowledgeAdapter,
+  adapter: AdapterRunSpec['adapter'],
+  head: HeadConfig,
+  lastLayer: number,
+  seed: number,
+): AdapterRunSpec => ({ task: TASK[name], adapter, head, lastLayer, seed });
+
 export function featuresDir(config: Config, base: BaseModel): string {
   return path.join(config.paths.buildDir, 'features', path.basename(base.dir));
 }
@@ -243,7 +268,7 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
   if (stale > 0) process.stderr.write(`kadapter: train: removed ${stale} temp file(s) left by an earlier run\n`);
   const adapterCfg = adapterConfigFor(config, base);
   const L = base.config.layers;
-  const layers = [...new Set([...adapterCfg.readLayers, L])].sort((a, b) => a - b);
+  const layers = featureLayers(adapterCfg.readLayers, L);
   const trainCfg = trainConfigFor(config);
   const rows: Record<string, unknown>[] = [];
   const manifest: Record<string, unknown> = {
@@ -287,14 +312,11 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
     }
     const data = await dataFor(name);
     const caches = await taskFeatures(config, base, name, data, layers, backend.name);
-    const head: HeadConfig =
-      name === 'factual'
-        ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! }
-        : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
+    const head = knowledgeHead(config, base, name, data);
     for (const seed of config.adapters.seeds) {
       const runDir = path.join(runsDir(config), name, `seed-${seed}`);
       if (opts.force) fs.rmSync(runDir, { recursive: true, force: true });
-      const spec: AdapterRunSpec = { task: TASK[name], adapter: adapterCfg, head, lastLayer: L, seed };
+      const spec = knowledgeRunSpec(name, adapterCfg, head, L, seed);
       const { model, result } = await trainAdapter({
         spec,
         config: trainCfg,

@@ -10,12 +10,10 @@ import { loadConfig } from '../src/config/load.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { buildFeatureCache, FeatureCache } from '../src/kadapter/features.ts';
-import type { HeadConfig } from '../src/kadapter/heads.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
-import type { AdapterRunSpec } from '../src/kadapter/forward.ts';
 import { trainAdapter } from '../src/kadapter/train.ts';
 import { meanStd } from '../src/util/metrics.ts';
-import { loadKnowledgeData } from '../pipeline/train.ts';
+import { featureLayers, knowledgeHead, knowledgeRunSpec, loadKnowledgeData } from '../pipeline/train.ts';
 import { adapterConfigFor, trainConfigFor } from '../src/kadapter/run-config.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
@@ -38,12 +36,9 @@ const backend = await initBackend(config.backend);
 const base = loadBaseModel(resolveBaseModelDir(config));
 const adapter = adapterConfigFor(config, base);
 const L = base.config.layers;
-const layers = [...new Set([...adapter.readLayers, L])].sort((a, b) => a - b);
+const layers = featureLayers(adapter.readLayers, L);
 const data = await loadKnowledgeData(config, base, name);
-const head: HeadConfig =
-  name === 'factual'
-    ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! }
-    : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
+const head = knowledgeHead(config, base, name, data);
 const metric = name === 'factual' ? 'microF1' : 'uas';
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-dtype-'));
 const results: Record<string, { scores: number[]; cacheBytes: number }> = {};
@@ -64,13 +59,7 @@ for (const dtype of ['float32', 'float16'] as const) {
   }
   const scores: number[] = [];
   for (const seed of seeds) {
-    const spec: AdapterRunSpec = {
-      task: name === 'factual' ? 'relation' : 'dependency',
-      adapter,
-      head,
-      lastLayer: L,
-      seed,
-    };
+    const spec = knowledgeRunSpec(name, adapter, head, L, seed);
     const { result } = await trainAdapter({
       spec,
       config: trainConfigFor(config),

@@ -26,7 +26,7 @@ import { modelTensors } from '../src/kadapter/train.ts';
 import { epochPlan, runTrainingLoop } from '../src/kadapter/training-loop.ts';
 import { initAdapter } from '../src/kadapter/adapter.ts';
 import { initHead } from '../src/kadapter/heads.ts';
-import { loadKnowledgeData } from '../pipeline/train.ts';
+import { knowledgeHead, loadKnowledgeData } from '../pipeline/train.ts';
 import { adapterConfigFor, trainConfigFor } from '../src/kadapter/run-config.ts';
 import { parseJsonText, readJsonFile } from '../src/util/json-file.ts';
 import { formatTable } from '../src/util/table.ts';
@@ -151,10 +151,7 @@ await buildFeatureCache({
   backend: backend.name,
   label: 'bench features',
 });
-const head: HeadConfig =
-  name === 'factual'
-    ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! }
-    : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
+const head = knowledgeHead(config, base, name, data);
 fs.writeFileSync(path.join(scratch, 'bench-head.json'), JSON.stringify(head));
 
 const WorkerResult = z.strictObject({

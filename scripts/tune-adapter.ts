@@ -9,10 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.ts';
-import type { HeadConfig } from '../src/data/files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
-import type { AdapterRunSpec } from '../src/kadapter/forward.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { adapterConfigFor, trainConfigFor } from '../src/kadapter/run-config.ts';
 import { trainAdapter } from '../src/kadapter/train.ts';
@@ -20,7 +18,7 @@ import { UsageError } from '../src/util/errors.ts';
 import { meanStd } from '../src/util/metrics.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
-import { loadKnowledgeData, taskFeatures } from '../pipeline/train.ts';
+import { featureLayers, knowledgeHead, knowledgeRunSpec, loadKnowledgeData, taskFeatures } from '../pipeline/train.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,13 +46,10 @@ const backend = await initBackend(config.backend);
 const base = loadBaseModel(resolveBaseModelDir(config));
 const adapter = adapterConfigFor(config, base);
 const L = base.config.layers;
-const layers = [...new Set([...adapter.readLayers, L])].sort((a, b) => a - b);
+const layers = featureLayers(adapter.readLayers, L);
 const data = await loadKnowledgeData(config, base, name);
 const caches = await taskFeatures(config, base, name, data, layers, backend.name);
-const head: HeadConfig =
-  name === 'factual'
-    ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: data.labels! }
-    : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
+const head = knowledgeHead(config, base, name, data);
 const metric = name === 'factual' ? 'microF1' : 'uas';
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-tune-'));
 const trials: { lr: number; epochs: number; seed: number; devByEpoch: number[]; steps: number; seconds: number }[] = [];
@@ -62,13 +57,7 @@ try {
   for (const lr of lrs) {
     for (const seed of seeds) {
       const train = trainConfigFor(config);
-      const spec: AdapterRunSpec = {
-        task: name === 'factual' ? 'relation' : 'dependency',
-        adapter,
-        head,
-        lastLayer: L,
-        seed,
-      };
+      const spec = knowledgeRunSpec(name, adapter, head, L, seed);
       const { result } = await trainAdapter({
         spec,
         config: { ...train, epochs, optim: { ...train.optim, lr } },
