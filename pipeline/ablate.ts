@@ -94,6 +94,8 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
         out,
         epochs: config.eval.epochs,
         seeds: config.eval.seeds,
+        // Every variant has one set of weights (the first adapter seed, the first draw): every task seed.
+        replicateSeeds: config.eval.replicateSeeds,
         models: { base, multitask: null },
       },
       rows,

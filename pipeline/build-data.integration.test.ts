@@ -150,7 +150,7 @@ it(
       const rows = results.tasks[task].rows as {
         key: string;
         replicates: number;
-        perSeed: unknown[];
+        perSeed: { replicate?: number; seed: number }[];
         parameters: number;
       }[];
       expect(rows.map((r) => r.key)).toEqual([
@@ -171,8 +171,18 @@ it(
         'FL-concat',
         'FL-sum',
       ]);
-      // Each row: its replicates (three adapter seeds, three random draws, or one) × three task seeds.
-      for (const r of rows) expect(r.perSeed, r.key).toHaveLength(3 * r.replicates);
+      // eval.replicateSeeds is `paired` on smoke: a row with three replicates (adapter seeds, random
+      // draws) runs replicate r with task seed r; a row with one set of weights, every task seed.
+      for (const r of rows) expect(r.perSeed, r.key).toHaveLength(3);
+      for (const r of rows.filter((x) => x.replicates === 3))
+        expect(
+          r.perSeed.map((s) => [s.replicate, s.seed]),
+          r.key,
+        ).toEqual([
+          [1, 1],
+          [2, 2],
+          [3, 3],
+        ]);
       expect(rows.find((r) => r.key === 'FL-sum')!.replicates).toBe(3);
       expect(rows.find((r) => r.key === 'random-sum')!.replicates).toBe(3);
       // The read-layers control has the same task layers as the random adapters it stands for.
@@ -205,7 +215,7 @@ it(
     expect(report).toMatch(/paper’s direction/);
     expect(report).toMatch(/## Summary: F\+L against the controls, per set/);
     expect(report).toMatch(/## Relation classification: set `kbp`/);
-    const rowRun = path.join(reports, 'runs', 'relation', 'FL-concat', 'r2-seed-1');
+    const rowRun = path.join(reports, 'runs', 'relation', 'FL-concat', 'r2-seed-2');
     const predictions = fs
       .readFileSync(path.join(rowRun, 'predictions-test.jsonl'), 'utf8')
       .trim()

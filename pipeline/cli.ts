@@ -14,7 +14,7 @@ import { scoreRun } from './score-run.ts';
 import { encodeCommand } from './encode.ts';
 import { POOLINGS } from '../src/api/encode.ts';
 import { COMBINE_KINDS } from '../src/data/composition.ts';
-import { ADAPTER_NAMES, type AdapterName } from './train.ts';
+import { ADAPTER_NAMES, runTrainJobCommand, type AdapterName } from './train.ts';
 
 interface CommonOptions {
   profile: string;
@@ -226,6 +226,12 @@ export function buildProgram(): Command {
     .description('load the base model (default, or --base-model) and print what it is and which backend runs it')
     .option('--base-model <folder>', BASE_MODEL_HELP)
     .action((opts: CommonOptions & { baseModel?: string }) => checkModel(loadConfig(opts)));
+
+  // One job of a running train stage, started by it (pipeline/train-jobs.ts); not for users.
+  program
+    .command('train-job', { hidden: true })
+    .argument('<spec>', 'the configuration and job, written by the train stage')
+    .action((spec: string) => runTrainJobCommand(spec));
 
   withProfile(program.command('config'))
     .description('print the resolved configuration (secrets hidden)')

@@ -89,6 +89,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     backend: describeBackend(backend),
     adapters: adapters.loaded,
     seeds,
+    replicateSeeds: config.eval.replicateSeeds,
     tasks: {},
     notEvaluated: {},
     leakage,
@@ -217,6 +218,7 @@ async function evaluateSet(
     out,
     epochs: ctx.epochs,
     seeds: ctx.seeds,
+    replicateSeeds: config.eval.replicateSeeds,
     models,
     keepBases: config.eval.finetune.keepBases,
   };

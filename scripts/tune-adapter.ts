@@ -3,7 +3,7 @@
 // prints each setting's dev metric after every epoch, its steps and its wall time. The build's
 // runs are not touched (runs go to a scratch folder). Writes reports/bench/tune-<adapter>.json.
 //   npm run tune:adapter -- [--profile default] [--adapter linguistic|factual] [--lr 5e-4,1e-3]
-//     [--epochs 1] [--seeds 1]
+//     [--epochs 1] [--seeds 1] [--max-train 20000]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     lr: { type: 'string' },
     epochs: { type: 'string' },
     seeds: { type: 'string', default: '1' },
+    'max-train': { type: 'string' },
   },
 });
 const name = values.adapter;
@@ -38,8 +39,10 @@ const list = (v: string, flag: string) =>
     return n;
   });
 const config = loadConfig({ profile: values.profile });
-const lrs = values.lr ? list(values.lr, '--lr') : [config.adapters.lr];
-const epochs = values.epochs ? list(values.epochs, '--epochs')[0]! : config.adapters.epochs;
+if (values['max-train']) config.adapters.byAdapter[name].maxTrain = list(values['max-train'], '--max-train')[0]!;
+const own = trainConfigFor(config, name);
+const lrs = values.lr ? list(values.lr, '--lr') : [own.optim.lr];
+const epochs = values.epochs ? list(values.epochs, '--epochs')[0]! : own.epochs;
 const seeds = list(values.seeds!, '--seeds');
 
 const backend = await initBackend(config.backend);
@@ -56,7 +59,7 @@ const trials: { lr: number; epochs: number; seed: number; devByEpoch: number[]; 
 try {
   for (const lr of lrs) {
     for (const seed of seeds) {
-      const train = trainConfigFor(config);
+      const train = trainConfigFor(config, name);
       const spec = knowledgeRunSpec(name, adapter, head, L, seed);
       const { result } = await trainAdapter({
         spec,

@@ -203,6 +203,13 @@ export const OPTIM_DEFAULTS: Readonly<OptimSettings> = Object.freeze({
   clipNorm: 1,
 });
 
+/** One knowledge adapter's training where it differs from the shared settings (null = shared). */
+const AdapterTraining = z.strictObject({
+  epochs: z.number().int().min(1).nullable(),
+  lr: z.number().positive().nullable(),
+  maxTrain: z.number().int().min(1).nullable(),
+});
+
 export const AdaptersConfig = z.strictObject({
   /** Adapter width A (the paper: 768); heads A/64, FFN 4A. */
   size: z.number().int().min(8),
@@ -230,6 +237,12 @@ export const AdaptersConfig = z.strictObject({
   sampleSeed: z.number().int().min(0),
   /** Seeds of the adapter pre-training runs. */
   seeds: z.array(z.number().int().min(0)).min(1),
+  /**
+   * Per knowledge adapter, epochs, learning rate and training examples where they differ from the
+   * shared ones (each chosen on dev: npm run tune:adapter). The multi-task baseline takes each
+   * task's data and epochs from its adapter: the same steps as the two adapters together.
+   */
+  byAdapter: z.strictObject({ factual: AdapterTraining, linguistic: AdapterTraining }),
   /** Stored hidden states: float16 halves the cache (checked against float32 on the dev metric). */
   featureDtype: z.enum(['float16', 'float32']),
   featureShardSize: z.number().int().min(1),
@@ -276,6 +289,13 @@ export const EvalConfig = z.strictObject({
   }),
   /** Seeds of every row (≥ 3 for mean ± std). */
   seeds: z.array(z.number().int().min(0)).min(1),
+  /**
+   * Task seeds of a row with several replicates of its weights (adapter seeds, random draws):
+   * `all` trains each replicate with every seed (replicates × seeds runs); `paired` trains
+   * replicate r with the r-th seed only, so the row's runs still vary both, at a third of the cost
+   * for three of each. Rows with one set of weights always train with every seed.
+   */
+  replicateSeeds: z.enum(['all', 'paired']),
   combines: z.array(z.enum(['concat', 'sum'])).min(1),
   /** The most epochs of a run's task layers; it stops once dev has not improved for `patience` epochs. */
   epochs: z.number().int().min(1),

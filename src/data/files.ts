@@ -304,6 +304,19 @@ export const CheckpointState = z.strictObject({
 });
 export type CheckpointState = z.infer<typeof CheckpointState>;
 
+/** <build>/runs/<adapter>/seed-N/summary.json: what the train stage reads back of a finished run. */
+export const TrainRunSummary = z.looseObject({
+  adapter: z.string(),
+  seed: z.number().int(),
+  seconds: z.number().min(0),
+  dev: DevMetrics,
+  /** Trained parameters: the adapter's and its head's, or (multi-task) the base's. */
+  parameters: z.looseObject({ adapter: count.optional(), base: count.optional() }),
+  /** Trivial scores on the same dev set (their loss is not defined: null). */
+  baselines: z.record(z.string(), DevMetrics.extend({ loss: z.number().nullable() })).optional(),
+});
+export type TrainRunSummary = z.infer<typeof TrainRunSummary>;
+
 // ---- evaluation reports (src/eval/report.ts, src/eval/ablation.ts)
 
 const MeanStd = z.strictObject({ mean: z.number(), std: z.number() });
@@ -438,6 +451,8 @@ const CurrentResults = z.strictObject({
   backend: z.string(),
   adapters: z.record(z.string(), z.unknown()),
   seeds: z.array(z.number().int()),
+  /** config.eval.replicateSeeds when it ran (results from before the setting: every replicate with every seed). */
+  replicateSeeds: z.enum(['all', 'paired']).default('all'),
   /**
    * Each evaluated set, in order, keyed by its task for the task's first set (the key results had
    * when a task had one set) and by `<task>@<set>` for the others; runs/<key>/ holds its runs.

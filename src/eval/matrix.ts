@@ -27,6 +27,8 @@ export interface MatrixOptions {
   out: string;
   epochs: number;
   seeds: number[];
+  /** config.eval.replicateSeeds: each replicate with every seed, or replicate r with the r-th. */
+  replicateSeeds: 'all' | 'paired';
   models: Record<Row['base'], BaseModel | null>;
   /** finetune: the row keys whose tuned base (first seed) is saved. */
   keepBases?: string[];
@@ -42,9 +44,15 @@ export const taskLayerSpec = (task: DownstreamTask, labels: string[], row: Row):
 /** The runs of one row key: its outputs on test, one a run (replicate × task seed). */
 export type TestOutputs = Map<string, Outputs[]>;
 
+/** The task seeds a replicate of a row trains with: all, or (paired, several replicates) the r-th. */
+export function seedsOf(o: Pick<MatrixOptions, 'seeds' | 'replicateSeeds'>, row: Row, replicates: number): number[] {
+  if (o.replicateSeeds === 'all' || replicates < 2 || row.replicate === undefined) return o.seeds;
+  return [o.seeds[(row.replicate - 1) % o.seeds.length]!];
+}
+
 /**
- * Every run of each row — each replicate of its weights × each task seed: task layers, test
- * scores, saved runs; mean ± std per row key over all its runs.
+ * Every run of each row — each replicate of its weights × its task seeds (seedsOf): task layers,
+ * test scores, saved runs; mean ± std per row key over all its runs.
  */
 export async function runRows(
   o: MatrixOptions,
@@ -62,7 +70,7 @@ export async function runRows(
     for (const row of group) {
       const model = o.models[row.base];
       if (!model) throw new Error(`row ${key} needs the ${row.base} base`);
-      for (const seed of o.seeds) {
+      for (const seed of seedsOf(o, row, group.length)) {
         const spec = taskLayerSpec(o.set.task, o.data.labels, row);
         const r = await o.trainer(spec, row, seed, { epochs: o.epochs });
         const test = o.score('test', r.run.test);
@@ -81,7 +89,7 @@ export async function runRows(
         // A tuned base is as large as the base: kept for the first run of the rows asked for.
         let baseDir: string | null = model.dir;
         if (r.saveBase) {
-          const first = seed === o.seeds[0] && (row.replicate ?? 1) === 1;
+          const first = seed === seedsOf(o, row, group.length)[0] && (row.replicate ?? 1) === 1;
           baseDir = first && o.keepBases?.includes(key) ? path.join(dir, 'base') : null;
           if (baseDir) r.saveBase(baseDir);
         }

@@ -111,6 +111,7 @@ describe('the report says plainly whether the paper’s direction holds, from in
       backend: 'cpu',
       adapters: {},
       seeds: [1],
+      replicateSeeds: 'paired',
       tasks,
       notEvaluated,
       leakage: { leaks: 0, lines: [] },
@@ -167,6 +168,13 @@ describe('the report says plainly whether the paper’s direction holds, from in
       expect(summary).toMatch(
         /\| Relation classification \| kbp \| CoreNLP KBP \| — \| unmeasured \| not evaluated: the test split is empty/,
       );
+    });
+
+    it('says how the runs of a replicated row pair adapter seeds with task seeds', async () => {
+      expect(await write(r)).toMatch(
+        /trains replicate r with the r-th task seed; other rows train with every task seed/,
+      );
+      expect(await write({ ...r, replicateSeeds: 'all' })).toMatch(/random draws\) × task seeds; ± is the sample std/);
     });
 
     it('gives each set its own section: provenance, expected noise, table, plot and direction', async () => {

@@ -171,7 +171,9 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
   md.push(...summaryTable(r));
   for (const entry of setsInOrder(r))
     md.push(
-      ...(entry.skipped ? notEvaluatedSection(entry.skipped) : await setSection(dir, entry.key, entry.result, plots)),
+      ...(entry.skipped
+        ? notEvaluatedSection(entry.skipped)
+        : await setSection(dir, entry.key, entry.result, plots, r)),
     );
   fs.writeFileSync(path.join(dir, 'report.md'), `${md.join('\n')}\n`);
 }
@@ -193,7 +195,13 @@ function notEvaluatedSection(n: NotEvaluated): string[] {
 }
 
 /** One evaluated set: its data, the row table and plot, the direction, its verified set and curve. */
-async function setSection(dir: string, key: string, t: TaskResult, plots: Plotting): Promise<string[]> {
+async function setSection(
+  dir: string,
+  key: string,
+  t: TaskResult,
+  plots: Plotting,
+  r: Pick<Results, 'replicateSeeds'>,
+): Promise<string[]> {
   const md: string[] = [];
   md.push(`## ${setTitle(t.task, t.set.name)}`, '', describeSet(t.set));
   md.push(
@@ -244,7 +252,9 @@ async function setSection(dir: string, key: string, t: TaskResult, plots: Plotti
   }
   md.push(
     '',
-    `Runs: replicates of a row's weights (adapter pre-training seeds, random draws) × task seeds; ± is the sample std over them. ` +
+    (r.replicateSeeds === 'paired'
+      ? `Runs: a row with several replicates of its weights (adapter pre-training seeds, random draws) trains replicate r with the r-th task seed; other rows train with every task seed; ± is the sample std over the runs. `
+      : `Runs: replicates of a row's weights (adapter pre-training seeds, random draws) × task seeds; ± is the sample std over them. `) +
       `Early stopping on dev: ${(100 * t.bestBeforeLast).toFixed(0)}% of runs had their best dev epoch before their last.`,
     '',
   );

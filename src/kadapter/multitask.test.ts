@@ -42,6 +42,14 @@ it('interleaves both tasks, as many steps as the two adapters take', () => {
   ).toEqual(['dependency', 'relation']);
 });
 
+it("gives each task its adapter's epochs: a task with fewer sits out the last ones", () => {
+  const uneven = { ...data, epochs: { relation: 1, dependency: 3 } };
+  const tasksIn = (epoch: number) => [...new Set(multitaskPlan(uneven, 1, epoch, 8).map((b) => b.task))].sort();
+  expect([0, 1, 2].map(tasksIn)).toEqual([['dependency', 'relation'], ['dependency'], ['dependency']]);
+  // Steps over the three epochs: one pass of the relations (3) and three of the dependencies (3 × 5).
+  expect([0, 1, 2].reduce((n, e) => n + multitaskPlan(uneven, 1, e, 8).length, 0)).toBe(3 + 15);
+});
+
 it('draws each epoch every example once, from length buckets', () => {
   for (const epoch of [0, 1]) {
     const plan = multitaskPlan(data, 1, epoch, 8);

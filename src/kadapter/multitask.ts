@@ -17,6 +17,11 @@ export interface MultitaskData {
   labels: string[];
   relation: { train: EncodedRelation[]; dev: EncodedRelation[] };
   dependency: { train: EncodedDependency[]; dev: EncodedDependency[] };
+  /**
+   * Epochs of each task, as its adapter trains (absent: the run's epochs for both). A task with
+   * fewer epochs sits out the last ones, so the run takes as many steps as the two adapters.
+   */
+  epochs?: Record<'relation' | 'dependency', number>;
 }
 
 interface BatchRef {
@@ -56,7 +61,11 @@ export function multitaskPlan(data: MultitaskData, seed: number, epoch: number, 
     }
     return shuffled(refs, rand).map((ref, b, all) => ({ ref, at: (b + 0.5) / all.length }));
   };
-  return [...batches('relation'), ...batches('dependency')].sort((a, b) => a.at - b.at).map((x) => x.ref);
+  const tasks = (['relation', 'dependency'] as const).filter((t) => epoch < (data.epochs?.[t] ?? Infinity));
+  return tasks
+    .flatMap((t) => batches(t))
+    .sort((a, b) => a.at - b.at)
+    .map((x) => x.ref);
 }
 
 function logitsOf(m: MultitaskModel, base: BaseModel, task: BatchRef['task'], exs: EncodedExample[]) {

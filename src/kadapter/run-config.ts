@@ -22,13 +22,18 @@ export function adapterConfigFor(config: Config, base: BaseModel): AdapterConfig
   };
 }
 
-export function trainConfigFor(config: Config): TrainConfig {
+/** The knowledge adapters, whose training settings can differ (config.adapters.byAdapter). */
+export type KnowledgeAdapterName = keyof Config['adapters']['byAdapter'];
+
+/** Training settings: the shared ones, or one knowledge adapter's where it sets its own. */
+export function trainConfigFor(config: Config, adapter?: KnowledgeAdapterName): TrainConfig {
   const a = config.adapters;
+  const own = adapter ? a.byAdapter[adapter] : null;
   return {
-    epochs: a.epochs,
+    epochs: own?.epochs ?? a.epochs,
     batchSize: a.batchSize,
     optim: {
-      lr: a.lr,
+      lr: own?.lr ?? a.lr,
       ...OPTIM_DEFAULTS,
       weightDecay: a.weightDecay,
       warmupRatio: a.warmupRatio,
@@ -38,3 +43,7 @@ export function trainConfigFor(config: Config): TrainConfig {
     logEverySteps: a.logEverySteps,
   };
 }
+
+/** Training examples of a knowledge adapter (a seeded sample; null = all). */
+export const maxTrainFor = (config: Config, adapter: KnowledgeAdapterName): number | null =>
+  config.adapters.byAdapter[adapter].maxTrain ?? config.adapters.maxTrain;

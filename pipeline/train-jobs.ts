@@ -1,0 +1,88 @@
+// The train stage's units of work, and running them on their own cores.
+// Adapter training is small matrix products driven op by op from JavaScript: a second intra-op
+// thread buys it nothing (bench:train: 110 examples/s at two threads, 115 at one), so two runs side
+// by side, one thread each, train twice as fast as one after the other. Each job runs in a
+// `kadapter train-job` process that reads the resolved configuration from a file, resumes from its
+// own checkpoint and writes only its own run folder; the stage, which holds the build folder's
+// lock, gathers their summaries into the manifest.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { Config } from '../src/config/schema.ts';
+import { readJsonFile } from '../src/util/json-file.ts';
+import { startKadapterProcess } from './child-process.ts';
+
+export const ADAPTER_NAMES = ['factual', 'linguistic', 'multitask'] as const;
+export type AdapterName = (typeof ADAPTER_NAMES)[number];
+
+/** One run of the train stage: a knowledge adapter's seed, or the multi-task baseline's. */
+export const TrainJob = z.strictObject({ adapter: z.enum(ADAPTER_NAMES), seed: z.number().int() });
+export type TrainJob = z.infer<typeof TrainJob>;
+
+/** What a `train-job` process is given. */
+const TrainJobSpec = z.strictObject({ config: Config, job: TrainJob });
+
+// Longest first, so that the last job to start is a short one: the multi-task baseline
+// backpropagates through the whole base; the linguistic adapter trains for more epochs than the factual.
+const START_ORDER: AdapterName[] = ['multitask', 'linguistic', 'factual'];
+
+/**
+ * The stage's jobs, in the order they start. Each knowledge adapter trains once per seed; the
+ * multi-task baseline for the first seed only: it costs as much as all the adapter seeds.
+ */
+export function trainJobs(adapters: AdapterName[], seeds: number[]): TrainJob[] {
+  return START_ORDER.filter((a) => adapters.includes(a)).flatMap((adapter) =>
+    (adapter === 'multitask' ? seeds.slice(0, 1) : seeds).map((seed) => ({ adapter, seed })),
+  );
+}
+
+/** Processes to run jobs in: one a core, no more than there are jobs; 1 means in this process. */
+export const trainWorkers = (jobs: number, cores = os.availableParallelism()): number =>
+  Math.max(1, Math.min(cores, jobs));
+
+export const jobLabel = (j: TrainJob) => `${j.adapter} seed ${j.seed}`;
+
+/**
+ * Runs the jobs in `workers` processes at once, each on its share of the cores. A job that fails
+ * stops the others (each resumes from its checkpoint next time) and its error is thrown.
+ */
+export async function runJobsInWorkers(config: Config, jobs: TrainJob[], workers: number): Promise<void> {
+  const threads = String(Math.max(1, Math.floor(os.availableParallelism() / workers)));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-train-jobs-'));
+  const queue = [...jobs];
+  const running = new Set<{ stop(): void }>();
+  let failure: Error | null = null;
+  const lane = async () => {
+    for (let job = queue.shift(); job && !failure; job = queue.shift()) {
+      const file = path.join(scratch, `${job.adapter}-seed-${job.seed}.json`);
+      fs.writeFileSync(file, JSON.stringify({ config, job }), { mode: 0o600 }); // the config may hold a password
+      process.stderr.write(`kadapter: train: ${jobLabel(job)} starts in its own process (${threads} thread(s))\n`);
+      const child = startKadapterProcess(['train-job', file], {
+        role: `train ${jobLabel(job)}`,
+        env: { TF_NUM_INTRAOP_THREADS: threads },
+        pipeStderr: true,
+      });
+      running.add(child);
+      try {
+        await child.done;
+      } catch (e) {
+        if (!failure) {
+          failure = e as Error;
+          for (const other of running) if (other !== child) other.stop();
+        }
+      } finally {
+        running.delete(child);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: workers }, lane));
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  if (failure) throw failure;
+}
+
+/** A `train-job` process's configuration and job, validated. */
+export const readJobSpec = (file: string) => readJsonFile(file, TrainJobSpec);
