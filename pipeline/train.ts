@@ -36,6 +36,7 @@ import { formatMetrics, type DevMetrics } from '../src/kadapter/dev-eval.ts';
 import type { AdapterRunSpec } from '../src/kadapter/forward.ts';
 import { evaluateAdapter, trainAdapter } from '../src/kadapter/train.ts';
 import { adapterConfigFor, maxTrainFor, trainConfigFor } from '../src/kadapter/run-config.ts';
+import type { TrainResult } from '../src/kadapter/training-loop.ts';
 import { readJsonLines, removeStaleTemps, writeFileAtomic } from '../src/util/jsonl.ts';
 import { hashOf } from '../src/util/manifest.ts';
 import { formatTable } from '../src/util/table.ts';
@@ -275,30 +276,32 @@ interface JobContext {
   base: BaseModel;
   backend: string;
   adapterCfg: AdapterConfig;
+  /** Each task's data, loaded once per process. */
   dataFor(name: KnowledgeAdapter): Promise<KnowledgeData>;
+  /** Each task's feature caches, built (or checked) once per process. */
+  featuresFor(name: KnowledgeAdapter): ReturnType<typeof taskFeatures>;
+}
+
+/** `make` once per key; later calls share its promise. */
+function memo<K, V>(make: (key: K) => Promise<V>): (key: K) => Promise<V> {
+  const made = new Map<K, Promise<V>>();
+  return (key) => made.get(key) ?? made.set(key, make(key)).get(key)!;
 }
 
 async function jobContext(config: Config, onData?: (name: KnowledgeAdapter, d: KnowledgeData) => void) {
   const backend = await initBackend(config.backend);
   const base = loadBaseModel(resolveBaseModelDir(config));
-  const loaded = new Map<KnowledgeAdapter, Promise<KnowledgeData>>();
-  const ctx: JobContext = {
-    config,
-    base,
-    backend: backend.name,
-    adapterCfg: adapterConfigFor(config, base),
-    dataFor: (name) => {
-      if (!loaded.has(name))
-        loaded.set(
-          name,
-          loadKnowledgeData(config, base, name).then((d) => {
-            onData?.(name, d);
-            return d;
-          }),
-        );
-      return loaded.get(name)!;
-    },
-  };
+  const adapterCfg = adapterConfigFor(config, base);
+  const dataFor = memo(async (name: KnowledgeAdapter) => {
+    const data = await loadKnowledgeData(config, base, name);
+    onData?.(name, data);
+    return data;
+  });
+  const layers = featureLayers(adapterCfg.readLayers, base.config.layers);
+  const featuresFor = memo(async (name: KnowledgeAdapter) =>
+    taskFeatures(config, base, name, await dataFor(name), layers, backend.name),
+  );
+  const ctx: JobContext = { config, base, backend: backend.name, adapterCfg, dataFor, featuresFor };
   return { ctx, backend };
 }
 
@@ -338,20 +341,13 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
   if (stale > 0) process.stderr.write(`kadapter: train: removed ${stale} temp file(s) left by an earlier run\n`);
   const jobs = trainJobs(opts.adapters, config.adapters.seeds);
   if (opts.force) for (const j of jobs) fs.rmSync(jobDir(config, j), { recursive: true, force: true });
-  // The data of every task a job reads, and the knowledge adapters' feature caches, before any job
-  // starts: built once, here, with every core, and read by the jobs.
-  const knowledge = [...new Set(jobs.flatMap((j) => (j.adapter === 'multitask' ? KNOWLEDGE : [j.adapter])))];
-  for (const name of KNOWLEDGE.filter((n) => knowledge.includes(n))) {
-    const data = await ctx.dataFor(name);
-    if (jobs.some((j) => j.adapter === name))
-      await taskFeatures(
-        config,
-        base,
-        name,
-        data,
-        featureLayers(adapterCfg.readLayers, base.config.layers),
-        ctx.backend,
-      );
+  // Before any job starts, with every core: the data of each task a job reads (the multi-task
+  // baseline reads both; the manifest records each) and the caches of each adapter trained.
+  const multitask = jobs.some((j) => j.adapter === 'multitask');
+  for (const name of KNOWLEDGE) {
+    const trained = jobs.some((j) => j.adapter === name);
+    if (trained || multitask) await ctx.dataFor(name);
+    if (trained) await ctx.featuresFor(name);
   }
   const workers = trainWorkers(jobs.length);
   if (workers > 1) await runJobsInWorkers(config, jobs, workers);
@@ -402,7 +398,7 @@ async function runJob(ctx: JobContext, job: TrainJob): Promise<void> {
   const trainCfg = trainConfigFor(config, name);
   const L = base.config.layers;
   const data = await ctx.dataFor(name);
-  const caches = await taskFeatures(config, base, name, data, featureLayers(adapterCfg.readLayers, L), ctx.backend);
+  const caches = await ctx.featuresFor(name);
   const head = knowledgeHead(config, base, name, data);
   const runDir = jobDir(config, job);
   const spec = knowledgeRunSpec(name, adapterCfg, head, L, job.seed);
@@ -433,11 +429,7 @@ async function runJob(ctx: JobContext, job: TrainJob): Promise<void> {
     adapter: name,
     seed: job.seed,
     parameters: files.parameters,
-    steps: result.steps,
-    seconds: result.seconds,
-    examplesPerSecond: result.examplesPerSecond,
-    resumedFromStep: result.resumedFromStep,
-    devByEpoch: result.dev,
+    ...trainingFields(result),
     dev: metrics,
     baselines: trivialBaselines(name, data),
     data: dataSummary(data),
@@ -451,12 +443,11 @@ async function runJob(ctx: JobContext, job: TrainJob): Promise<void> {
 async function runMultitask(ctx: JobContext, seed: number): Promise<void> {
   const { config, base } = ctx;
   // The shared settings, with each task's epochs from its adapter: the same steps as both adapters.
-  const trainCfg = trainConfigFor(config);
   const epochs = {
     relation: trainConfigFor(config, 'factual').epochs,
     dependency: trainConfigFor(config, 'linguistic').epochs,
   };
-  trainCfg.epochs = Math.max(epochs.relation, epochs.dependency);
+  const trainCfg = { ...trainConfigFor(config), epochs: Math.max(epochs.relation, epochs.dependency) };
   const factual = await ctx.dataFor('factual');
   const linguistic = await ctx.dataFor('linguistic');
   const data: MultitaskData = {
@@ -488,11 +479,7 @@ async function runMultitask(ctx: JobContext, seed: number): Promise<void> {
   const summary = {
     adapter: 'multitask',
     seed,
-    steps: result.steps,
-    seconds: result.seconds,
-    examplesPerSecond: result.examplesPerSecond,
-    resumedFromStep: result.resumedFromStep,
-    devByEpoch: result.dev,
+    ...trainingFields(result),
     dev,
     parameters: { base: base.parameters },
   };
@@ -501,6 +488,15 @@ async function runMultitask(ctx: JobContext, seed: number): Promise<void> {
     `kadapter: multitask seed ${seed}: dev ${formatMetrics({ ...dev, uas: undefined })}; UAS ${(100 * dev.uas!).toFixed(2)} (${result.seconds.toFixed(0)} s)\n`,
   );
 }
+
+/** How a run trained, for its summary.json. */
+const trainingFields = (r: TrainResult) => ({
+  steps: r.steps,
+  seconds: r.seconds,
+  examplesPerSecond: r.examplesPerSecond,
+  resumedFromStep: r.resumedFromStep,
+  devByEpoch: r.dev,
+});
 
 /** What a run trained and was checked on: counts, rows read, skips, and each split's source mix. */
 function dataSummary(data: KnowledgeData) {

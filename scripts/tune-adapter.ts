@@ -59,11 +59,10 @@ const trials: { lr: number; epochs: number; seed: number; devByEpoch: number[]; 
 try {
   for (const lr of lrs) {
     for (const seed of seeds) {
-      const train = trainConfigFor(config, name);
       const spec = knowledgeRunSpec(name, adapter, head, L, seed);
       const { result } = await trainAdapter({
         spec,
-        config: { ...train, epochs, optim: { ...train.optim, lr } },
+        config: { ...own, epochs, optim: { ...own.optim, lr } },
         train: caches.train,
         dev: caches.dev,
         runDir: path.join(scratch, `lr-${lr}-seed-${seed}`),

@@ -70,7 +70,8 @@ export async function runRows(
     for (const row of group) {
       const model = o.models[row.base];
       if (!model) throw new Error(`row ${key} needs the ${row.base} base`);
-      for (const seed of seedsOf(o, row, group.length)) {
+      const seeds = seedsOf(o, row, group.length);
+      for (const seed of seeds) {
         const spec = taskLayerSpec(o.set.task, o.data.labels, row);
         const r = await o.trainer(spec, row, seed, { epochs: o.epochs });
         const test = o.score('test', r.run.test);
@@ -89,7 +90,7 @@ export async function runRows(
         // A tuned base is as large as the base: kept for the first run of the rows asked for.
         let baseDir: string | null = model.dir;
         if (r.saveBase) {
-          const first = seed === seedsOf(o, row, group.length)[0] && (row.replicate ?? 1) === 1;
+          const first = seed === seeds[0] && (row.replicate ?? 1) === 1;
           baseDir = first && o.keepBases?.includes(key) ? path.join(dir, 'base') : null;
           if (baseDir) r.saveBase(baseDir);
         }
