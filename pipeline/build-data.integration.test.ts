@@ -1,11 +1,12 @@
 // `kadapter build-data --profile smoke` as a user runs it: every part, real services, exit 0,
 // complete manifests and valid examples on disk.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { repoRoot } from '../src/util/paths.ts';
+import { LOCK_FILE, processStartTime } from '../src/util/lock.ts';
 import { DependencyExample, RelationExample } from '../src/data/schemas.ts';
 import { testServiceEnv } from '../test/service-config.ts';
 
@@ -141,7 +142,7 @@ it('encodes text with the smoke adapters from the command line', { timeout: 300_
 it(
   'runs the smoke evaluation matrix from the command line and scores a trained row on a standard file',
   { timeout: 900_000 },
-  () => {
+  async () => {
     const run = kadapter(['evaluate', '--profile', 'smoke']);
     expect(run.status, run.stderr).toBe(0);
     const reports = path.join(reportsRoot, 'smoke');
@@ -211,6 +212,54 @@ it(
     const resumed = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8'));
     expect(resumed.tasks).toEqual(results.tasks);
     expect(resumed.readBack).toEqual(Object.keys(results.tasks));
+
+    // The evaluate helper (`pipeline` starts it beside evaluate once ablate is done) evaluates the
+    // sets from the end of the list, keeping each result; one whose result is still kept it reads back.
+    const posRuns = path.join(reports, 'runs', 'pos');
+    fs.rmSync(path.join(posRuns, 'set-result.json'));
+    const helper = kadapter(['evaluate-helper', '--profile', 'smoke']);
+    expect(helper.status, helper.stderr).toBe(0);
+    expect(helper.stderr).not.toMatch(/pos: unchanged since its last evaluation/);
+    expect(helper.stderr.split('\n').filter((l) => l.includes('its result is read back'))).toHaveLength(
+      Object.keys(results.tasks).length - 1,
+    );
+    expect(fs.existsSync(path.join(posRuns, 'set-result.json'))).toBe(true);
+    // Evaluate with the POS set held by another live process: it does the other sets, waits for
+    // that one, and reads back what the other kept.
+    const holder = spawn('sleep', ['600']);
+    try {
+      await new Promise((r) => holder.once('spawn', r));
+      const owner = {
+        pid: holder.pid,
+        startTime: processStartTime(holder.pid!),
+        command: 'evaluate-helper',
+        since: new Date().toISOString(),
+      };
+      fs.writeFileSync(path.join(posRuns, LOCK_FILE), `${JSON.stringify(owner)}\n`);
+      const waiting = spawn(
+        process.execPath,
+        [path.join(repoRoot, 'bin/kadapter.js'), 'evaluate', '--profile', 'smoke'],
+        {
+          env: { ...process.env, CI: 'true', KADAPTER_BUILD_DIR: buildRoot, KADAPTER_REPORTS_DIR: reportsRoot },
+        },
+      );
+      let stderr = '';
+      waiting.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('pos: evaluated by the process beside; waiting for its result')) holder.kill('SIGKILL');
+      });
+      const code = await new Promise((r) => waiting.once('close', r));
+      expect(code, stderr).toBe(0);
+      const shared = JSON.parse(fs.readFileSync(path.join(reports, 'results.json'), 'utf8'));
+      // The helper's POS result (its task-layer times its own), the other sets as before.
+      const kept = JSON.parse(fs.readFileSync(path.join(posRuns, 'set-result.json'), 'utf8'));
+      expect(shared.tasks).toEqual({ ...resumed.tasks, pos: kept.result });
+      expect(shared.evaluatedBeside).toEqual(['pos']);
+      expect(shared.readBack).toEqual(Object.keys(results.tasks).filter((k) => k !== 'pos'));
+      expect(fs.existsSync(path.join(posRuns, LOCK_FILE))).toBe(false);
+    } finally {
+      holder.kill('SIGKILL');
+    }
     const report = fs.readFileSync(path.join(reports, 'report.md'), 'utf8');
     expect(report).toMatch(/paper’s direction/);
     expect(report).toMatch(/## Summary: F\+L against the controls, per set/);

@@ -6,7 +6,7 @@ import { systemErrorLine, UsageError, UserError } from '../src/util/errors.ts';
 import { stopServicesOnSignals } from '../src/services/session.ts';
 import { withLock } from '../src/util/lock.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
-import { ablateArgs, ablateBesideEvaluate, startStageProcess } from './beside.ts';
+import { ablateBesideEvaluate, startBesideEvaluate, type Beside } from './beside.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 import { checkModel, fetchModel } from './model.ts';
 import { addConvertCommands } from './convert.ts';
@@ -15,6 +15,7 @@ import { encodeCommand } from './encode.ts';
 import { POOLINGS } from '../src/api/encode.ts';
 import { COMBINE_KINDS } from '../src/data/composition.ts';
 import { ADAPTER_NAMES, runTrainJobCommand, type AdapterName } from './train.ts';
+import { runEvaluateStage } from './evaluate.ts';
 
 interface CommonOptions {
   profile: string;
@@ -73,23 +74,23 @@ async function runStages(
     protocol: opts.protocol,
     sets: opts.dataDir,
   });
-  // With a second core, ablate runs beside evaluate in its own process (pipeline/beside.ts).
-  const beside = ablateBesideEvaluate(stages);
-  let ablate: ReturnType<typeof startStageProcess> | null = null;
+  // With a second core, ablate runs beside evaluate in its own process, then an evaluate helper (pipeline/beside.ts).
+  const besideWanted = ablateBesideEvaluate(stages);
+  let beside: Beside | null = null;
   try {
     for (const s of stages) {
-      if (beside && s.name === 'ablate') {
-        if (ablate) await ablate.done;
-        ablate = null;
+      if (besideWanted && s.name === 'ablate') {
+        if (beside) await beside.done;
+        beside = null;
         continue;
       }
       process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
-      if (beside && s.name === 'evaluate') {
+      if (besideWanted && s.name === 'evaluate') {
         process.stderr.write(
           `kadapter: stage ablate (profile ${config.profile}) runs beside evaluate, in its own process\n`,
         );
-        ablate = startStageProcess(ablateArgs({ ...opts, profile: config.profile }));
-        ablate.done.catch(() => undefined); // awaited after evaluate; its failure is reported then
+        beside = startBesideEvaluate({ ...opts, profile: config.profile });
+        beside.done.catch(() => undefined); // awaited after evaluate; its failure is reported then
       }
       // One writer per folder (Stage.folder): a second run stops here, before any service or file is touched.
       const { dir, what } = s.folder(config);
@@ -101,12 +102,13 @@ async function runStages(
           adapters: opts.adapter,
         }),
       );
+      if (s.name === 'evaluate') beside?.evaluateDone();
     }
   } catch (err) {
-    if (ablate) {
+    if (beside) {
       process.stderr.write('kadapter: stopping the ablate run beside evaluate\n');
-      ablate.stop();
-      await ablate.done.catch(() => undefined);
+      beside.stop();
+      await beside.done.catch(() => undefined);
     }
     throw err;
   }
@@ -226,6 +228,19 @@ export function buildProgram(): Command {
     .description('load the base model (default, or --base-model) and print what it is and which backend runs it')
     .option('--base-model <folder>', BASE_MODEL_HELP)
     .action((opts: CommonOptions & { baseModel?: string }) => checkModel(loadConfig(opts)));
+
+  // The evaluate helper `pipeline` starts beside evaluate once ablate is done (pipeline/beside.ts);
+  // it works under evaluate's lock on the reports folder, which the pipeline holds. Not for users.
+  withProfile(program.command('evaluate-helper', { hidden: true }))
+    .option('--base-model <folder>', BASE_MODEL_HELP)
+    .addOption(protocolOption())
+    .addOption(dataDirOption())
+    .action((opts: CommonOptions & { baseModel?: string; protocol?: string; dataDir?: Record<string, string[]> }) =>
+      runEvaluateStage(
+        loadConfig({ profile: opts.profile, baseModel: opts.baseModel, protocol: opts.protocol, sets: opts.dataDir }),
+        { force: false, helper: true },
+      ),
+    );
 
   // One job of a running train stage, started by it (pipeline/train-jobs.ts); not for users.
   program

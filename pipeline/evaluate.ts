@@ -20,9 +20,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
 import { OTHER_WRITERS, pooledCacheDir, runsDir, reportsDir } from '../src/data/layout.ts';
-import { LOCK_FILE } from '../src/util/lock.ts';
+import { LOCK_FILE, tryLock, waitForLock } from '../src/util/lock.ts';
 import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
-import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
+import { describeBackend, initBackend, type BackendChoice } from '../src/kadapter/backend.ts';
 import { baseWeightsSha256, loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { resolveComponents, trainedAdapters, type ComponentVectors } from '../src/eval/components.ts';
@@ -46,7 +46,11 @@ import { forgetSetResult, readSetResult, setFingerprint, writeSetResult } from '
 import { expectedNoise, referenceKeys, verifiedResult } from '../src/eval/verified.ts';
 import type { Row } from '../src/data/composition.ts';
 
-export async function runEvaluateStage(config: Config, opts: { force: boolean }): Promise<void> {
+/**
+ * `helper`: a second evaluate process beside the first (pipeline/beside.ts): it evaluates the sets
+ * the first has not claimed, from the end of the list, keeps their results and writes no report.
+ */
+export async function runEvaluateStage(config: Config, opts: { force: boolean; helper?: boolean }): Promise<void> {
   const started = Date.now();
   const protocol = config.eval.protocol;
   const backend = await initBackend(config.backend);
@@ -107,58 +111,115 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean })
     );
   const components = { base: componentsOf('base'), multitask: componentsOf('multitask') };
   const ctx: SetContext = { config, rows, components, models, out, epochs, seeds, refresh: opts.force };
-  for (const task of config.eval.tasks) {
-    for (const set of downstreamSets(config, task)) {
-      const info = { name: set.name, provenance: set.provenance, noise: expectedNoise(task, set.provenance) };
-      const loaded = await loadSetData(
-        config,
-        base,
-        set,
-        seen,
-        frozen ? config.eval.maxTrain[task] : (config.eval.finetune.maxTrain ?? config.eval.maxTrain[task]),
-      );
-      if (!loaded.data) {
-        process.stderr.write(`kadapter: ${set.key}: not evaluated: ${loaded.reason}\n`);
-        results.notEvaluated[set.key] = { task, set: info, source: loaded.source, reason: loaded.reason };
-        continue;
-      }
-      const { data } = loaded;
-      process.stderr.write(
-        `kadapter: ${set.key}: ${data.splits.train.length}/${data.splits.dev.length}/${data.splits.test.length} examples from ${data.source}; ${data.labels.length} labels; ` +
-          `dropped as seen in adapter pre-training ${JSON.stringify(data.droppedAsSeenInPretraining)}; unseen test labels ${JSON.stringify(data.unseenTestLabels)}\n`,
-      );
-      // A set whose inputs are unchanged since a finished evaluation of it is read back, not recomputed.
-      const runs = path.join(out, 'runs', set.key);
-      const fingerprint = setFingerprint({
-        settings: { ...config.eval, sets: undefined, tasks: undefined, ablate: undefined },
-        protocol,
-        backend: describeBackend(backend),
-        rows,
-        components: Object.fromEntries(Object.entries(components).map(([b, cs]) => [b, cs.map((c) => c.identity)])),
-        bases: { base: baseWeightsSha256(base), multitask: multitask ? baseWeightsSha256(multitask) : null },
-        labels: data.labels,
-        splits: data.splits,
-      });
-      const kept = readSetResult(runs, fingerprint);
-      if (kept) {
-        process.stderr.write(`kadapter: ${set.key}: unchanged since its last evaluation: its result is read back\n`);
-        // The verified set is scored afresh from the kept runs: its judgements may have changed.
-        const { verified: _, ...rest } = kept;
-        const verified = verifiedResult(config, set, out, kept.rows, kept.chosenCombine);
-        results.tasks[set.key] = { ...rest, ...(verified ? { verified } : {}) };
-        results.readBack = [...(results.readBack ?? []), set.key];
-        continue;
-      }
-      forgetSetResult(runs);
-      const result: TaskResult = { task, set: info, ...(await evaluateSet(ctx, set, data)) };
-      writeSetResult(runs, fingerprint, result);
-      results.tasks[set.key] = result;
+  const sets = config.eval.tasks.flatMap((task) => downstreamSets(config, task));
+  const done = new Map<string, SetOutcome>();
+  const evaluate = async (set: DownstreamSet) => {
+    const outcome = await evaluateOrReadBack(ctx, set, seen, multitask, backend);
+    done.set(set.key, outcome);
+  };
+  // Sets are claimed one at a time (runs/<set key>/.lock), so that a helper process beside this one
+  // (`pipeline`, once ablate is done) takes sets from the end of the list while this one works from
+  // the start; a set the other holds is taken up last, read back once the other has kept it.
+  const claimed: DownstreamSet[] = [];
+  for (const set of opts.helper ? [...sets].reverse() : sets) {
+    const claim = tryLock(setRunsDir(out, set), { what: `set ${set.key}` });
+    if (!claim) {
+      claimed.push(set);
+      continue;
     }
+    try {
+      await evaluate(set);
+    } finally {
+      claim.release();
+    }
+  }
+  if (opts.helper) return;
+  for (const set of claimed) {
+    process.stderr.write(`kadapter: ${set.key}: evaluated by the process beside; waiting for its result\n`);
+    const claim = await waitForLock(setRunsDir(out, set), { what: `set ${set.key}` });
+    try {
+      await evaluate(set);
+    } finally {
+      claim.release();
+    }
+    const o = done.get(set.key)!;
+    if (o.kind === 'read back') done.set(set.key, { kind: 'beside', result: o.result });
+  }
+  for (const set of sets) {
+    const o = done.get(set.key)!;
+    if (o.kind === 'not evaluated') {
+      results.notEvaluated[set.key] = o.notEvaluated;
+      continue;
+    }
+    results.tasks[set.key] = o.result;
+    if (o.kind === 'read back') results.readBack = [...(results.readBack ?? []), set.key];
+    if (o.kind === 'beside') results.evaluatedBeside = [...(results.evaluatedBeside ?? []), set.key];
   }
   results.finishedAt = new Date().toISOString();
   results.seconds = (Date.now() - started) / 1000;
   await writeReport(out, results, { rowChart, curveChart, renderPlot });
   process.stdout.write(`${fs.readFileSync(path.join(out, 'report.md'), 'utf8')}\n`);
+}
+
+type SetOutcome =
+  | { kind: 'evaluated' | 'read back' | 'beside'; result: TaskResult }
+  | { kind: 'not evaluated'; notEvaluated: Results['notEvaluated'][string] };
+
+const setRunsDir = (out: string, set: DownstreamSet) => path.join(out, 'runs', set.key);
+
+/** One set: its data, then its kept result when its inputs are unchanged, else the whole matrix on it (kept when done). */
+async function evaluateOrReadBack(
+  ctx: SetContext,
+  set: DownstreamSet,
+  seen: Awaited<ReturnType<typeof pretrainingSentences>>,
+  multitask: BaseModel | null,
+  backend: BackendChoice,
+): Promise<SetOutcome> {
+  const { config, rows, components, out } = ctx;
+  const { task } = set;
+  const frozen = config.eval.protocol === 'frozen';
+  const base = ctx.models.base!;
+  const info = { name: set.name, provenance: set.provenance, noise: expectedNoise(task, set.provenance) };
+  const loaded = await loadSetData(
+    config,
+    base,
+    set,
+    seen,
+    frozen ? config.eval.maxTrain[task] : (config.eval.finetune.maxTrain ?? config.eval.maxTrain[task]),
+  );
+  if (!loaded.data) {
+    process.stderr.write(`kadapter: ${set.key}: not evaluated: ${loaded.reason}\n`);
+    return { kind: 'not evaluated', notEvaluated: { task, set: info, source: loaded.source, reason: loaded.reason } };
+  }
+  const { data } = loaded;
+  process.stderr.write(
+    `kadapter: ${set.key}: ${data.splits.train.length}/${data.splits.dev.length}/${data.splits.test.length} examples from ${data.source}; ${data.labels.length} labels; ` +
+      `dropped as seen in adapter pre-training ${JSON.stringify(data.droppedAsSeenInPretraining)}; unseen test labels ${JSON.stringify(data.unseenTestLabels)}\n`,
+  );
+  // A set whose inputs are unchanged since a finished evaluation of it is read back, not recomputed.
+  const runs = setRunsDir(out, set);
+  const fingerprint = setFingerprint({
+    settings: { ...config.eval, sets: undefined, tasks: undefined, ablate: undefined },
+    protocol: config.eval.protocol,
+    backend: describeBackend(backend),
+    rows,
+    components: Object.fromEntries(Object.entries(components).map(([b, cs]) => [b, cs.map((c) => c.identity)])),
+    bases: { base: baseWeightsSha256(base), multitask: multitask ? baseWeightsSha256(multitask) : null },
+    labels: data.labels,
+    splits: data.splits,
+  });
+  const kept = readSetResult(runs, fingerprint);
+  if (kept) {
+    process.stderr.write(`kadapter: ${set.key}: unchanged since its last evaluation: its result is read back\n`);
+    // The verified set is scored afresh from the kept runs: its judgements may have changed.
+    const { verified: _, ...rest } = kept;
+    const verified = verifiedResult(config, set, out, kept.rows, kept.chosenCombine);
+    return { kind: 'read back', result: { ...rest, ...(verified ? { verified } : {}) } };
+  }
+  forgetSetResult(runs);
+  const result: TaskResult = { task, set: info, ...(await evaluateSet(ctx, set, data)) };
+  writeSetResult(runs, fingerprint, result);
+  return { kind: 'evaluated', result };
 }
 
 /** `--force`: everything evaluate wrote, not the folders of other writers nor the held lock. */

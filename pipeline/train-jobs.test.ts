@@ -37,6 +37,54 @@ describe('train jobs', () => {
     expect(() => readJobSpec(file)).toThrow(/job\.adapter/);
   });
 
+  const startedJobs = async (run: () => Promise<void>) => {
+    const log = vi.spyOn(process.stderr, 'write');
+    const outcome = await run().then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    const started = log.mock.calls.flatMap(
+      (c) => /train: (.+) starts in its own process/.exec(String(c[0]))?.[1] ?? [],
+    );
+    log.mockRestore();
+    return { outcome, started };
+  };
+  const unbuilt = () => {
+    const config = { ...loadConfig({ profile: 'smoke' }) };
+    config.paths = { ...config.paths, buildDir: path.join(scratch, 'build') };
+    return config;
+  };
+
+  it('starts a job that needs no cache at once and the others once the caches are built', async () => {
+    const jobs = [
+      { adapter: 'factual', seed: 1 },
+      { adapter: 'multitask', seed: 1 },
+    ] as const;
+    let built = false;
+    const caches = new Promise<void>((resolve) => setTimeout(resolve, 200)).then(() => {
+      built = true;
+    });
+    const { outcome, started } = await startedJobs(() =>
+      runJobsInWorkers(unbuilt(), [...jobs], 2, { promise: caches, needs: (j) => j.adapter !== 'multitask' }),
+    );
+    expect(built).toBe(true);
+    expect(started).toEqual(['multitask seed 1', 'factual seed 1']);
+    expect(outcome).toMatch(/ended with exit code 1/); // nothing is built here
+  }, 120_000);
+
+  it('stops the running jobs and starts no other when the caches fail', async () => {
+    const jobs = [
+      { adapter: 'factual', seed: 1 },
+      { adapter: 'multitask', seed: 1 },
+    ] as const;
+    const caches = new Promise<void>((_, reject) => setTimeout(() => reject(new Error('cache: disk full')), 50));
+    const { outcome, started } = await startedJobs(() =>
+      runJobsInWorkers(unbuilt(), [...jobs], 2, { promise: caches, needs: (j) => j.adapter !== 'multitask' }),
+    );
+    expect(outcome).toBe('cache: disk full');
+    expect(started).toEqual(['multitask seed 1']);
+  }, 120_000);
+
   it('reports a job that fails with the job and its exit code, and starts no job after it', async () => {
     // Nothing is built in this folder: each job stops with exit code 1.
     const config = { ...loadConfig({ profile: 'smoke' }) };

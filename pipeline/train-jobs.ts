@@ -43,18 +43,49 @@ export const trainWorkers = (jobs: number, cores = os.availableParallelism()): n
 
 export const jobLabel = (j: TrainJob) => `${j.adapter} seed ${j.seed}`;
 
+/** What some jobs wait for (the feature caches) and which jobs those are; the others start at once. */
+export interface JobsReady {
+  promise: Promise<unknown>;
+  needs(job: TrainJob): boolean;
+}
+
 /**
- * Runs the jobs in `workers` processes at once, each on its share of the cores. A job that fails
- * stops the others (each resumes from its checkpoint next time) and its error is thrown.
+ * Runs the jobs in `workers` processes at once, each on its share of the cores, in queue order
+ * except that a job needing `ready` waits for it while one that does not may go first (the
+ * multi-task baseline trains while the stage builds the adapters' caches). A job that fails, or
+ * `ready` failing, stops the others (each resumes from its checkpoint next time) and the error is thrown.
  */
-export async function runJobsInWorkers(config: Config, jobs: TrainJob[], workers: number): Promise<void> {
+export async function runJobsInWorkers(
+  config: Config,
+  jobs: TrainJob[],
+  workers: number,
+  ready: JobsReady = { promise: Promise.resolve(), needs: () => false },
+): Promise<void> {
   const threads = String(Math.max(1, Math.floor(os.availableParallelism() / workers)));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-train-jobs-'));
   const queue = [...jobs];
   const running = new Set<{ stop(): void }>();
   let failure: Error | null = null;
+  const fail = (e: Error, except?: unknown) => {
+    if (failure) return;
+    failure = e;
+    for (const other of running) if (other !== except) other.stop();
+  };
+  let isReady = false;
+  const readyDone = ready.promise.then(
+    () => {
+      isReady = true;
+    },
+    (e: unknown) => fail(e as Error),
+  );
   const lane = async () => {
-    for (let job = queue.shift(); job && !failure; job = queue.shift()) {
+    while (!failure && queue.length > 0) {
+      const at = queue.findIndex((j) => isReady || !ready.needs(j));
+      if (at < 0) {
+        await readyDone;
+        continue;
+      }
+      const job = queue.splice(at, 1)[0]!;
       const file = path.join(scratch, `${job.adapter}-seed-${job.seed}.json`);
       fs.writeFileSync(file, JSON.stringify({ config, job }), { mode: 0o600 }); // the config may hold a password
       process.stderr.write(`kadapter: train: ${jobLabel(job)} starts in its own process (${threads} thread(s))\n`);
@@ -67,17 +98,14 @@ export async function runJobsInWorkers(config: Config, jobs: TrainJob[], workers
       try {
         await child.done;
       } catch (e) {
-        if (!failure) {
-          failure = e as Error;
-          for (const other of running) if (other !== child) other.stop();
-        }
+        fail(e as Error, child);
       } finally {
         running.delete(child);
       }
     }
   };
   try {
-    await Promise.all(Array.from({ length: workers }, lane));
+    await Promise.all([...Array.from({ length: workers }, lane), readyDone]);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

@@ -341,17 +341,22 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
   if (stale > 0) process.stderr.write(`kadapter: train: removed ${stale} temp file(s) left by an earlier run\n`);
   const jobs = trainJobs(opts.adapters, config.adapters.seeds);
   if (opts.force) for (const j of jobs) fs.rmSync(jobDir(config, j), { recursive: true, force: true });
-  // Before any job starts, with every core: the data of each task a job reads (the multi-task
-  // baseline reads both; the manifest records each) and the caches of each adapter trained.
+  // Before any job starts: the data of each task a job reads (the multi-task baseline reads both;
+  // the manifest records each). The adapters' feature caches are built next; with a second core
+  // the multi-task baseline, which reads no cache, trains beside them.
   const multitask = jobs.some((j) => j.adapter === 'multitask');
-  for (const name of KNOWLEDGE) {
-    const trained = jobs.some((j) => j.adapter === name);
-    if (trained || multitask) await ctx.dataFor(name);
-    if (trained) await ctx.featuresFor(name);
-  }
+  const trained = KNOWLEDGE.filter((name) => jobs.some((j) => j.adapter === name));
+  for (const name of KNOWLEDGE) if (trained.includes(name) || multitask) await ctx.dataFor(name);
+  const caches = async () => {
+    for (const name of trained) await ctx.featuresFor(name);
+  };
   const workers = trainWorkers(jobs.length);
-  if (workers > 1) await runJobsInWorkers(config, jobs, workers);
-  else for (const j of jobs) await runJob(ctx, j);
+  if (workers > 1)
+    await runJobsInWorkers(config, jobs, workers, { promise: caches(), needs: (j) => j.adapter !== 'multitask' });
+  else {
+    await caches();
+    for (const j of jobs) await runJob(ctx, j);
+  }
 
   const rows: Record<string, unknown>[] = [];
   const listed = (j: TrainJob) => ADAPTER_NAMES.indexOf(j.adapter);

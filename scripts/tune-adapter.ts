@@ -3,7 +3,7 @@
 // prints each setting's dev metric after every epoch, its steps and its wall time. The build's
 // runs are not touched (runs go to a scratch folder). Writes reports/bench/tune-<adapter>.json.
 //   npm run tune:adapter -- [--profile default] [--adapter linguistic|factual] [--lr 5e-4,1e-3]
-//     [--epochs 1] [--seeds 1] [--max-train 20000]
+//     [--epochs 1] [--seeds 1] [--max-train 20000] [--out reports/bench/tune-<adapter>.json]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     epochs: { type: 'string' },
     seeds: { type: 'string', default: '1' },
     'max-train': { type: 'string' },
+    out: { type: 'string' },
   },
 });
 const name = values.adapter;
@@ -98,9 +99,9 @@ const rows = lrs.map((lr) => {
 process.stdout.write(
   `${name} adapter, ${data.splits.train.length} train / ${data.splits.dev.length} dev, seeds ${seeds.join(', ')}, ${describeBackend(backend).split(';')[0]}\n${formatTable(rows)}\n`,
 );
-const outDir = path.join(repoRoot, 'reports', 'bench');
-fs.mkdirSync(outDir, { recursive: true });
+const outFile = path.resolve(values.out ?? path.join(repoRoot, 'reports', 'bench', `tune-${name}.json`));
+fs.mkdirSync(path.dirname(outFile), { recursive: true });
 fs.writeFileSync(
-  path.join(outDir, `tune-${name}.json`),
+  outFile,
   `${JSON.stringify({ profile: config.profile, adapter: name, train: data.splits.train.length, dev: data.splits.dev.length, metric, trials }, null, 2)}\n`,
 );

@@ -467,6 +467,8 @@ const CurrentResults = z.strictObject({
   seconds: z.number(),
   /** The sets this run read back from an earlier evaluation (their inputs unchanged) instead of computing. */
   readBack: z.array(z.string()).optional(),
+  /** The sets a second evaluate process beside this one computed in the same run (`pipeline` on two cores). */
+  evaluatedBeside: z.array(z.string()).optional(),
 });
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -157,7 +157,7 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
     `- Base: ${r.base.name} (${r.base.layers} layers, hidden ${r.base.hidden}, ${(Number(r.base.parameters) / 1e6).toFixed(1)}M parameters).`,
   );
   md.push(
-    `- Backend: ${r.backend.split(';')[0]}. Seeds: ${r.seeds.join(', ')} (mean ± sample std). Wall time: ${r.seconds.toFixed(0)} s${r.readBack?.length ? ` (sets read back from an earlier evaluation, their inputs unchanged: ${r.readBack.map((k) => `\`${k}\``).join(', ')}; their task-layer times are in the tables)` : ''}.`,
+    `- Backend: ${r.backend.split(';')[0]}. Seeds: ${r.seeds.join(', ')} (mean ± sample std). Wall time: ${r.seconds.toFixed(0)} s${r.readBack?.length ? ` (sets read back from an earlier evaluation, their inputs unchanged: ${r.readBack.map((k) => `\`${k}\``).join(', ')}; their task-layer times are in the tables)` : ''}${r.evaluatedBeside?.length ? `; evaluated in a second process beside this one, in the same run: ${r.evaluatedBeside.map((k) => `\`${k}\``).join(', ')}` : ''}.`,
   );
   md.push(
     '- The paper’s column is RoBERTa-large on the original OpenEntity and TACRED: a reference for the direction of the effect, not a like-for-like number.',

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from './errors.ts';
-import { acquireLock, LOCK_FILE, processStartTime } from './lock.ts';
+import { acquireLock, LOCK_FILE, processStartTime, tryLock, waitForLock, type Lock } from './lock.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-lock-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -51,6 +51,31 @@ describe('acquireLock', () => {
       expect(message).not.toContain('\n');
       // The owner's lock is left as it was.
       expect(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid).toBe(child.pid);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('tryLock returns nothing while a live process holds the lock; waitForLock takes it once the owner is gone', async () => {
+    const dir = fresh('claimed');
+    const child = spawn('sleep', ['30']);
+    try {
+      await new Promise((r) => child.once('spawn', r));
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, LOCK_FILE), owner(child.pid!, processStartTime(child.pid!)));
+      expect(tryLock(dir)).toBeNull();
+      let taken: Lock | null = null;
+      const waiting = waitForLock(dir, { everyMs: 20, log: () => undefined }).then((l) => (taken = l));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(taken).toBeNull();
+      child.kill('SIGKILL');
+      await waiting;
+      expect(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+      taken!.release();
+      const again = tryLock(dir);
+      expect(again).not.toBeNull();
+      again!.release();
+      expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
     } finally {
       child.kill('SIGKILL');
     }

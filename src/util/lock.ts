@@ -71,10 +71,33 @@ let exitHook = false;
  * Takes `<dir>/.lock` for this process (the folder is created), or throws a UserError naming the
  * live owner. `what` names the folder in messages (e.g. "build folder").
  */
-export function acquireLock(
-  dir: string,
-  opts: { what?: string; command?: string; log?: (line: string) => void } = {},
-): Lock {
+export function acquireLock(dir: string, opts: LockOptions = {}): Lock {
+  const taken = takeLock(dir, opts);
+  if ('release' in taken) return taken;
+  throw new UserError(
+    `${opts.what ?? 'folder'} ${dir} is in use by ${describeOwner(taken)}; wait for it to finish or stop it`,
+  );
+}
+
+/** Takes `<dir>/.lock` like acquireLock, or returns null while a live process holds it. */
+export function tryLock(dir: string, opts: LockOptions = {}): Lock | null {
+  const taken = takeLock(dir, opts);
+  return 'release' in taken ? taken : null;
+}
+
+/** Takes `<dir>/.lock` once its live owner lets it go (or dies), looking every `everyMs`. */
+export async function waitForLock(dir: string, opts: LockOptions & { everyMs?: number } = {}): Promise<Lock> {
+  for (;;) {
+    const lock = tryLock(dir, opts);
+    if (lock) return lock;
+    await new Promise((resolve) => setTimeout(resolve, opts.everyMs ?? 5_000));
+  }
+}
+
+type LockOptions = { what?: string; command?: string; log?: (line: string) => void };
+
+/** The lock, or the live process that holds it. */
+function takeLock(dir: string, opts: LockOptions): Lock | LockOwner {
   const what = opts.what ?? 'folder';
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   fs.mkdirSync(dir, { recursive: true });
@@ -104,7 +127,7 @@ export function acquireLock(
       } else if (owner.pid === process.pid && held.has(file)) {
         throw new Error(`${file} is already held by this process`);
       } else if (ownerAlive(owner)) {
-        throw new UserError(`${what} ${dir} is in use by ${describeOwner(owner)}; wait for it to finish or stop it`);
+        return owner;
       } else {
         log(`lock: taking over ${file} from ${describeOwner(owner)}, which is no longer running`);
       }
