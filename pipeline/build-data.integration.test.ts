@@ -225,7 +225,7 @@ it(
     );
     expect(fs.existsSync(path.join(posRuns, 'set-result.json'))).toBe(true);
     // Evaluate with the POS set held by another live process: it does the other sets, waits for
-    // that one, and reads back what the other kept.
+    // that one, and reads back what the other kept meanwhile (listed as evaluated beside it).
     const holder = spawn('sleep', ['600']);
     try {
       await new Promise((r) => holder.once('spawn', r));
@@ -246,7 +246,12 @@ it(
       let stderr = '';
       waiting.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
-        if (stderr.includes('pos: evaluated by the process beside; waiting for its result')) holder.kill('SIGKILL');
+        if (stderr.includes('pos: evaluated by the process beside; waiting for its result') && !holder.killed) {
+          // As the helper does: the set's result is kept while evaluate runs, then the lock goes.
+          const now = new Date();
+          fs.utimesSync(path.join(posRuns, 'set-result.json'), now, now);
+          holder.kill('SIGKILL');
+        }
       });
       const code = await new Promise((r) => waiting.once('close', r));
       expect(code, stderr).toBe(0);

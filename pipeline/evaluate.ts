@@ -42,7 +42,13 @@ import { writeReport, type Results, type TaskResult } from '../src/eval/report.t
 import { mainRows } from '../src/eval/rows.ts';
 import { MAIN_METRIC, mainMetricCounts, scoreTask } from '../src/eval/score.ts';
 import { downstreamSets, type DownstreamSet } from '../src/eval/sets.ts';
-import { forgetSetResult, readSetResult, setFingerprint, writeSetResult } from '../src/eval/set-resume.ts';
+import {
+  forgetSetResult,
+  readSetResult,
+  SET_RESULT_FILE,
+  setFingerprint,
+  writeSetResult,
+} from '../src/eval/set-resume.ts';
 import { expectedNoise, referenceKeys, verifiedResult } from '../src/eval/verified.ts';
 import type { Row } from '../src/data/composition.ts';
 
@@ -110,7 +116,7 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean; h
       folders,
     );
   const components = { base: componentsOf('base'), multitask: componentsOf('multitask') };
-  const ctx: SetContext = { config, rows, components, models, out, epochs, seeds, refresh: opts.force };
+  const ctx: SetContext = { config, rows, components, models, out, epochs, seeds, refresh: opts.force, started };
   const sets = config.eval.tasks.flatMap((task) => downstreamSets(config, task));
   const done = new Map<string, SetOutcome>();
   const evaluate = async (set: DownstreamSet) => {
@@ -142,8 +148,6 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean; h
     } finally {
       claim.release();
     }
-    const o = done.get(set.key)!;
-    if (o.kind === 'read back') done.set(set.key, { kind: 'beside', result: o.result });
   }
   for (const set of sets) {
     const o = done.get(set.key)!;
@@ -210,11 +214,17 @@ async function evaluateOrReadBack(
   });
   const kept = readSetResult(runs, fingerprint);
   if (kept) {
-    process.stderr.write(`kadapter: ${set.key}: unchanged since its last evaluation: its result is read back\n`);
+    // Kept since this run started: the helper beside evaluated it, in this run.
+    const beside = fs.statSync(path.join(runs, SET_RESULT_FILE)).mtimeMs >= ctx.started;
+    process.stderr.write(
+      beside
+        ? `kadapter: ${set.key}: evaluated in this run by the process beside: its result is read back\n`
+        : `kadapter: ${set.key}: unchanged since its last evaluation: its result is read back\n`,
+    );
     // The verified set is scored afresh from the kept runs: its judgements may have changed.
     const { verified: _, ...rest } = kept;
     const verified = verifiedResult(config, set, out, kept.rows, kept.chosenCombine);
-    return { kind: 'read back', result: { ...rest, ...(verified ? { verified } : {}) } };
+    return { kind: beside ? 'beside' : 'read back', result: { ...rest, ...(verified ? { verified } : {}) } };
   }
   forgetSetResult(runs);
   const result: TaskResult = { task, set: info, ...(await evaluateSet(ctx, set, data)) };
@@ -241,6 +251,8 @@ interface SetContext {
   seeds: number[];
   /** --force: pool the vectors again. */
   refresh: boolean;
+  /** When this evaluate started (ms): a set kept since then was evaluated beside it. */
+  started: number;
 }
 
 /** The whole row matrix on one set: every row × seed, F+L against the references, the curve, the verified set. */

@@ -2,7 +2,7 @@
 // metrics log, cut back to a checkpoint when a run resumes from it.
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { CheckpointState } from '../data/files.ts';
 import { parseJsonText, readJsonFile } from '../util/json-file.ts';
@@ -25,13 +25,8 @@ export function writeCheckpoint(
     const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
     for (const [n, p] of Object.entries(params))
       tensors[`param.${n}`] = { dtype: 'F32', shape: p.shape, data: p.dataSync() as Float32Array };
-    const state = opt.state();
-    try {
-      for (const [n, t] of Object.entries(state))
-        tensors[`opt.${n}`] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
-    } finally {
-      tf.dispose(Object.values(state));
-    }
+    for (const [n, t] of Object.entries(opt.state()))
+      tensors[`opt.${n}`] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
     writeSafetensors(path.join(tmp, 'state.safetensors'), tensors);
     writeFileAtomic(path.join(tmp, 'state.json'), `${JSON.stringify(meta, null, 2)}\n`);
   } catch (err) {

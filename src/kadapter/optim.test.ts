@@ -127,8 +127,9 @@ describe('AdamW', () => {
         .sort(),
     );
     expect(state['m.dense.w']!.shape).toEqual([3, 4]);
-    const saved = Object.fromEntries(Object.entries(state).map(([n, t]) => [n, t.dataSync() as Float32Array]));
-    tf.dispose(Object.values(state));
+    const saved = Object.fromEntries(
+      Object.entries(state).map(([n, t]) => [n, (t.dataSync() as Float32Array).slice()]),
+    );
     const b = setUp();
     for (const [n, v] of Object.entries(a.params)) b.params[n]!.assign(v);
     b.opt.restore(saved, a.opt.step);
