@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
 import { OTHER_WRITERS, pooledCacheDir, runsDir, reportsDir } from '../src/data/layout.ts';
-import { LOCK_FILE, tryLock, waitForLock } from '../src/util/lock.ts';
+import { LOCK_FILE, tryLock, waitForLock, type Lock } from '../src/util/lock.ts';
 import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
 import { describeBackend, initBackend, type BackendChoice } from '../src/kadapter/backend.ts';
 import { baseWeightsSha256, loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
@@ -119,35 +119,27 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean; h
   const ctx: SetContext = { config, rows, components, models, out, epochs, seeds, refresh: opts.force, started };
   const sets = config.eval.tasks.flatMap((task) => downstreamSets(config, task));
   const done = new Map<string, SetOutcome>();
-  const evaluate = async (set: DownstreamSet) => {
-    const outcome = await evaluateOrReadBack(ctx, set, seen, multitask, backend);
-    done.set(set.key, outcome);
+  const evaluateHolding = async (set: DownstreamSet, claim: Lock) => {
+    try {
+      done.set(set.key, await evaluateOrReadBack(ctx, set, seen, multitask, backend));
+    } finally {
+      claim.release();
+    }
   };
   // Sets are claimed one at a time (runs/<set key>/.lock), so that a helper process beside this one
   // (`pipeline`, once ablate is done) takes sets from the end of the list while this one works from
   // the start; a set the other holds is taken up last, read back once the other has kept it.
-  const claimed: DownstreamSet[] = [];
+  const claimOf = (set: DownstreamSet) => ({ what: `set ${set.key}` });
+  const heldByOther: DownstreamSet[] = [];
   for (const set of opts.helper ? [...sets].reverse() : sets) {
-    const claim = tryLock(setRunsDir(out, set), { what: `set ${set.key}` });
-    if (!claim) {
-      claimed.push(set);
-      continue;
-    }
-    try {
-      await evaluate(set);
-    } finally {
-      claim.release();
-    }
+    const claim = tryLock(setRunsDir(out, set), claimOf(set));
+    if (claim) await evaluateHolding(set, claim);
+    else heldByOther.push(set);
   }
   if (opts.helper) return;
-  for (const set of claimed) {
+  for (const set of heldByOther) {
     process.stderr.write(`kadapter: ${set.key}: evaluated by the process beside; waiting for its result\n`);
-    const claim = await waitForLock(setRunsDir(out, set), { what: `set ${set.key}` });
-    try {
-      await evaluate(set);
-    } finally {
-      claim.release();
-    }
+    await evaluateHolding(set, await waitForLock(setRunsDir(out, set), claimOf(set)));
   }
   for (const set of sets) {
     const o = done.get(set.key)!;

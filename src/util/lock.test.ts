@@ -19,6 +19,15 @@ function deadPid(): number {
   return Number(run.stdout);
 }
 
+/** A lock in `dir` held by a live process (a `sleep`), which the caller kills. */
+async function heldByLiveProcess(dir: string) {
+  const child = spawn('sleep', ['30']);
+  await new Promise((r) => child.once('spawn', r));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, LOCK_FILE), owner(child.pid!, processStartTime(child.pid!)));
+  return child;
+}
+
 describe('acquireLock', () => {
   it('writes the owner (pid, start time, command) and removes the lock on release', () => {
     const dir = fresh('plain');
@@ -32,11 +41,8 @@ describe('acquireLock', () => {
 
   it('refuses a second writer while the owner runs, naming it in one line', async () => {
     const dir = fresh('held');
-    const child = spawn('sleep', ['30']);
+    const child = await heldByLiveProcess(dir);
     try {
-      await new Promise((r) => child.once('spawn', r));
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, LOCK_FILE), owner(child.pid!, processStartTime(child.pid!)));
       let err: unknown;
       try {
         acquireLock(dir, { what: 'build folder' });
@@ -58,11 +64,8 @@ describe('acquireLock', () => {
 
   it('tryLock returns nothing while a live process holds the lock; waitForLock takes it once the owner is gone', async () => {
     const dir = fresh('claimed');
-    const child = spawn('sleep', ['30']);
+    const child = await heldByLiveProcess(dir);
     try {
-      await new Promise((r) => child.once('spawn', r));
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, LOCK_FILE), owner(child.pid!, processStartTime(child.pid!)));
       expect(tryLock(dir)).toBeNull();
       let taken: Lock | null = null;
       const waiting = waitForLock(dir, { everyMs: 20, log: () => undefined }).then((l) => (taken = l));

@@ -59,6 +59,9 @@ function readOwner(file: string): LockOwner | null | 'unreadable' {
   }
 }
 
+/** `what` names the folder in messages; `command` is recorded as the owner's; `log` takes takeover lines. */
+export type LockOptions = { what?: string; command?: string; log?: (line: string) => void };
+
 export interface Lock {
   readonly file: string;
   release(): void;
@@ -93,8 +96,6 @@ export async function waitForLock(dir: string, opts: LockOptions & { everyMs?: n
     await new Promise((resolve) => setTimeout(resolve, opts.everyMs ?? 5_000));
   }
 }
-
-type LockOptions = { what?: string; command?: string; log?: (line: string) => void };
 
 /** The lock, or the live process that holds it. */
 function takeLock(dir: string, opts: LockOptions): Lock | LockOwner {
@@ -179,11 +180,7 @@ function sleepSync(ms: number): void {
 }
 
 /** Runs `work` holding the lock of `dir`, released however it ends. */
-export async function withLock<T>(
-  dir: string,
-  opts: { what?: string; command?: string; log?: (line: string) => void },
-  work: () => Promise<T>,
-): Promise<T> {
+export async function withLock<T>(dir: string, opts: LockOptions, work: () => Promise<T>): Promise<T> {
   const lock = acquireLock(dir, opts);
   try {
     return await work();
