@@ -130,8 +130,11 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean; h
   // (`pipeline`, once ablate is done) takes sets from the end of the list while this one works from
   // the start; a set the other holds is taken up last, read back once the other has kept it.
   const claimOf = (set: DownstreamSet) => ({ what: `set ${set.key}` });
+  // This process takes the set with the data-efficiency curve first: the longest, it would
+  // otherwise end the stage on one core while the other has run out of sets.
+  const curveFirst = [...sets.filter(hasCurve), ...sets.filter((s) => !hasCurve(s))];
   const heldByOther: DownstreamSet[] = [];
-  for (const set of opts.helper ? [...sets].reverse() : sets) {
+  for (const set of opts.helper ? [...sets].reverse() : curveFirst) {
     const claim = tryLock(setRunsDir(out, set), claimOf(set));
     if (claim) await evaluateHolding(set, claim);
     else heldByOther.push(set);
@@ -162,6 +165,9 @@ type SetOutcome =
   | { kind: 'not evaluated'; notEvaluated: Results['notEvaluated'][string] };
 
 const setRunsDir = (out: string, set: DownstreamSet) => path.join(out, 'runs', set.key);
+
+/** The relation data-efficiency curve is drawn on the first relation set. */
+const hasCurve = (set: DownstreamSet) => set.task === 'relation' && set.first;
 
 /** One set: its data, then its kept result when its inputs are unchanged, else the whole matrix on it (kept when done). */
 async function evaluateOrReadBack(
@@ -308,8 +314,9 @@ async function evaluateSet(
     (r) =>
       r.base === 'base' && r.id !== 'mix' && (r.combine === 'none' || r.combine === first) && (r.replicate ?? 1) === 1,
   );
-  const efficiency =
-    task === 'relation' && set.first ? await relationEfficiency(matrix, curveRows, config.eval.perRelation) : [];
+  const efficiency = hasCurve(set)
+    ? await relationEfficiency(matrix, curveRows, config.eval.perRelation, rowResults)
+    : [];
   const verified = verifiedResult(config, set, out, rowResults, fl?.combine ?? null);
   return {
     source: data.source,

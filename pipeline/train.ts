@@ -334,7 +334,11 @@ export async function runTrainStage(config: Config, opts: TrainStageOptions): Pr
     },
     backend: describeBackend(backend),
     adapter: adapterCfg,
-    training: { ...trainConfigFor(config), byAdapter: config.adapters.byAdapter },
+    training: {
+      ...trainConfigFor(config),
+      byAdapter: config.adapters.byAdapter,
+      multitaskEpochs: config.adapters.multitaskEpochs,
+    },
   });
   // A run killed while writing leaves temp files (checkpoint folders, atomic writes): a resumed run starts clean.
   const stale = removeStaleTemps(runsDir(config));
@@ -447,10 +451,12 @@ async function runJob(ctx: JobContext, job: TrainJob): Promise<void> {
 /** The multi-task baseline: the base itself trained on both tasks, saved as a checkpoint. */
 async function runMultitask(ctx: JobContext, seed: number): Promise<void> {
   const { config, base } = ctx;
-  // The shared settings, with each task's epochs from its adapter: the same steps as both adapters.
+  // The shared settings, with each task's epochs from its adapter (the same steps as both adapters)
+  // or adapters.multitaskEpochs of each.
+  const fixed = config.adapters.multitaskEpochs;
   const epochs = {
-    relation: trainConfigFor(config, 'factual').epochs,
-    dependency: trainConfigFor(config, 'linguistic').epochs,
+    relation: fixed ?? trainConfigFor(config, 'factual').epochs,
+    dependency: fixed ?? trainConfigFor(config, 'linguistic').epochs,
   };
   const trainCfg = { ...trainConfigFor(config), epochs: Math.max(epochs.relation, epochs.dependency) };
   const factual = await ctx.dataFor('factual');

@@ -240,9 +240,14 @@ export const AdaptersConfig = z.strictObject({
   /**
    * Per knowledge adapter, epochs, learning rate and training examples where they differ from the
    * shared ones (each chosen on dev: npm run tune:adapter). The multi-task baseline takes each
-   * task's data and epochs from its adapter: the same steps as the two adapters together.
+   * task's data from its adapter.
    */
   byAdapter: z.strictObject({ factual: AdapterTraining, linguistic: AdapterTraining }),
+  /**
+   * Epochs of each task in the multi-task baseline. null: each task's epochs from its adapter (the
+   * same steps as the two adapters together); a number: that many of each.
+   */
+  multitaskEpochs: z.number().int().min(1).nullable(),
   /** Stored hidden states: float16 halves the cache (checked against float32 on the dev metric). */
   featureDtype: z.enum(['float16', 'float32']),
   featureShardSize: z.number().int().min(1),

@@ -177,14 +177,22 @@ export const bestBeforeLast = (results: RowResult[]): number => {
   return runs.length ? runs.filter((s) => s.bestEpoch < s.epochsRun - 1).length / runs.length : 0;
 };
 
+/** The main test score of the matrix's run of this row (its replicate) with this seed, if it ran. */
+export const matrixScore = (results: RowResult[], row: Row, seed: number, metric: string): number | undefined =>
+  results.find((r) => r.key === runKey(row))?.perSeed.find((s) => s.seed === seed && s.replicate === row.replicate)
+    ?.test[metric];
+
 /**
  * Relations with k training examples per relation (and all), for the rows on the plain base with
- * the first combination: does knowledge help most where examples are few?
+ * the first combination: does knowledge help most where examples are few? A point on all the
+ * examples that the matrix (`ran`) already trained — same row, seed, data and epochs — is read
+ * from it, not trained again.
  */
 export async function relationEfficiency(
   o: MatrixOptions,
   rows: Row[],
   perRelation: number[],
+  ran: RowResult[] = [],
 ): Promise<{ row: string; perRelation: string; mean: number; std: number }[]> {
   const main = MAIN_METRIC[o.set.task];
   const out: { row: string; perRelation: string; mean: number; std: number }[] = [];
@@ -193,6 +201,11 @@ export async function relationEfficiency(
     for (const row of rows) {
       const scores: number[] = [];
       for (const seed of o.seeds) {
+        const kept = k === 'all' ? matrixScore(ran, row, seed, main) : undefined;
+        if (kept !== undefined) {
+          scores.push(kept);
+          continue;
+        }
         const idx = k === 'all' ? undefined : perRelationSubset(o.data.splits.train, k, seed);
         // Few examples, few steps: more epochs so that every size sees a similar number of updates.
         const n = idx?.length ?? n0;
