@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ablateArgs, ablateBesideEvaluate, evaluateHelperArgs, startBesideEvaluate, threadsBeside } from './beside.ts';
+import { ablateArgs, ablateBesideEvaluate, evaluateHelperArgs, startBesideEvaluate } from './beside.ts';
 import { STAGES } from './stages.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-beside-'));
@@ -26,10 +26,6 @@ describe('ablate beside evaluate', () => {
         8,
       ),
     ).toBe(false);
-  });
-
-  it('gives each of the two processes half the cores as intra-op threads, at least one', () => {
-    expect([1, 2, 3, 16].map((cores) => threadsBeside(cores))).toEqual([1, 1, 1, 8]);
   });
 
   it("passes on the run's profile, --force, base model and sets", () => {

@@ -14,13 +14,6 @@ export function ablateBesideEvaluate(stages: Stage[], cores = os.availableParall
   return cores > 1 && names.includes('evaluate') && names.includes('ablate');
 }
 
-/**
- * Intra-op threads of each of two processes side by side: half the cores. Two processes training
- * task layers side by side on two cores ran 1.26× faster at one thread each than at two (29.1
- * against 36.7 s for the same 20 epochs); two base forward passes, 1.04×.
- */
-export const threadsBeside = (cores = os.availableParallelism()): number => Math.max(1, Math.floor(cores / 2));
-
 export interface BesideOptions {
   profile: string;
   force?: boolean;

@@ -6,7 +6,8 @@ import { systemErrorLine, UsageError, UserError } from '../src/util/errors.ts';
 import { stopServicesOnSignals } from '../src/services/session.ts';
 import { withLock } from '../src/util/lock.ts';
 import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
-import { ablateBesideEvaluate, startBesideEvaluate, threadsBeside, type Beside } from './beside.ts';
+import { ablateBesideEvaluate, startBesideEvaluate, type Beside } from './beside.ts';
+import { threadsEach } from './child-process.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 import { checkModel, fetchModel } from './model.ts';
 import { addConvertCommands } from './convert.ts';
@@ -78,7 +79,7 @@ async function runStages(
   const besideWanted = ablateBesideEvaluate(stages);
   // Before any stage starts TensorFlow in this process (train's feature caches, then evaluate):
   // from train on, two processes share the cores, each with its share of intra-op threads.
-  if (besideWanted) process.env.TF_NUM_INTRAOP_THREADS ??= String(threadsBeside());
+  if (besideWanted) process.env.TF_NUM_INTRAOP_THREADS ??= String(threadsEach(2));
   let beside: Beside | null = null;
   try {
     for (const s of stages) {

@@ -42,13 +42,7 @@ import { writeReport, type Results, type TaskResult } from '../src/eval/report.t
 import { mainRows } from '../src/eval/rows.ts';
 import { MAIN_METRIC, mainMetricCounts, scoreTask } from '../src/eval/score.ts';
 import { downstreamSets, type DownstreamSet } from '../src/eval/sets.ts';
-import {
-  forgetSetResult,
-  readSetResult,
-  SET_RESULT_FILE,
-  setFingerprint,
-  writeSetResult,
-} from '../src/eval/set-resume.ts';
+import { forgetSetResult, keptSince, readSetResult, setFingerprint, writeSetResult } from '../src/eval/set-resume.ts';
 import { expectedNoise, referenceKeys, verifiedResult } from '../src/eval/verified.ts';
 import type { Row } from '../src/data/composition.ts';
 
@@ -128,10 +122,9 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean; h
   };
   // Sets are claimed one at a time (runs/<set key>/.lock), so that a helper process beside this one
   // (`pipeline`, once ablate is done) takes sets from the end of the list while this one works from
-  // the start; a set the other holds is taken up last, read back once the other has kept it.
+  // the start, the set with the data-efficiency curve first (the longest: last, it would end the
+  // stage on one core); a set the other holds is taken up last, read back once the other has kept it.
   const claimOf = (set: DownstreamSet) => ({ what: `set ${set.key}` });
-  // This process takes the set with the data-efficiency curve first: the longest, it would
-  // otherwise end the stage on one core while the other has run out of sets.
   const curveFirst = [...sets.filter(hasCurve), ...sets.filter((s) => !hasCurve(s))];
   const heldByOther: DownstreamSet[] = [];
   for (const set of opts.helper ? [...sets].reverse() : curveFirst) {
@@ -213,7 +206,7 @@ async function evaluateOrReadBack(
   const kept = readSetResult(runs, fingerprint);
   if (kept) {
     // Kept since this run started: the helper beside evaluated it, in this run.
-    const beside = fs.statSync(path.join(runs, SET_RESULT_FILE)).mtimeMs >= ctx.started;
+    const beside = keptSince(runs, ctx.started);
     process.stderr.write(
       beside
         ? `kadapter: ${set.key}: evaluated in this run by the process beside: its result is read back\n`

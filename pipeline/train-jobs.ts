@@ -11,7 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Config } from '../src/config/schema.ts';
 import { readJsonFile } from '../src/util/json-file.ts';
-import { startKadapterProcess } from './child-process.ts';
+import { startKadapterProcess, threadsEach } from './child-process.ts';
 
 export const ADAPTER_NAMES = ['factual', 'linguistic', 'multitask'] as const;
 export type AdapterName = (typeof ADAPTER_NAMES)[number];
@@ -61,7 +61,7 @@ export async function runJobsInWorkers(
   workers: number,
   ready: JobsReady = { promise: Promise.resolve(), needs: () => false },
 ): Promise<void> {
-  const threads = String(Math.max(1, Math.floor(os.availableParallelism() / workers)));
+  const threads = String(threadsEach(workers));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-train-jobs-'));
   const queue = [...jobs];
   const running = new Set<{ stop(): void }>();

@@ -178,7 +178,7 @@ export const bestBeforeLast = (results: RowResult[]): number => {
 };
 
 /** The main test score of the matrix's run of this row (its replicate) with this seed, if it ran. */
-export const matrixScore = (results: RowResult[], row: Row, seed: number, metric: string): number | undefined =>
+const matrixScore = (results: RowResult[], row: Row, seed: number, metric: string): number | undefined =>
   results.find((r) => r.key === runKey(row))?.perSeed.find((s) => s.seed === seed && s.replicate === row.replicate)
     ?.test[metric];
 

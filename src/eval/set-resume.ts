@@ -57,6 +57,10 @@ export function readSetResult(runsDir: string, fingerprint: string): TaskResult 
 }
 
 /** Before a set is computed: its old result goes, so a run killed halfway leaves none to reuse. */
+/** Whether the kept result was written at or after `ms` (epoch ms): by a process beside this run. */
+export const keptSince = (runsDir: string, ms: number): boolean =>
+  fs.statSync(path.join(runsDir, SET_RESULT_FILE)).mtimeMs >= ms;
+
 export function forgetSetResult(runsDir: string): void {
   fs.rmSync(path.join(runsDir, SET_RESULT_FILE), { force: true });
 }

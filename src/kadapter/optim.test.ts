@@ -18,7 +18,7 @@ const CFG: OptimConfig = {
 };
 const SHAPES: Record<string, number[]> = { 'dense.w': [3, 4], 'dense.b': [4], 'ln.gamma': [4], 'out.w': [4, 2] };
 
-/** AdamW one parameter at a time in plain numbers: what the flat update must equal. */
+/** AdamW one parameter at a time in plain numbers: what the tensor update must equal. */
 class Reference {
   step = 0;
   m: Record<string, number[]> = {};
