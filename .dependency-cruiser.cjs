@@ -1,13 +1,17 @@
 // Architecture rules, checked by `npm run lint:deps` (dependency-cruiser).
 //
 // Imports flow one way:
-//   pipeline/ → src/index.ts → src/api → src/{parsing, facts, kadapter, eval} → src/services → src/{config, data, util}
-// (src/api is the library's public surface and src/index.ts its entry; pipeline/ may also import
-// the middle layer directly.)
-// with two extra constraints inside the middle layer: eval may import kadapter (never the reverse),
-// and parsing, facts and kadapter are independent of one another. Nothing under src/ imports
-// pipeline/, scripts/, test/ or bin/. Type-only imports count like any other (tsPreCompilationDeps),
-// and no import cycle is allowed anywhere, test files included.
+//   pipeline/ → src/index.ts → src/api → src/{parsing, facts, kadapter, tasks, methods, eval}
+//     → src/services → src/config → src/data → src/util
+// (src/api is the library's public surface and src/index.ts its entry; pipeline/ and scripts/ may
+// also import the middle layer directly; scripts/ never import pipeline/.)
+// The bottom layer is ordered: src/util imports nothing from the project, src/data (the contracts
+// between stages) imports only src/util, src/config imports src/data and src/util — so no cycle
+// runs between these folders, even through files that do not import each other.
+// Inside the middle layer: kadapter ← {tasks, methods} ← eval (each may import those to its left,
+// never the reverse); parsing and facts are independent of each other and of the model side.
+// Nothing under src/ imports pipeline/, scripts/, test/ or bin/. Type-only imports count like any
+// other (tsPreCompilationDeps), and no import cycle is allowed anywhere, test files included.
 //
 // Test files (*.test.ts) are exempt from the layer rules (integration tests drive pipeline stages
 // and share helpers under test/), not from the cycle rule. src/types/*.d.ts holds ambient
@@ -18,9 +22,10 @@
 const TEST = '\\.test\\.ts$';
 const BOTTOM = '^src/(config|data|util)/';
 const SERVICES = '^src/services/';
-const MIDDLE = '^src/(parsing|facts|kadapter|eval)/';
+const MIDDLE = '^src/(parsing|facts|kadapter|tasks|methods|eval)/';
 const API = '^src/(api/|index\\.ts$)';
-const KNOWN_SRC = '^src/((config|data|util|services|parsing|facts|kadapter|eval|types|api)/|index\\.ts$)';
+const KNOWN_SRC = '^src/((config|data|util|services|parsing|facts|kadapter|tasks|methods|eval|types|api)/|index\\.ts$)';
+const PROJECT = '^(src|pipeline|scripts|test|bin)/';
 const OUTSIDE_SRC = '^(pipeline|scripts|test|bin)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -46,10 +51,28 @@ module.exports = {
       name: 'layer-bottom-imports-upward',
       severity: 'error',
       comment:
-        'src/config, src/data and src/util are the bottom layer: they may import each other, never ' +
-        'src/services, src/{parsing,facts,kadapter,eval} or anything outside src/.',
+        'src/config, src/data and src/util are the bottom layer (in that order, see below): they never ' +
+        'import src/services, src/{parsing,facts,kadapter,tasks,methods,eval}, src/api or anything outside src/.',
       from: { path: BOTTOM, pathNot: TEST },
       to: { path: [SERVICES, MIDDLE, API, OUTSIDE_SRC] },
+    },
+    {
+      name: 'util-imports-project',
+      severity: 'error',
+      comment:
+        'src/util is the floor: generic helpers (files, hashing, JSON, locks) that import nothing from ' +
+        'the project but each other. A schema of a project file lives with the module that reads and writes it.',
+      from: { path: '^src/util/', pathNot: TEST },
+      to: { path: PROJECT, pathNot: '^src/util/' },
+    },
+    {
+      name: 'data-imports-config',
+      severity: 'error',
+      comment:
+        'The bottom layer is ordered util ← data ← config: src/data (rows, splits, layout: the contracts ' +
+        'between stages) may import src/util only; src/config may import both.',
+      from: { path: '^src/data/', pathNot: TEST },
+      to: { path: '^src/config/' },
     },
     {
       name: 'layer-services-imports-upward',
@@ -71,6 +94,29 @@ module.exports = {
       comment: 'src/eval may import src/kadapter; src/kadapter must not import src/eval.',
       from: { path: '^src/kadapter/', pathNot: TEST },
       to: { path: '^src/eval/' },
+    },
+    {
+      name: 'kadapter-imports-tasks-or-methods',
+      severity: 'error',
+      comment:
+        'src/tasks and src/methods are registered modules built on src/kadapter: they may import it, ' +
+        'src/kadapter must not import them.',
+      from: { path: '^src/kadapter/', pathNot: TEST },
+      to: { path: '^src/(tasks|methods)/' },
+    },
+    {
+      name: 'tasks-or-methods-imports-eval',
+      severity: 'error',
+      comment: 'src/eval may import src/tasks and src/methods; they must not import src/eval.',
+      from: { path: '^src/(tasks|methods)/', pathNot: TEST },
+      to: { path: '^src/eval/' },
+    },
+    {
+      name: 'tasks-or-methods-imports-parsing-or-facts',
+      severity: 'error',
+      comment: 'src/tasks and src/methods read built data through src/data; they import neither data builder.',
+      from: { path: '^src/(tasks|methods)/', pathNot: TEST },
+      to: { path: '^src/(parsing|facts)/' },
     },
     {
       name: 'kadapter-imports-parsing-or-facts',
@@ -98,9 +144,9 @@ module.exports = {
     {
       name: 'parsing-or-facts-imports-kadapter-or-eval',
       severity: 'error',
-      comment: 'src/parsing and src/facts build data; they import neither src/kadapter nor src/eval.',
+      comment: 'src/parsing and src/facts build data; they import none of src/{kadapter,tasks,methods,eval}.',
       from: { path: '^src/(parsing|facts)/', pathNot: TEST },
-      to: { path: '^src/(kadapter|eval)/' },
+      to: { path: '^src/(kadapter|tasks|methods|eval)/' },
     },
     {
       name: 'src-imports-outside-src',
@@ -108,6 +154,15 @@ module.exports = {
       comment: 'Nothing under src/ imports pipeline/, scripts/, test/ or bin/ (pipeline/ sits on top of src/).',
       from: { path: '^src/', pathNot: TEST },
       to: { path: OUTSIDE_SRC },
+    },
+    {
+      name: 'scripts-imports-pipeline',
+      severity: 'error',
+      comment:
+        'pipeline/ holds the stages, which only orchestrate: what a script shares with a stage lives in ' +
+        'src/ and both import it from there.',
+      from: { path: '^scripts/', pathNot: TEST },
+      to: { path: '^pipeline/' },
     },
     {
       name: 'src-unknown-layer',

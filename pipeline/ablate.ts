@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
 import { ablationDir, pooledCacheDir } from '../src/data/layout.ts';
-import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
+import type { LoadedAdapter } from '../src/methods/files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
@@ -23,7 +23,8 @@ import { loadSetData, pretrainingSentences } from '../src/eval/downstream-data.t
 import { compareRows, runRows } from '../src/eval/matrix.ts';
 import { rowChart, renderPlot } from '../src/eval/plots.ts';
 import { frozenTrainer, pooledSplits, type Score } from '../src/eval/protocols.ts';
-import { MAIN_METRIC, mainMetricCounts, scoreTask } from '../src/eval/score.ts';
+import { mainMetricCounts, scoreTask } from '../src/eval/score.ts';
+import { downstreamTask } from '../src/tasks/downstream/index.ts';
 import { downstreamSets } from '../src/eval/sets.ts';
 
 export async function runAblateStage(config: Config, opts: { force: boolean }): Promise<void> {
@@ -50,7 +51,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
     protocol: 'frozen',
     base: { name: base.name, layers: base.config.layers, hidden: base.config.hidden },
     backend: describeBackend(backend),
-    readLayers: adapters.factual[0]!.config.readLayers,
+    readLayers: [...adapters.factual[0]!.readLayers],
     seeds: config.eval.seeds,
     tasks: {},
     notEvaluated: {},
@@ -71,7 +72,7 @@ export async function runAblateStage(config: Config, opts: { force: boolean }): 
       continue;
     }
     const { data } = loaded;
-    const main = MAIN_METRIC[task];
+    const main = downstreamTask(task).mainMetric;
     const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
     const trainer = frozenTrainer(
       config,

@@ -7,9 +7,9 @@ import { UserError } from '../src/util/errors.ts';
 import { repoRoot } from '../src/util/paths.ts';
 
 /**
- * TensorFlow intra-op threads for each of `processes` processes sharing the cores, at least one.
- * Task-layer training, two processes side by side on two cores, ran 1.26× faster at one thread
- * each than at two (29.1 against 36.7 s for the same 20 epochs); two base forward passes, 1.04×.
+ * TensorFlow intra-op threads for each of `processes` processes sharing the cores, at least one:
+ * small task-layer and adapter products gain little from a second thread, so processes side by side
+ * do more on the same cores when each keeps to its share (docs/decisions.md, "The default budget").
  */
 export const threadsEach = (processes: number, cores = os.availableParallelism()): number =>
   Math.max(1, Math.floor(cores / processes));

@@ -8,11 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TINY_BERT } from '../test/fixtures/kadapter/tiny-task.ts';
 import { randomAdapter } from '../test/fixtures/kadapter/random-adapter.ts';
 import { namedAdapterTensors, type AdapterConfig } from '../src/kadapter/adapter.ts';
-import { loadAdapterFiles, saveAdapterFiles } from '../src/kadapter/adapter-files.ts';
-import { adapterOutputsOn } from '../src/kadapter/adapter-outputs.ts';
+import { loadAdapterFiles, saveAdapterFiles } from '../src/methods/files.ts';
+import { loadedModel } from '../src/methods/files.ts';
+import { initKnowledgeHead } from '../src/methods/knowledge-model.ts';
+import { kAdapter } from '../src/methods/k-adapter/method.ts';
+import { assignValues } from '../src/kadapter/variables.ts';
 import { initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
-import { initHead } from '../src/kadapter/heads.ts';
 import { toKAdapter } from '../src/kadapter/k-adapter-format.ts';
 import { writeSafetensors } from '../src/kadapter/safetensors.ts';
 import { repoRoot } from '../src/util/paths.ts';
@@ -235,13 +237,14 @@ describe('kadapter export and import --format k-adapter', () => {
   function adapterFolder(name: string, c: AdapterConfig, withHead = false) {
     const dir = path.join(scratch, name);
     const adapter = randomAdapter(c, 4);
-    const model = { adapter, head: withHead ? initHead(head, 0) : {} };
+    const bound = kAdapter.create(c, 0);
+    for (const [n, t] of Object.entries(namedAdapterTensors(adapter)))
+      assignValues(bound.variables()[n]!, t.dataSync() as Float32Array);
     saveAdapterFiles(dir, {
       name: 'factual',
       task: 'relation',
-      model,
-      adapter: c,
-      head: withHead ? head : null,
+      adapter: bound,
+      head: withHead ? initKnowledgeHead(head, 0) : null,
       base,
       lastLayer: 2,
     });
@@ -287,10 +290,10 @@ describe('kadapter export and import --format k-adapter', () => {
     const loaded = loadAdapterFiles(back, base);
     expect(loaded.config.head).toBe('none');
     expect(loaded.head).toBeNull();
-    expect(() => adapterOutputsOn(base, loaded, [])).toThrow(/adapter factual has no knowledge head/);
+    expect(() => loadedModel(loaded)).toThrow(/adapter factual has no knowledge head/);
     expect(fs.existsSync(path.join(back, 'head_config.json'))).toBe(false);
-    expect(loaded.adapter).toEqual(cfg);
-    expect(values(namedAdapterTensors(loaded.model.adapter))).toEqual(values(namedAdapterTensors(adapter)));
+    expect(loaded.adapter.config).toEqual(cfg);
+    expect(values(loaded.adapter.variables())).toEqual(values(namedAdapterTensors(adapter)));
   });
 
   /** An official-style checkpoint: the adapters under the official names and a head tensor, no settings beside. */
@@ -338,7 +341,7 @@ describe('kadapter export and import --format k-adapter', () => {
     expect(ok.err).toMatch(/left out 1 tensors outside the adapters: out_proj\.bias/);
     const loaded = loadAdapterFiles(back, base);
     expect(loaded.config).toMatchObject({ name: 'fac', task: 'relation', head: 'none', lastLayer: 2 });
-    expect(loaded.adapter).toEqual({ ...cfg, layerNormEps: 1e-5 });
+    expect(loaded.adapter.config).toEqual({ ...cfg, layerNormEps: 1e-5 });
   });
 
   it('refuses an import without the read layers, with skip connections, a bad list, or into a used folder', () => {

@@ -1,131 +1,32 @@
 // The `kadapter` command: stages of the pipeline and the services they use.
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, redactConfig } from '../src/config/load.ts';
-import { PROFILE_NAMES } from '../src/config/schema.ts';
+import { parseSetEntries, tasksWithFolderSets } from '../src/eval/sets.ts';
 import { systemErrorLine, UsageError, UserError } from '../src/util/errors.ts';
 import { stopServicesOnSignals } from '../src/services/session.ts';
-import { withLock } from '../src/util/lock.ts';
-import { DATA_PARTS, STAGES, type DataPart, type Stage } from './stages.ts';
-import { ablateBesideEvaluate, startBesideEvaluate, type Beside } from './beside.ts';
-import { threadsEach } from './child-process.ts';
+import { DATA_PARTS, STAGES } from './stages.ts';
+import {
+  BASE_MODEL_HELP,
+  dataDirOption,
+  INPUT_HELP,
+  protocolOption,
+  withProfile,
+  type CommonOptions,
+} from './cli-options.ts';
+import { runStages } from './run-stages.ts';
 import { fetchServices, printStatus, startServices, stopServices } from './services.ts';
 import { checkModel, fetchModel } from './model.ts';
 import { addConvertCommands } from './convert.ts';
 import { scoreRun } from './score-run.ts';
-import { encodeCommand } from './encode.ts';
-import { POOLINGS } from '../src/api/encode.ts';
-import { COMBINE_KINDS } from '../src/data/composition.ts';
-import { ADAPTER_NAMES, runTrainJobCommand, type AdapterName } from './train.ts';
+import { addEncodeCommand } from './encode.ts';
+import { ADAPTER_NAMES, runTrainJobCommand } from './train.ts';
 import { runEvaluateStage } from './evaluate.ts';
-
-interface CommonOptions {
-  profile: string;
-}
-
-function profileOption(): Option {
-  return new Option('--profile <name>', 'scale of data, models and services').choices(PROFILE_NAMES).default('default');
-}
-
-function withProfile(cmd: Command): Command {
-  return cmd.addOption(profileOption());
-}
-
-function protocolOption(): Option {
-  return new Option(
-    '--protocol <name>',
-    "frozen: task layers on frozen features; finetune: the base trained too, adapters frozen (the paper's; a GPU job beyond smoke)",
-  ).choices(['frozen', 'finetune']);
-}
-
-function dataDirOption(): Option {
-  return new Option(
-    '--data-dir <task=set...>',
-    "downstream sets, each evaluated on its own; a task named here gets these instead of the profile's: " +
-      'task=kg|ner|kbp (built), task=<folder> or task=<name>=<folder> (OpenEntity/FIGER for entity-typing, TACRED for relation; train, dev, test as .json or .jsonl)',
-  ).argParser((value: string, previous: Record<string, string[]> | undefined) => {
-    const at = value.indexOf('=');
-    if (at <= 0 || at === value.length - 1)
-      throw new UsageError(`--data-dir takes task=set (entity-typing=… or relation=…), not "${value}"`);
-    const task = value.slice(0, at);
-    return { ...previous, [task]: [...(previous?.[task] ?? []), value.slice(at + 1)] };
-  });
-}
 
 function partOption(): Option {
   return new Option('--part <part...>', 'which halves of build-data to build')
     .choices(DATA_PARTS)
     .default([...DATA_PARTS]);
 }
-
-async function runStages(
-  stages: Stage[],
-  opts: CommonOptions & {
-    force?: boolean;
-    input?: string[];
-    part?: DataPart[];
-    baseModel?: string;
-    adapter?: AdapterName[];
-    protocol?: string;
-    dataDir?: Record<string, string[]>;
-  },
-): Promise<void> {
-  const config = loadConfig({
-    profile: opts.profile,
-    baseModel: opts.baseModel,
-    protocol: opts.protocol,
-    sets: opts.dataDir,
-  });
-  // With a second core, ablate runs beside evaluate in its own process, then an evaluate helper (pipeline/beside.ts).
-  const besideWanted = ablateBesideEvaluate(stages);
-  // Before any stage starts TensorFlow in this process (train's feature caches, then evaluate):
-  // from train on, two processes share the cores, each with its share of intra-op threads.
-  if (besideWanted) process.env.TF_NUM_INTRAOP_THREADS ??= String(threadsEach(2));
-  let beside: Beside | null = null;
-  try {
-    for (const s of stages) {
-      if (besideWanted && s.name === 'ablate') {
-        if (beside) await beside.done;
-        beside = null;
-        continue;
-      }
-      process.stderr.write(`kadapter: stage ${s.name} (profile ${config.profile})\n`);
-      if (besideWanted && s.name === 'evaluate') {
-        process.stderr.write(
-          `kadapter: stage ablate (profile ${config.profile}) runs beside evaluate, in its own process\n`,
-        );
-        beside = startBesideEvaluate({ ...opts, profile: config.profile });
-        beside.done.catch(() => undefined); // awaited after evaluate; its failure is reported then
-      }
-      // One writer per folder (Stage.folder): a second run stops here, before any service or file is touched.
-      const { dir, what } = s.folder(config);
-      await withLock(dir, { what, command: ['kadapter', ...process.argv.slice(2)].join(' ') }, () =>
-        s.run(config, {
-          force: opts.force ?? false,
-          inputs: opts.input ?? [],
-          parts: opts.part ?? [...DATA_PARTS],
-          adapters: opts.adapter,
-        }),
-      );
-      if (s.name === 'evaluate') beside?.evaluateDone();
-    }
-  } catch (err) {
-    if (beside) {
-      process.stderr.write('kadapter: stopping the ablate run beside evaluate\n');
-      beside.stop();
-      await beside.done.catch(() => undefined);
-    }
-    throw err;
-  }
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive integer, not "${v}"`);
-  return n;
-}
-
-const BASE_MODEL_HELP = 'a Hugging Face checkpoint folder (config.json, model.safetensors, tokenizer files)';
-const INPUT_HELP = 'extra text files to parse (build-data), one sentence or paragraph a line';
 
 export function buildProgram(): Command {
   const program = new Command('kadapter')
@@ -148,7 +49,7 @@ export function buildProgram(): Command {
           '--run <dir>',
           'score one trained row (reports/<profile>/runs/<task>[@<set>]/<row>/seed-N) on --test instead of running the matrix',
         )
-        .addOption(new Option('--task <task>', 'the task of --run').choices(['entity-typing', 'relation']))
+        .addOption(new Option('--task <task>', 'the task of --run').choices(tasksWithFolderSets()))
         .option('--test <file>', 'a test file in the standard format (OpenEntity/FIGER or TACRED JSON)')
         .addOption(protocolOption());
     }
@@ -181,32 +82,7 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .action((opts) => runStages(STAGES, opts));
 
-  program
-    .command('encode')
-    .description('text or pre-tokenized words into vectors through the base and adapter folders (streamed, resumable)')
-    .addOption(profileOption())
-    .option('--base-model <folder>', BASE_MODEL_HELP)
-    .option('--adapters <folder...>', 'adapter folders (adapter_config.json, adapter.safetensors)', [])
-    .addOption(
-      new Option(
-        '--combine <how>',
-        'sum: h_L + Σ adapter outputs; concat: [h_L ; outputs] (default: sum with adapters)',
-      ).choices(COMBINE_KINDS),
-    )
-    .requiredOption('--input <file>', 'text (a sentence a line) or JSON Lines ({"text"} or {"words"}, optional "id")')
-    .requiredOption('--out <file>', 'a .safetensors or .jsonl file')
-    .addOption(
-      new Option('--pool <how>', 'first token, mean over tokens, or every token').choices(POOLINGS).default('first'),
-    )
-    .option('--allow-other-base', 'load adapters trained on a base whose weights differ (same shape)', false)
-    .option('--batch-tokens <n>', 'padded tokens per forward batch', (v) => positiveInt(v, '--batch-tokens'))
-    .option(
-      '--max-length <n>',
-      "longest input in tokens, special tokens included (default: the profile's model.maxLength, capped by the base's positions); longer inputs are cut and flagged",
-      (v) => positiveInt(v, '--max-length'),
-    )
-    .option('--force', 'start over when an unfinished encode with other settings is there', false)
-    .action((opts) => encodeCommand(loadConfig({ profile: opts.profile, baseModel: opts.baseModel }), opts));
+  addEncodeCommand(program);
 
   const services = program.command('services').description('CoreNLP and Neo4j kept running across commands');
   withProfile(services.command('fetch'))
@@ -241,7 +117,12 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .action((opts: CommonOptions & { baseModel?: string; protocol?: string; dataDir?: Record<string, string[]> }) =>
       runEvaluateStage(
-        loadConfig({ profile: opts.profile, baseModel: opts.baseModel, protocol: opts.protocol, sets: opts.dataDir }),
+        loadConfig({
+          profile: opts.profile,
+          baseModel: opts.baseModel,
+          protocol: opts.protocol,
+          sets: parseSetEntries(opts.dataDir ?? {}),
+        }),
         { force: false, helper: true },
       ),
     );

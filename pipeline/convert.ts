@@ -1,9 +1,9 @@
 // `kadapter export|import --format k-adapter`: adapter folders to and from the official
-// microsoft/K-Adapter checkpoint (src/kadapter/k-adapter-files.ts holds the logic).
+// microsoft/K-Adapter checkpoint (src/methods/k-adapter/official-files.ts holds the logic).
 import { Option, type Command } from 'commander';
-import { HEAD_KINDS, type HeadKind } from '../src/data/files.ts';
 import { disposeBaseModel, loadBaseModel } from '../src/kadapter/base-model.ts';
-import { exportKAdapter, importKAdapter } from '../src/kadapter/k-adapter-files.ts';
+import { exportKAdapter, importKAdapter } from '../src/methods/k-adapter/official-files.ts';
+import { knowledgeTasks, knowledgeTask } from '../src/tasks/knowledge/index.ts';
 import { UsageError } from '../src/util/errors.ts';
 
 const FORMATS = ['k-adapter'] as const;
@@ -54,10 +54,13 @@ export function addConvertCommands(program: Command, baseModelHelp: string): voi
     .requiredOption('--out <folder>', 'the adapter folder to write (new or empty)')
     .addOption(
       new Option('--task <task>', 'the knowledge it holds: relation (fac-adapter) or dependency (lin-adapter)')
-        .choices(HEAD_KINDS)
+        .choices(knowledgeTasks().map((t) => t.name))
         .makeOptionMandatory(),
     )
-    .option('--name <name>', 'the adapter name (default: factual for relation, linguistic for dependency)')
+    .option(
+      '--name <name>',
+      "the adapter name (default: the task's adapter: factual for relation, linguistic for dependency)",
+    )
     .option(
       '--adapter-list <layers>',
       'base layers the adapters read, e.g. 0,11,22 (default: k_adapter_config.json beside --from)',
@@ -73,7 +76,7 @@ export function addConvertCommands(program: Command, baseModelHelp: string): voi
         from: string;
         baseModel: string;
         out: string;
-        task: HeadKind;
+        task: string;
         name?: string;
         adapterList?: number[];
         adapterSkipLayers?: number;
@@ -85,7 +88,7 @@ export function addConvertCommands(program: Command, baseModelHelp: string): voi
             base,
             out: opts.out,
             task: opts.task,
-            name: opts.name ?? (opts.task === 'relation' ? 'factual' : 'linguistic'),
+            name: opts.name ?? knowledgeTask(opts.task).adapter,
             settings: {
               ...(opts.adapterList ? { adapter_list: opts.adapterList } : {}),
               ...(opts.adapterSkipLayers !== undefined ? { adapter_skip_layers: opts.adapterSkipLayers } : {}),

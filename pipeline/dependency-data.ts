@@ -1,25 +1,23 @@
 // Recipe: the linguistic half of build-data.
 //   inputs   the profile's sentence sources (+ --input files), the data parameters
-//   steps    1 plan   — collect, normalise, deduplicate, split and sample sentences (CoreNLP ssplit)
+//   steps    1 plan   — collect, normalise, deduplicate, split and sample sentences (CoreNLP ssplit;
+//                       src/parsing/plan-file.ts), kept for a resumed build
 //            2 parse  — shard by shard through the CoreNLP pool; a finished shard is never redone
-//            3 export — the official K-Adapter find_head files
+//            3 export — the official K-Adapter find_head files (src/parsing/find-head.ts)
 //   outputs  datasets/build/<profile>/dependency/{train,dev,test}-NNNNN.jsonl, find_head/, manifest.json
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { PlanMeta } from '../src/data/files.ts';
 import { PlannedSentence, SPLITS, type Split } from '../src/data/schemas.ts';
-import { dependencyDir, dependencySplitFiles } from '../src/data/layout.ts';
-import { collectSentences } from '../src/parsing/collect.ts';
-import { CoreNlpPool } from '../src/parsing/corenlp-pool.ts';
-import { exportFindHead } from '../src/parsing/find-head.ts';
+import { dependencyDir } from '../src/data/layout.ts';
+import { profilePool } from '../src/parsing/corenlp-pool.ts';
+import { exportFindHeadFiles } from '../src/parsing/find-head.ts';
 import { parseShard } from '../src/parsing/parse-shard.ts';
+import { hasPlanFor, PLAN_FILE, readOrMakePlan } from '../src/parsing/plan-file.ts';
 import { inputFiles } from '../src/parsing/sources/input-files.ts';
-import { loadRegistry, sentenceSources } from '../src/parsing/sources/index.ts';
+import { sentenceSources, sourceInputs } from '../src/parsing/sources/index.ts';
 import { withServices } from '../src/services/session.ts';
 import './service-definitions.ts';
-import { readJsonFileIfExists } from '../src/util/json-file.ts';
-import { readJsonl, sha256File, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
+import { readJsonl } from '../src/util/jsonl.ts';
 import { runShards, shardName, skippedOf } from '../src/util/shards.ts';
 import {
   completeManifest,
@@ -54,15 +52,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     ...sentenceSources(config.data.sources),
     ...(opts.inputs.length > 0 ? [inputFiles(opts.inputs)] : []),
   ];
-  // The registry entries of the sources used (package, licence) are inputs; other entries are not.
-  const registry = loadRegistry();
-  const inputs = {
-    sources: sources.map((s) => ({
-      id: s.id,
-      version: s.version(),
-      registry: registry.find((e) => e.id === s.id) ?? null,
-    })),
-  };
+  const inputs = { sources: sourceInputs(sources) };
   const parameters = { ...config.data, annotators: config.services.corenlp.annotators };
   const parseHash = hashOf({ inputs, parameters });
   const inputsHash = hashOf({ parseHash, findHeadFormat: FIND_HEAD_FORMAT });
@@ -71,42 +61,19 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
     log(`dependency data: up to date (${path.relative(process.cwd(), target)}), nothing to do; --force rebuilds`);
     return readManifest(target)!;
   }
-  const resumable = (d: string) =>
-    !opts.force && readJsonFileIfExists(path.join(d, 'plan.meta.json'), PlanMeta)?.inputsHash === parseHash;
+  const resumable = (d: string) => !opts.force && hasPlanFor(d, parseHash);
   const { dir, fresh } = resumableBuildDir(target, resumable);
-  const planMetaFile = path.join(dir, 'plan.meta.json');
   const startedAt = new Date();
 
   return withServices(config, ['corenlp'], async (session) => {
     openBuildDir(dir, fresh, 'dependency data', log);
     const corenlp = session.get('corenlp');
     const annotators = config.services.corenlp.annotators.split(',');
-    const pool = new CoreNlpPool(corenlp.address, {
-      concurrencyPerServer: config.data.concurrencyPerServer,
-      timeoutMs: config.services.corenlp.requestTimeoutMs,
-      unreachableBudgetMs: config.data.unreachableBudgetS * 1000,
-    });
+    const pool = profilePool(config, corenlp.address);
 
     // 1. plan
-    const planFile = path.join(dir, 'plan.jsonl');
-    let meta = readJsonFileIfExists(planMetaFile, PlanMeta);
-    if (!meta || !fs.existsSync(planFile)) {
-      const t0 = performance.now();
-      const bar = progress('collect', 0, 'records');
-      const { planned, counts } = await collectSentences(sources, pool, {
-        target: config.data.sentences,
-        bounds: { minWords: config.data.minWords, maxWords: config.data.maxWords, maxChars: config.data.maxChars },
-        onProgress: (n) => bar.update(n),
-      });
-      bar.stop();
-      writeJsonlAtomic(planFile, planned);
-      meta = { inputsHash: parseHash, sentences: planned.length, counts, seconds: (performance.now() - t0) / 1000 };
-      writeFileAtomic(planMetaFile, `${JSON.stringify(meta, null, 2)}\n`);
-      log(`plan: ${planned.length} sentences chosen in ${meta.seconds.toFixed(0)} s`);
-      if (planned.length < config.data.sentences) {
-        log(`plan: the sources hold only ${planned.length} usable sentences of the ${config.data.sentences} asked for`);
-      }
-    }
+    const meta = await readOrMakePlan(dir, { sources, pool, data: config.data, parseHash, log });
+    const planFile = path.join(dir, PLAN_FILE);
 
     // 2. parse, shard by shard, streaming the plan from disk
     const parseStarted = performance.now();
@@ -145,17 +112,7 @@ export async function buildDependencyData(config: Config, opts: DependencyDataOp
 
     // 3. export to the official format
     const shardOutputs = done.flatMap((d) => d.outputs);
-    const findHead: WrittenFile[] = [];
-    for (const split of SPLITS) {
-      const files = shardOutputs.filter((o) => o.file.startsWith(`${split}-`)).map((o) => path.join(dir, o.file));
-      const { file, examples } = await exportFindHead(files, path.join(dir, 'find_head'), split);
-      findHead.push({
-        file: path.relative(dir, file),
-        lines: examples,
-        bytes: fs.statSync(file).size,
-        sha256: sha256File(file),
-      });
-    }
+    const findHead = await exportFindHeadFiles(dir, shardOutputs);
 
     // 4. manifest
     const examples: Record<Split, number> = { train: 0, dev: 0, test: 0 };

@@ -2,9 +2,10 @@
 //   inputs   the base; runs/{factual,linguistic}/seed-N/adapter (the first adapter seed);
 //            runs/multitask/seed-N/model when trained; each task's downstream sets (eval.sets:
 //            built — kg, ner, kbp — or a user's folders; src/eval/sets.ts)
-//   steps    the rows (src/eval/rows.ts) → per task and set: encode train/dev/test (counted skips;
-//            dev/test sentences seen in adapter pre-training dropped; a set not built or with an
-//            empty split is recorded as not evaluated, and the others go on) → the rows' vectors:
+//   steps    the rows (src/eval/rows.ts) → per task and set (src/eval/set-outcome.ts): encode
+//            train/dev/test (counted skips; dev/test sentences seen in adapter pre-training
+//            dropped; a set not built or with an empty split is recorded as not evaluated, and the
+//            others go on) → the whole matrix on it (src/eval/evaluate-set.ts): the rows' vectors,
 //            under `frozen` pooled once per base and component (kept in <build>/pooled/, which
 //            ablate reads too), under `finetune` live through a fresh trainable copy of the base per
 //            run → per row × seed: task layers (and the base, finetune), best dev epoch, test →
@@ -19,32 +20,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { OTHER_WRITERS, pooledCacheDir, runsDir, reportsDir } from '../src/data/layout.ts';
+import { OTHER_WRITERS, runsDir, reportsDir } from '../src/data/layout.ts';
 import { LOCK_FILE, tryLock, waitForLock, type Lock } from '../src/util/lock.ts';
-import type { LoadedAdapter } from '../src/kadapter/adapter-files.ts';
-import { describeBackend, initBackend, type BackendChoice } from '../src/kadapter/backend.ts';
-import { baseWeightsSha256, loadBaseModel, type BaseModel } from '../src/kadapter/base-model.ts';
+import type { LoadedAdapter } from '../src/methods/files.ts';
+import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
+import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
-import { resolveComponents, trainedAdapters, type ComponentVectors } from '../src/eval/components.ts';
+import { resolveComponents, trainedAdapters } from '../src/eval/components.ts';
 import { describeLeaks, findLeaks } from '../src/eval/leakage.ts';
-import { loadSetData, pretrainingSentences, type DownstreamData } from '../src/eval/downstream-data.ts';
-import {
-  bestBeforeLast,
-  chosenOnDev,
-  compareRows,
-  relationEfficiency,
-  runRows,
-  type MatrixOptions,
-} from '../src/eval/matrix.ts';
+import { pretrainingSentences } from '../src/eval/downstream-data.ts';
+import { hasCurve, type SetContext } from '../src/eval/evaluate-set.ts';
 import { rowChart, curveChart, renderPlot } from '../src/eval/plots.ts';
-import { finetuneTrainer, frozenTrainer, pooledSplits, type RowTrainer, type Score } from '../src/eval/protocols.ts';
-import { writeReport, type Results, type TaskResult } from '../src/eval/report.ts';
+import { writeReport, type Results } from '../src/eval/report.ts';
 import { mainRows } from '../src/eval/rows.ts';
-import { MAIN_METRIC, mainMetricCounts, scoreTask } from '../src/eval/score.ts';
 import { downstreamSets, type DownstreamSet } from '../src/eval/sets.ts';
-import { forgetSetResult, keptSince, readSetResult, setFingerprint, writeSetResult } from '../src/eval/set-resume.ts';
-import { expectedNoise, referenceKeys, verifiedResult } from '../src/eval/verified.ts';
-import type { Row } from '../src/data/composition.ts';
+import { evaluateOrReadBack, setRunsDir, type SetOutcome } from '../src/eval/set-outcome.ts';
 
 /**
  * `helper`: a second evaluate process beside the first (pipeline/beside.ts): it evaluates the sets
@@ -153,181 +143,10 @@ export async function runEvaluateStage(config: Config, opts: { force: boolean; h
   process.stdout.write(`${fs.readFileSync(path.join(out, 'report.md'), 'utf8')}\n`);
 }
 
-type SetOutcome =
-  | { kind: 'evaluated' | 'read back' | 'beside'; result: TaskResult }
-  | { kind: 'not evaluated'; notEvaluated: Results['notEvaluated'][string] };
-
-const setRunsDir = (out: string, set: DownstreamSet) => path.join(out, 'runs', set.key);
-
-/** The relation data-efficiency curve is drawn on the first relation set. */
-const hasCurve = (set: DownstreamSet) => set.task === 'relation' && set.first;
-
-/** One set: its data, then its kept result when its inputs are unchanged, else the whole matrix on it (kept when done). */
-async function evaluateOrReadBack(
-  ctx: SetContext,
-  set: DownstreamSet,
-  seen: Awaited<ReturnType<typeof pretrainingSentences>>,
-  multitask: BaseModel | null,
-  backend: BackendChoice,
-): Promise<SetOutcome> {
-  const { config, rows, components, out } = ctx;
-  const { task } = set;
-  const frozen = config.eval.protocol === 'frozen';
-  const base = ctx.models.base!;
-  const info = { name: set.name, provenance: set.provenance, noise: expectedNoise(task, set.provenance) };
-  const loaded = await loadSetData(
-    config,
-    base,
-    set,
-    seen,
-    frozen ? config.eval.maxTrain[task] : (config.eval.finetune.maxTrain ?? config.eval.maxTrain[task]),
-  );
-  if (!loaded.data) {
-    process.stderr.write(`kadapter: ${set.key}: not evaluated: ${loaded.reason}\n`);
-    return { kind: 'not evaluated', notEvaluated: { task, set: info, source: loaded.source, reason: loaded.reason } };
-  }
-  const { data } = loaded;
-  process.stderr.write(
-    `kadapter: ${set.key}: ${data.splits.train.length}/${data.splits.dev.length}/${data.splits.test.length} examples from ${data.source}; ${data.labels.length} labels; ` +
-      `dropped as seen in adapter pre-training ${JSON.stringify(data.droppedAsSeenInPretraining)}; unseen test labels ${JSON.stringify(data.unseenTestLabels)}\n`,
-  );
-  // A set whose inputs are unchanged since a finished evaluation of it is read back, not recomputed.
-  const runs = setRunsDir(out, set);
-  const fingerprint = setFingerprint({
-    settings: { ...config.eval, sets: undefined, tasks: undefined, ablate: undefined },
-    protocol: config.eval.protocol,
-    backend: describeBackend(backend),
-    rows,
-    components: Object.fromEntries(Object.entries(components).map(([b, cs]) => [b, cs.map((c) => c.identity)])),
-    bases: { base: baseWeightsSha256(base), multitask: multitask ? baseWeightsSha256(multitask) : null },
-    labels: data.labels,
-    splits: data.splits,
-  });
-  const kept = readSetResult(runs, fingerprint);
-  if (kept) {
-    // Kept since this run started: the helper beside evaluated it, in this run.
-    const beside = keptSince(runs, ctx.started);
-    process.stderr.write(
-      beside
-        ? `kadapter: ${set.key}: evaluated in this run by the process beside: its result is read back\n`
-        : `kadapter: ${set.key}: unchanged since its last evaluation: its result is read back\n`,
-    );
-    // The verified set is scored afresh from the kept runs: its judgements may have changed.
-    const { verified: _, ...rest } = kept;
-    const verified = verifiedResult(config, set, out, kept.rows, kept.chosenCombine);
-    return { kind: beside ? 'beside' : 'read back', result: { ...rest, ...(verified ? { verified } : {}) } };
-  }
-  forgetSetResult(runs);
-  const result: TaskResult = { task, set: info, ...(await evaluateSet(ctx, set, data)) };
-  writeSetResult(runs, fingerprint, result);
-  return { kind: 'evaluated', result };
-}
-
 /** `--force`: everything evaluate wrote, not the folders of other writers nor the held lock. */
 function clearOwnOutputs(out: string): void {
   if (!fs.existsSync(out)) return;
   const keep = new Set<string>([...OTHER_WRITERS, LOCK_FILE]);
   for (const entry of fs.readdirSync(out))
     if (!keep.has(entry)) fs.rmSync(path.join(out, entry), { recursive: true, force: true });
-}
-
-/** What every set's evaluation shares: the rows, their resolved components, the bases, the schedule. */
-interface SetContext {
-  config: Config;
-  rows: Row[];
-  components: Record<Row['base'], ComponentVectors[]>;
-  models: Record<Row['base'], BaseModel | null>;
-  out: string;
-  epochs: number;
-  seeds: number[];
-  /** --force: pool the vectors again. */
-  refresh: boolean;
-  /** When this evaluate started (ms): a set kept since then was evaluated beside it. */
-  started: number;
-}
-
-/** The whole row matrix on one set: every row × seed, F+L against the references, the curve, the verified set. */
-async function evaluateSet(
-  ctx: SetContext,
-  set: DownstreamSet,
-  data: DownstreamData,
-): Promise<Omit<TaskResult, 'task' | 'set'>> {
-  const { config, rows, components, models, out } = ctx;
-  const { task } = set;
-  const frozen = config.eval.protocol === 'frozen';
-  const main = MAIN_METRIC[task];
-  const score: Score = (split, o, idx) => scoreTask(task, data.labels, data.splits[split], o, idx);
-  const poolStarted = Date.now();
-  const cache = { dir: pooledCacheDir(config), refresh: ctx.refresh };
-  let trainer: RowTrainer;
-  if (frozen) {
-    trainer = frozenTrainer(
-      config,
-      {
-        base: await pooledSplits(models.base!, components.base, data, `${set.key} base`, cache),
-        multitask: models.multitask
-          ? await pooledSplits(models.multitask, components.multitask, data, `${set.key} multitask`, cache)
-          : null,
-      },
-      score,
-      main,
-    );
-  } else trainer = finetuneTrainer(config, models, components.base, data, score, main);
-  const poolSeconds = (Date.now() - poolStarted) / 1000;
-  const matrix: MatrixOptions = {
-    set,
-    data,
-    trainer,
-    score,
-    out,
-    epochs: ctx.epochs,
-    seeds: ctx.seeds,
-    replicateSeeds: config.eval.replicateSeeds,
-    models,
-    keepBases: config.eval.finetune.keepBases,
-  };
-  const { results: rowResults, testOutputs } = await runRows(matrix, rows);
-  // F+L's combination is chosen on dev; it is set against the base, the random control, the
-  // layer-access controls and the multi-task base (paired bootstrap over test examples and runs).
-  const fl = chosenOnDev(rowResults, 'FL', main);
-  const bootstrap = fl
-    ? compareRows({
-        target: fl.key,
-        references: referenceKeys(fl.combine),
-        testOutputs,
-        counts: (out) => mainMetricCounts(task, data.labels, data.splits.test, out),
-        n: data.splits.test.length,
-        samples: config.eval.bootstrapSamples,
-      })
-    : {};
-  // The data-efficiency curve, on the first relation set: the plain-base rows with the first
-  // combination, first replicate.
-  const first = config.eval.combines[0]!;
-  const curveRows = rows.filter(
-    (r) =>
-      r.base === 'base' && r.id !== 'mix' && (r.combine === 'none' || r.combine === first) && (r.replicate ?? 1) === 1,
-  );
-  const efficiency = hasCurve(set)
-    ? await relationEfficiency(matrix, curveRows, config.eval.perRelation, rowResults)
-    : [];
-  const verified = verifiedResult(config, set, out, rowResults, fl?.combine ?? null);
-  return {
-    source: data.source,
-    metric: main,
-    labels: data.labels.length,
-    examples: { train: data.splits.train.length, dev: data.splits.dev.length, test: data.splits.test.length },
-    skipped: data.skipped,
-    droppedAsSeenInPretraining: data.droppedAsSeenInPretraining,
-    droppedBySource: data.droppedBySource,
-    sourceMix: data.sourceMix,
-    sampled: data.sampled,
-    unseenTestLabels: data.unseenTestLabels,
-    poolSeconds,
-    rows: rowResults,
-    chosenCombine: fl?.combine ?? null,
-    bootstrap,
-    bestBeforeLast: bestBeforeLast(rowResults),
-    efficiency,
-    ...(verified ? { verified } : {}),
-  };
 }

@@ -4,36 +4,27 @@
 //            2 extract — stream entities and facts back out (keyset pages) into an alias index
 //            3 align   — mentions in every parsed sentence (and each WordNet gloss with its own
 //                        synset as subject) → relation examples and no_relation candidates
+//                        (src/facts/align-sentences.ts)
 //            4 split   — by the sentence's dependency split and the entity pair
 //                        (src/data/splits.ts): adapter rows only in dependency-train sentences,
 //                        downstream dev/test rows only in dependency dev/test sentences; a
 //                        held-out slice of pairs for the downstream task
+//                        (src/facts/relation-examples.ts), written by src/facts/facts-files.ts
 //   outputs  datasets/build/<profile>/facts/{train,dev,test}.jsonl, downstream/, entity_typing/,
 //            relations.json, manifest.json
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import {
-  DependencyExample,
-  PlannedSentence,
-  SPLITS,
-  type EntityTypingExample,
-  type KgTriple,
-  type RelationExample,
-  type Split,
-} from '../src/data/schemas.ts';
-import type { Mention } from '../src/facts/alias-index.ts';
-import { alignMentions, type AlignedPair } from '../src/facts/align.ts';
-import { placeExamples } from '../src/facts/split.ts';
-import { typingRows } from '../src/facts/typing.ts';
+import { dependencyDir, factsDir } from '../src/data/layout.ts';
+import { alignSentences } from '../src/facts/align-sentences.ts';
 import { readIndexes } from '../src/facts/extract.ts';
+import { factsBySource, writeRelationFiles, writeRelationsList, writeTypingFiles } from '../src/facts/facts-files.ts';
 import { openDriver } from '../src/facts/neo4j-client.ts';
-import { NO_RELATION, PREDICATES } from '../src/facts/predicates.ts';
+import { placeRelationExamples } from '../src/facts/relation-examples.ts';
 import { knowledgeVersions, loadKnowledge } from '../src/facts/sources/index.ts';
 import { ensureSchema, graphCounts, loadEntities, loadTriples, tripleKey } from '../src/facts/store.ts';
 import { withServices } from '../src/services/session.ts';
 import './service-definitions.ts';
-import { readJsonl, writeFileAtomic, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
 import {
   completeManifest,
   hashOf,
@@ -43,8 +34,6 @@ import {
   writeManifest,
   type Manifest,
 } from '../src/util/manifest.ts';
-import { dependencyDir, factsDir } from '../src/data/layout.ts';
-import { byHashOf, countBy } from '../src/util/sample.ts';
 import { besideDir, recoverReplace, replaceDir } from '../src/util/replace-dir.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -55,25 +44,6 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
  * 3 = typing rows count character offsets in code points (SPEC §5), no longer in UTF-16 code units.
  */
 const FORMAT = 3;
-
-/** Seed of the hash order that decides which no_relation candidates are kept. */
-const NEGATIVES_SEED = 'facts-no-relation';
-
-function coarseType(types: string[] | undefined): string {
-  const specific = (types ?? []).map((t) => t.split('/')[0]!).find((t) => t !== 'entity');
-  return (specific ?? 'entity').toUpperCase();
-}
-
-interface Sentence {
-  id: string;
-  source: string;
-  text: string;
-  tokens: string[];
-  offsets: [number, number][];
-  split: Split;
-  /** A WordNet gloss: the synset it defines. */
-  glossOf?: string;
-}
 
 export async function buildFactsData(config: Config, opts: { force: boolean }): Promise<Manifest> {
   const target = factsDir(config);
@@ -123,163 +93,23 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
         entities: new Set(batch.entities.map((e) => e.id)),
         facts: new Set(batch.triples.map(tripleKey)),
       };
-      const { index, lookup, names } = await readIndexes(driver, loaded);
+      const graph = await readIndexes(driver, loaded);
+      const { index, lookup, names } = graph;
       timings.extractSeconds = (t() - t0) / 1000;
 
       // 3. align
       t0 = t();
-      const glossOf = new Map<string, string>();
-      for await (const s of readJsonl(path.join(depDir, 'plan.jsonl'), PlannedSentence)) {
-        if (s.source === 'wordnet') glossOf.set(s.id, `wn:${s.doc}`);
-      }
-      const positives: { pair: AlignedPair; s: Sentence }[] = [];
-      const negatives: { pair: AlignedPair; s: Sentence }[] = [];
-      const typing: Record<Split, EntityTypingExample[]> = { train: [], dev: [], test: [] };
-      const counts = { sentences: 0, mentions: 0, ambiguousMentions: 0, ambiguousPairs: 0, glossSentences: 0 };
-      for (const o of depManifest.outputs.filter((o) => o.file.endsWith('.jsonl'))) {
-        const split = o.file.split('-')[0] as Split;
-        for await (const ex of readJsonl(path.join(depDir, o.file), DependencyExample)) {
-          counts.sentences++;
-          let sentence: Sentence = { ...ex, split };
-          let mentions = index.match(ex.tokens, ex.pos);
-          const gloss = glossOf.get(ex.id);
-          if (gloss && names.has(gloss)) {
-            // "<lemma> : <gloss>" — the defined synset becomes a mention at the front.
-            counts.glossSentences++;
-            const head = names.get(gloss)!.split(' ');
-            const shift = head.length + 1;
-            const text = `${head.join(' ')} : ${ex.text}`;
-            let at = 0;
-            const headOffsets = head.map((w) => {
-              const span: [number, number] = [at, at + w.length];
-              at += w.length + 1;
-              return span;
-            });
-            sentence = {
-              ...sentence,
-              text,
-              tokens: [...head, ':', ...ex.tokens],
-              offsets: [
-                ...headOffsets,
-                [at, at + 1],
-                ...ex.offsets.map(([a, b]) => [a + at + 2, b + at + 2] as [number, number]),
-              ],
-              glossOf: gloss,
-            };
-            mentions = [
-              { start: 0, end: head.length - 1, ids: [gloss] },
-              ...mentions.map((m): Mention => ({ start: m.start + shift, end: m.end + shift, ids: m.ids })),
-            ];
-          }
-          counts.mentions += mentions.length;
-          counts.ambiguousMentions += mentions.filter((m) => m.ids.length > 1).length;
-          const aligned = alignMentions(mentions, lookup);
-          counts.ambiguousPairs += aligned.ambiguous;
-          for (const pair of aligned.positives) positives.push({ pair, s: sentence });
-          for (const pair of aligned.negatives) negatives.push({ pair, s: sentence });
-          // Typing rows keep their sentence's dependency split: train, dev or test.
-          const typed = { ...sentence, source: sentence.glossOf ? 'wordnet-gloss' : ex.source };
-          typing[split].push(...typingRows(typed, mentions, (id) => index.types.get(id)));
-        }
-      }
+      const { positives, negatives, typing, counts } = await alignSentences(depDir, depManifest.outputs, graph);
       timings.alignSeconds = (t() - t0) / 1000;
 
       // 4. place each example by its sentence's dependency split and its entity pair
       //    (src/facts/split.ts, the rule of src/data/splits.ts), cap no_relation, drop rare relations.
       //    No downstream dev/test row is in a sentence any adapter trains on; no pair is in two files.
-      const toExample = ({ pair, s }: { pair: AlignedPair; s: Sentence }): RelationExample => ({
-        id: `${s.id}:${pair.subj.start}-${pair.obj.start}`,
-        source: s.glossOf ? 'wordnet-gloss' : s.source,
-        sentence_id: s.id,
-        token: s.tokens,
-        subj_start: pair.subj.start,
-        subj_end: pair.subj.end,
-        obj_start: pair.obj.start,
-        obj_end: pair.obj.end,
-        subj_type: coarseType(index.types.get(pair.subjId)),
-        obj_type: coarseType(index.types.get(pair.objId)),
-        relation: pair.relation,
-        subj_id: pair.subjId,
-        obj_id: pair.objId,
-      });
-      const unplaced = (list: typeof positives) =>
-        list.map((e) => ({ subjId: e.pair.subjId, objId: e.pair.objId, sentenceSplit: e.s.split }));
-      const { places, leftOut } = placeExamples(
-        [unplaced(positives), unplaced(negatives)],
-        config.facts.downstreamShare,
-      );
-      const placed = (list: typeof positives, at: (typeof places)[number]) =>
-        list.flatMap((e, i) => (at[i] ? [{ ...e, ...at[i] }] : []));
-      const placedPositives = placed(positives, places[0]!);
-      const perRelation: Record<string, number> = {};
-      for (const p of placedPositives) {
-        if (p.set === 'adapter') perRelation[p.pair.relation] = (perRelation[p.pair.relation] ?? 0) + 1;
-      }
-      const kept = new Set(
-        Object.entries(perRelation)
-          .filter(([, n]) => n >= config.facts.minExamplesPerRelation)
-          .map(([r]) => r),
-      );
-      const dropped = Object.fromEntries(Object.entries(perRelation).filter(([r]) => !kept.has(r)));
-      const buckets: Record<'adapter' | 'downstream', Record<Split, RelationExample[]>> = {
-        adapter: { train: [], dev: [], test: [] },
-        downstream: { train: [], dev: [], test: [] },
-      };
-      const droppedDownstream: Record<string, number> = {};
-      for (const p of placedPositives) {
-        if (!kept.has(p.pair.relation)) {
-          if (p.set === 'downstream')
-            droppedDownstream[p.pair.relation] = (droppedDownstream[p.pair.relation] ?? 0) + 1;
-          continue;
-        }
-        buckets[p.set][p.split].push(toExample(p));
-      }
-      const negativesBy: Record<'adapter' | 'downstream', Record<Split, RelationExample[]>> = {
-        adapter: { train: [], dev: [], test: [] },
-        downstream: { train: [], dev: [], test: [] },
-      };
-      for (const n of placed(negatives, places[1]!)) negativesBy[n.set][n.split].push(toExample(n));
-      const outputs: WrittenFile[] = [];
-      const exampleCounts: Record<string, Record<string, Record<string, number>>> = {};
-      /** Rows per source in each file written: the mix of every split. */
-      const sourceMix: Record<string, Record<string, number>> = {};
-      for (const set of ['adapter', 'downstream'] as const) {
-        for (const split of SPLITS) {
-          const pos = buckets[set][split];
-          const cap = Math.floor(pos.length * config.facts.noRelationRatio);
-          // Which negatives are kept: a seeded hash order of their ids, never file order.
-          const neg = byHashOf(negativesBy[set][split], (r) => r.id, NEGATIVES_SEED).slice(0, cap);
-          const rows = [...pos, ...neg].sort((a, b) =>
-            a.id < b.id ? -1 : a.id > b.id ? 1 : a.relation < b.relation ? -1 : 1,
-          );
-          const file = set === 'adapter' ? `${split}.jsonl` : `downstream/${split}.jsonl`;
-          outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
-          sourceMix[file.replace(/\.jsonl$/, '')] = countBy(rows, (r) => r.source);
-          const c = ((exampleCounts[set] ??= {})[split] = {} as Record<string, number>);
-          for (const r of rows) c[r.relation] = (c[r.relation] ?? 0) + 1;
-        }
-      }
-      let typingDuplicates = 0;
-      for (const split of SPLITS) {
-        const seen = new Set<string>();
-        const rows = typing[split].filter((e) => {
-          const k = `${e.sent}\u0000${e.start}\u0000${e.end}`;
-          if (seen.has(k)) typingDuplicates++;
-          return seen.has(k) ? false : (seen.add(k), true);
-        });
-        const file = `entity_typing/${split}.jsonl`;
-        outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rows), file });
-        sourceMix[`entity_typing/${split}`] = countBy(rows, (r) => r.source);
-      }
-      const relations = [
-        ...PREDICATES.filter((p) => kept.has(p.id)).map((p) => ({
-          id: p.id,
-          label: p.label,
-          counts: countsOf(exampleCounts, p.id),
-        })),
-        { id: NO_RELATION, label: 'no relation', counts: countsOf(exampleCounts, NO_RELATION) },
-      ];
-      writeFileAtomic(path.join(dir, 'relations.json'), `${JSON.stringify(relations, null, 2)}\n`);
+      const placed = placeRelationExamples(positives, negatives, (id) => index.types.get(id), config.facts);
+      const { kept, dropped } = placed;
+      const relationFiles = writeRelationFiles(dir, placed, config.facts.noRelationRatio);
+      const typingFiles = writeTypingFiles(dir, typing);
+      writeRelationsList(dir, kept, relationFiles.exampleCounts);
 
       const manifest = completeManifest('build-data/facts', config.profile, startedAt, {
         inputsHash,
@@ -298,9 +128,9 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           alignment: counts,
           positives: positives.length,
           noRelationCandidates: negatives.length,
-          examples: exampleCounts,
+          examples: relationFiles.exampleCounts,
           /** Rows per source in every file written (facts/train … entity_typing/test). */
-          sourceMix,
+          sourceMix: { ...relationFiles.sourceMix, ...typingFiles.sourceMix },
           relationsKept: [...kept].sort(),
         },
         skipped: {
@@ -308,12 +138,12 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
           load: factLoad.skipped,
           aliasesNotUsable: index.aliasesSkipped,
           relationsDropped: dropped,
-          relationsDroppedDownstream: droppedDownstream,
+          relationsDroppedDownstream: placed.droppedDownstream,
           /** Examples the split rule left out (src/data/splits.ts), positives and no_relation alike. */
-          splitRule: leftOut,
-          entityTypingDuplicateMentions: typingDuplicates,
+          splitRule: placed.leftOut,
+          entityTypingDuplicateMentions: typingFiles.duplicates,
         },
-        outputs,
+        outputs: [...relationFiles.outputs, ...typingFiles.outputs],
         timings: {
           ...timings,
           factsPerSecondLoaded: factLoad.written / Math.max(factLoad.seconds, 1e-9),
@@ -331,25 +161,4 @@ export async function buildFactsData(config: Config, opts: { force: boolean }): 
       await driver.close();
     }
   });
-}
-
-function factsBySource(triples: KgTriple[]): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const t of triples) {
-    const bySource = (out[t.predicate] ??= {});
-    bySource[t.source] = (bySource[t.source] ?? 0) + 1;
-  }
-  return out;
-}
-
-function countsOf(
-  exampleCounts: Record<string, Record<string, Record<string, number>>>,
-  relation: string,
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [set, splits] of Object.entries(exampleCounts)) {
-    for (const [split, c] of Object.entries(splits))
-      out[set === 'adapter' ? split : `downstream/${split}`] = c[relation] ?? 0;
-  }
-  return out;
 }

@@ -17,7 +17,7 @@ import {
 } from '../src/data/schemas.ts';
 import { loadDownstreamData, pretrainingSentences } from '../src/eval/downstream-data.ts';
 import { downstreamSets } from '../src/eval/sets.ts';
-import { streamTacred, streamTyping } from '../src/eval/formats.ts';
+import { streamTacred, streamTyping } from '../src/data/formats.ts';
 import { initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { NO_RELATION, TACRED_RELATIONS } from '../src/parsing/heldout/tacred.ts';

@@ -5,23 +5,25 @@
 //            2 annotate — CoreNLP ner + kbp, shard by shard; a finished shard is never redone
 //            3 rows     — NER classes → OpenEntity types, KBP relations → TACRED's, a seeded sample
 //                         of no_relation pairs; everything left out counted by reason
+//                         (src/parsing/heldout/sets.ts; written and counted by set-files.ts)
 //   outputs  datasets/build/<profile>/heldout/{ner_typing,kbp_relation}/{train,dev,test}.jsonl,
 //            annotated/NNNNN.jsonl (the annotation the rows are made from), manifest.json
 import path from 'node:path';
 import type { Config } from '../src/config/schema.ts';
-import { dependencyDir, dependencySplitFiles, HELDOUT_SETS, heldoutDir, type HeldoutSet } from '../src/data/layout.ts';
+import { dependencyDir, dependencySplitFiles, heldoutDir } from '../src/data/layout.ts';
 import { NerKbpSentence, SPLITS } from '../src/data/schemas.ts';
-import { CoreNlpPool } from '../src/parsing/corenlp-pool.ts';
+import { profilePool } from '../src/parsing/corenlp-pool.ts';
 import { HEALTH_SENTENCE } from '../src/parsing/corenlp-service.ts';
 import { annotateShard } from '../src/parsing/parse-shard.ts';
 import { NER_KBP_ANNOTATORS, NER_KBP_PROPERTIES, toNerKbpSentence } from '../src/parsing/heldout/annotate.ts';
 import { NER_TO_OPENENTITY } from '../src/parsing/heldout/ner-types.ts';
 import { planHeldout } from '../src/parsing/heldout/plan.ts';
 import { heldoutSets } from '../src/parsing/heldout/sets.ts';
+import { heldoutCounts, heldoutSkipped, writeHeldoutSets } from '../src/parsing/heldout/set-files.ts';
 import { KBP_TO_TACRED } from '../src/parsing/heldout/tacred.ts';
 import { withServices } from '../src/services/session.ts';
 import './service-definitions.ts';
-import { readJsonl, writeJsonlAtomic, type WrittenFile } from '../src/util/jsonl.ts';
+import { readJsonl, type WrittenFile } from '../src/util/jsonl.ts';
 import {
   completeManifest,
   hashOf,
@@ -78,11 +80,7 @@ export async function buildHeldoutData(config: Config, opts: { force: boolean })
   return withServices(config, ['corenlp'], async (session) => {
     openBuildDir(dir, fresh, 'heldout data', log);
     const corenlp = session.get('corenlp');
-    const pool = new CoreNlpPool(corenlp.address, {
-      concurrencyPerServer: config.data.concurrencyPerServer,
-      timeoutMs: config.services.corenlp.requestTimeoutMs,
-      unreachableBudgetMs: config.data.unreachableBudgetS * 1000,
-    });
+    const pool = profilePool(config, corenlp.address);
     const mode = { annotators: NER_KBP_ANNOTATORS, properties: NER_KBP_PROPERTIES };
 
     // 1. plan
@@ -137,51 +135,16 @@ export async function buildHeldoutData(config: Config, opts: { force: boolean })
       for (const o of annotated) yield* readJsonl(path.join(dir, o.file), NerKbpSentence);
     }
     const sets = await heldoutSets(sentences(), { noRelationRatio, seed: config.heldout.sampleSeed });
-    const outputs: WrittenFile[] = [...annotated];
-    const rowsOf = { ner_typing: sets.typing, kbp_relation: sets.relation };
-    for (const set of Object.keys(HELDOUT_SETS) as HeldoutSet[]) {
-      for (const split of SPLITS) {
-        const file = `${set}/${split}.jsonl`;
-        outputs.push({ ...writeJsonlAtomic(path.join(dir, file), rowsOf[set][split]), file });
-      }
-    }
+    const outputs: WrittenFile[] = [...annotated, ...writeHeldoutSets(dir, sets)];
     timings.rowsSeconds = (t() - t0) / 1000;
     timings.wallSecondsThisRun = (Date.now() - startedAt.getTime()) / 1000;
 
-    const c = sets.counts;
-    const perSplit = <T>(f: (split: (typeof SPLITS)[number]) => T) =>
-      Object.fromEntries(SPLITS.map((split) => [split, f(split)]));
     const manifest = completeManifest('build-data/heldout', config.profile, startedAt, {
       inputsHash,
       inputs,
       parameters: { ...config.heldout, concurrencyPerServer: config.data.concurrencyPerServer },
-      counts: {
-        dependencySentences: plan.read,
-        sentencesPlanned: perSplit((split) => plan.sentences.filter((s) => s.split === split).length),
-        sentencesAnnotated: c.sentences,
-        nerMentionsByClass: perSplit((split) => c.typing[split].mentions),
-        typingRows: perSplit((split) => sets.typing[split].length),
-        kbpRelationsAsNamedByCoreNlp: perSplit((split) => c.relation[split].kbp),
-        positivesByRelation: c.positives,
-        noRelationCandidates: c.noRelationCandidates,
-        noRelationKept: c.noRelationKept,
-        relationRows: perSplit((split) => sets.relation[split].length),
-        positivesPer1000Sentences: sets.yieldPer1000,
-        pool: pool.stats,
-      },
-      skipped: {
-        sentences: skippedOf(done),
-        nerClassNotUsed: perSplit((split) => c.typing[split].notUsed),
-        nerClassUnmapped: perSplit((split) => c.typing[split].unmapped),
-        nerPronounMentions: perSplit((split) => c.typing[split].pronouns),
-        mentionCutsCharacter: perSplit((split) => c.typing[split].cutsCharacter),
-        kbpRelationOutsideTacred: perSplit((split) => c.relation[split].outsideTacred),
-        kbpSubjectNotPersonOrOrganization: perSplit((split) => c.relation[split].subjectNotPersonOrOrganization),
-        kbpPronounEnd: perSplit((split) => c.relation[split].pronounEnd),
-        kbpPairWithSeveralRelations: perSplit((split) => c.relation[split].pairWithSeveralRelations),
-        kbpDuplicateRelations: perSplit((split) => c.relation[split].duplicates),
-        noRelationOverCap: perSplit((split) => c.noRelationCandidates[split] - c.noRelationKept[split]),
-      },
+      counts: { ...heldoutCounts(plan, sets), pool: pool.stats },
+      skipped: { sentences: skippedOf(done), ...heldoutSkipped(sets) },
       outputs,
       timings,
       tools: {

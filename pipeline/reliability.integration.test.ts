@@ -1,4 +1,4 @@
-// Issue 18 through the command line on the smoke profile, real services: resume checks what it
+// Reliability through the command line on the smoke profile, real services: resume checks what it
 // keeps against the shard markers and manifests, and --force builds beside the finished folder,
 // replacing it only when the new one is complete (an unreachable service leaves it untouched).
 import { spawnSync } from 'node:child_process';

@@ -1,7 +1,7 @@
 // The train stage's units of work, and running them on their own cores.
 // Adapter training is small matrix products driven op by op from JavaScript: a second intra-op
-// thread buys it nothing (bench:train: 110 examples/s at two threads, 115 at one), so two runs side
-// by side, one thread each, train twice as fast as one after the other. Each job runs in a
+// thread buys it nothing (docs/decisions.md, "Training jobs side by side"), so two runs side by
+// side, one thread each, train about twice as fast as one after the other. Each job runs in a
 // `kadapter train-job` process that reads the resolved configuration from a file, resumes from its
 // own checkpoint and writes only its own run folder; the stage, which holds the build folder's
 // lock, gathers their summaries into the manifest.

@@ -11,10 +11,11 @@ import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { buildFeatureCache, FeatureCache } from '../src/kadapter/features.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
-import { trainAdapter } from '../src/kadapter/train.ts';
+import { disposeKnowledgeModel } from '../src/methods/knowledge-model.ts';
+import { knowledgeTaskData } from '../src/methods/pretrain.ts';
+import { trainAdapter } from '../src/methods/train.ts';
 import { meanStd } from '../src/util/metrics.ts';
-import { featureLayers, knowledgeHead, knowledgeRunSpec, loadKnowledgeData } from '../pipeline/train.ts';
-import { adapterConfigFor, trainConfigFor } from '../src/kadapter/run-config.ts';
+import { trainConfigFor } from '../src/kadapter/run-config.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
 
@@ -34,12 +35,8 @@ config.adapters.maxDev = Number(values.dev);
 const seeds = values.seeds!.split(',').map(Number);
 const backend = await initBackend(config.backend);
 const base = loadBaseModel(resolveBaseModelDir(config));
-const adapter = adapterConfigFor(config, base);
-const L = base.config.layers;
-const layers = featureLayers(adapter.readLayers, L);
-const data = await loadKnowledgeData(config, base, name);
-const head = knowledgeHead(config, base, name, data);
-const metric = name === 'factual' ? 'microF1' : 'uas';
+const { task, data, layers, spec: specFor } = await knowledgeTaskData(config, base, name);
+const metric = task.mainMetric;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-dtype-'));
 const results: Record<string, { scores: number[]; cacheBytes: number }> = {};
 for (const dtype of ['float32', 'float16'] as const) {
@@ -59,9 +56,8 @@ for (const dtype of ['float32', 'float16'] as const) {
   }
   const scores: number[] = [];
   for (const seed of seeds) {
-    const spec = knowledgeRunSpec(name, adapter, head, L, seed);
-    const { result } = await trainAdapter({
-      spec,
+    const { model, result } = await trainAdapter({
+      spec: specFor(seed),
       config: trainConfigFor(config),
       train: caches.train!,
       dev: caches.dev!,
@@ -69,6 +65,7 @@ for (const dtype of ['float32', 'float16'] as const) {
       label: `${dtype} seed ${seed}`,
       log: () => {},
     });
+    disposeKnowledgeModel(model);
     scores.push(result.dev[result.dev.length - 1]![metric]!);
   }
   results[dtype] = { scores, cacheBytes: caches.train!.manifest.shards.reduce((n, s) => n + s.bytes, 0) };

@@ -15,19 +15,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../src/config/load.ts';
-import { HeadConfig } from '../src/data/files.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { buildFeatureCache, FeatureCache } from '../src/kadapter/features.ts';
 import { liveBatch } from '../src/kadapter/adapter-outputs.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
-import { batchLoss, type AdapterRunSpec, type TrainedModel } from '../src/kadapter/forward.ts';
-import { modelTensors } from '../src/kadapter/train.ts';
+import { AdapterRunSpec, batchLoss, initKnowledgeModel, modelVariables } from '../src/methods/knowledge-model.ts';
+import { knowledgeTaskData } from '../src/methods/pretrain.ts';
 import { epochPlan, runTrainingLoop } from '../src/kadapter/training-loop.ts';
-import { initAdapter } from '../src/kadapter/adapter.ts';
-import { initHead } from '../src/kadapter/heads.ts';
-import { knowledgeHead, loadKnowledgeData } from '../pipeline/train.ts';
-import { adapterConfigFor, trainConfigFor } from '../src/kadapter/run-config.ts';
+import { trainConfigFor } from '../src/kadapter/run-config.ts';
 import { parseJsonText, readJsonFile } from '../src/util/json-file.ts';
 import { formatTable } from '../src/util/table.ts';
 import { UsageError } from '../src/util/errors.ts';
@@ -88,22 +84,13 @@ const steps = Number(values.steps ?? '30');
 const name = values.adapter as 'linguistic' | 'factual';
 const backend = await initBackend(config.backend);
 const base = loadBaseModel(resolveBaseModelDir(config));
-const adapter = adapterConfigFor(config, base);
-const L = base.config.layers;
 const trainCfg = { ...trainConfigFor(config), epochs: 1, logEverySteps: steps, checkpointEverySteps: steps * 1000 };
 const bs = trainCfg.batchSize;
 
 if (values.worker) {
   const cache = new FeatureCache(values.cache!);
-  const data = readJsonFile(path.join(values.cache!, 'bench-head.json'), HeadConfig);
-  const spec: AdapterRunSpec = {
-    task: name === 'factual' ? 'relation' : 'dependency',
-    adapter,
-    head: data,
-    lastLayer: L,
-    seed: 1,
-  };
-  const model: TrainedModel = { adapter: initAdapter(adapter, 1), head: initHead(data, 2) };
+  const spec = readJsonFile(path.join(values.cache!, 'bench-spec.json'), AdapterRunSpec);
+  const model = initKnowledgeModel(spec);
   const plan = epochPlan(cache, 1, 0, bs).slice(0, steps);
   const shards = new Map<number, ReturnType<FeatureCache['loadShard']>>();
   const shardOf = (i: number) => (shards.has(i) ? shards.get(i)! : (shards.set(i, cache.loadShard(i)), shards.get(i)!));
@@ -113,18 +100,19 @@ if (values.worker) {
     label: `bench ${values.worker}`,
     runDir,
     config: trainCfg,
-    params: modelTensors(model),
+    params: modelVariables(model),
     configHash: values.worker,
     plan: () => plan,
     loss: (ref) => {
       const cached = cache.batch(shardOf(ref.shard), ref.indices);
       peak = Math.max(peak, process.memoryUsage().rss);
-      if (values.worker === 'cached') return batchLoss(model, spec, cached);
+      if (values.worker === 'cached') return batchLoss(model, cached);
       // The same examples, their hidden states recomputed by the frozen base.
       const live = liveBatch(base, cached.examples);
-      return batchLoss(model, spec, live);
+      return batchLoss(model, live);
     },
     evaluate: () => ({ examples: 0, loss: 0 }),
+    describe: () => '',
     log: () => {},
   });
   fs.rmSync(runDir, { recursive: true, force: true });
@@ -135,13 +123,12 @@ if (values.worker) {
 }
 
 // The examples: the first steps × batch of the task's training split, cached once in a scratch folder.
-const data = await loadKnowledgeData(
+const { data, layers, spec } = await knowledgeTaskData(
   { ...config, adapters: { ...config.adapters, maxTrain: steps * bs, maxDev: 1 } },
   base,
   name,
 );
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-bench-train-'));
-const layers = [...new Set([...adapter.readLayers, L])].sort((a, b) => a - b);
 await buildFeatureCache({
   dir: scratch,
   model: base,
@@ -151,8 +138,8 @@ await buildFeatureCache({
   backend: backend.name,
   label: 'bench features',
 });
-const head = knowledgeHead(config, base, name, data);
-fs.writeFileSync(path.join(scratch, 'bench-head.json'), JSON.stringify(head));
+const adapter = spec(1).adapter;
+fs.writeFileSync(path.join(scratch, 'bench-spec.json'), JSON.stringify(spec(1)));
 
 const WorkerResult = z.strictObject({
   steps: z.number(),
@@ -194,7 +181,7 @@ const rows = Object.entries(results).map(([side, r]) => ({
   'peak RSS MiB': Math.round(r.peakRssMb),
 }));
 process.stdout.write(
-  `adapter training, ${name}, ${steps} steps × ${bs}, adapter A=${adapter.size} N=${adapter.layers}, ${describeBackend(backend).split(';')[0]}\n${formatTable(rows)}\ncache speed-up: ${ratio.toFixed(2)}×\n`,
+  `adapter training, ${name}, ${steps} steps × ${bs}, adapter ${JSON.stringify(adapter)}, ${describeBackend(backend).split(';')[0]}\n${formatTable(rows)}\ncache speed-up: ${ratio.toFixed(2)}×\n`,
 );
 writeModeResult('cache', {
   profile: values.profile,

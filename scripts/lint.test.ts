@@ -1,13 +1,16 @@
-// The architecture linter (`npm run lint:deps`: dependency-cruiser with .dependency-cruiser.cjs) fails on
-// planted violations and passes on a tree that keeps the rules. It runs the exact command of package.json's
-// lint:deps script, in a small temporary copy of the project's layout, so the real tree (which others are
-// still changing) is not what is tested here; CI runs lint:deps on the real tree.
+// The linters fail on planted violations and pass on a tree that keeps the rules: the architecture rules
+// (`npm run lint:deps`: dependency-cruiser with .dependency-cruiser.cjs) and the project's own checks
+// (`npm run lint:code`: scripts/lint/checks.ts — stage size, casts of read JSON). Each runs the exact
+// command of its package.json script, in a small temporary copy of the project's layout, so the real tree
+// (which others are still changing) is not what is tested here; CI runs `npm run lint` on the real tree.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { readJsonFile } from '../src/util/json-file.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEPCRUISE = path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
@@ -18,12 +21,12 @@ interface Violation {
   to: string;
 }
 
+const scripts = (): Record<string, string> =>
+  readJsonFile(path.join(ROOT, 'package.json'), z.looseObject({ scripts: z.record(z.string(), z.string()) })).scripts;
+
 /** The arguments of package.json's lint:deps script (`depcruise --config … <paths>`), with the config made absolute. */
 function lintDepsArgs(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const [cmd, ...args] = (pkg.scripts['lint:deps'] ?? '').trim().split(/\s+/);
+  const [cmd, ...args] = (scripts()['lint:deps'] ?? '').trim().split(/\s+/);
   expect(cmd).toBe('depcruise');
   const at = args.indexOf('--config');
   expect(at).toBeGreaterThanOrEqual(0);
@@ -69,32 +72,44 @@ function depcruise(dir: string, extra: string[] = []) {
 function lintDeps(dir: string): { code: number | null; output: string; violations: Violation[] } {
   const plain = depcruise(dir);
   const json = depcruise(dir, ['--output-type', 'json']);
-  const result = JSON.parse(json.stdout) as {
-    summary: { violations: { rule: { name: string }; from: string; to: string }[] };
-  };
+  const result = DepcruiseJson.parse(JSON.parse(json.stdout));
   const violations = result.summary.violations
     .map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }))
     .sort((a, b) => `${a.rule} ${a.from} ${a.to}`.localeCompare(`${b.rule} ${b.from} ${b.to}`));
   return { code: plain.status, output: plain.stdout + plain.stderr, violations };
 }
 
+const DepcruiseJson = z.looseObject({
+  summary: z.looseObject({
+    violations: z.array(z.looseObject({ rule: z.looseObject({ name: z.string() }), from: z.string(), to: z.string() })),
+  }),
+});
+
 const v = (rule: string, from: string, to: string): Violation => ({ rule, from, to });
 
 describe('lint:deps (dependency-cruiser architecture rules)', () => {
   it('passes a tree whose imports follow the layers, test files and type-only imports included', () => {
     const dir = tree({
-      'src/util/paths.ts': "import type { Profile } from '../config/schema.ts';\nexport type P = Profile;\n",
-      'src/config/schema.ts': 'export type Profile = string;\n',
-      'src/config/load.ts': "import type { P } from '../util/paths.ts';\nexport const load = (p: P): P => p;\n",
-      'src/data/layout.ts': "import { load } from '../config/load.ts';\nexport const layout = load('x');\n",
+      // The bottom layer in its order: util ← data ← config.
+      'src/util/paths.ts': "import { root } from './root.ts';\nexport type P = string;\nexport const paths = root;\n",
+      'src/util/root.ts': "export const root = '/';\n",
+      'src/data/layout.ts': "import { paths, type P } from '../util/paths.ts';\nexport const layout: P = paths;\n",
+      'src/config/schema.ts': "import type { P } from '../util/paths.ts';\nexport type Profile = P;\n",
+      'src/config/load.ts':
+        "import type { Profile } from './schema.ts';\nimport { layout } from '../data/layout.ts';\nexport const load = (p: Profile): Profile => p + layout;\n",
       'src/services/session.ts':
-        "import { layout } from '../data/layout.ts';\nimport { port } from './ports.ts';\nexport const session = layout + port;\n",
+        "import { load } from '../config/load.ts';\nimport { port } from './ports.ts';\nexport const session = load('x') + port;\n",
       'src/services/ports.ts': 'export const port = 1;\n',
       'src/parsing/sources/wordnet.ts':
         "import { session } from '../../services/session.ts';\nexport const w = session;\n",
       'src/facts/sources/wordnet.ts': "import { layout } from '../../data/layout.ts';\nexport const f = layout;\n",
       'src/kadapter/train.ts': "import { port } from '../services/ports.ts';\nexport const train = port;\n",
-      'src/eval/metrics.ts': "import { train } from '../kadapter/train.ts';\nexport const metrics = train;\n",
+      // kadapter ← {tasks, methods} ← eval
+      'src/tasks/relation.ts': "import { train } from '../kadapter/train.ts';\nexport const relation = train;\n",
+      'src/methods/k-adapter.ts':
+        "import { relation } from '../tasks/relation.ts';\nimport { train } from '../kadapter/train.ts';\nexport const method = relation + train;\n",
+      'src/eval/metrics.ts':
+        "import { train } from '../kadapter/train.ts';\nimport { method } from '../methods/k-adapter.ts';\nimport { relation } from '../tasks/relation.ts';\nexport const metrics = train + method + relation;\n",
       'src/eval/probe.ts':
         "import type { Metrics } from './pooled.ts';\nimport { metrics } from './metrics.ts';\nexport const probe: Metrics = metrics;\n",
       'src/eval/pooled.ts': 'export type Metrics = number;\n',
@@ -105,7 +120,9 @@ describe('lint:deps (dependency-cruiser architecture rules)', () => {
       'test/helper.ts': "import { train } from '../src/kadapter/train.ts';\nexport const helper = train;\n",
       'pipeline/stage.ts':
         "import { probe } from '../src/eval/probe.ts';\nimport { f } from '../src/facts/sources/wordnet.ts';\nimport { w } from '../src/parsing/sources/wordnet.ts';\nexport const stage = [probe, f, w];\n",
-      'scripts/report.ts': "import { stage } from '../pipeline/stage.ts';\nexport const report = stage;\n",
+      'scripts/report.ts': "import { probe } from '../src/eval/probe.ts';\nexport const report = probe;\n",
+      // A script's test may drive a stage.
+      'scripts/report.test.ts': "import { stage } from '../pipeline/stage.ts';\nexport const t = stage;\n",
     });
     const { code, output, violations } = lintDeps(dir);
     expect(violations).toEqual([]);
@@ -123,6 +140,16 @@ describe('lint:deps (dependency-cruiser architecture rules)', () => {
       'pipeline/stage.ts': "export const stage = 'stage';\n",
       // bottom layer → services, through a dynamic import
       'src/data/d.ts': "export const later = () => import('../services/s.ts');\n",
+      // util → data, and data → config: against the bottom layer's order
+      'src/util/w.ts': "import { e } from '../data/e.ts';\nexport const w = e;\n",
+      'src/data/e.ts': "import type { Cfg } from '../config/cfg.ts';\nexport const e: Cfg = 1;\n",
+      'src/config/cfg.ts': 'export type Cfg = number;\n',
+      // kadapter → tasks, methods → eval, tasks → facts
+      'src/kadapter/t.ts': "import { task } from '../tasks/task.ts';\nexport const t = task;\n",
+      'src/tasks/task.ts': "import { f } from '../facts/sources/f.ts';\nexport const task = f;\n",
+      'src/methods/meth.ts': "import type { M } from '../eval/m.ts';\nexport type Meth = M;\n",
+      // a script → pipeline/
+      'scripts/bench.ts': "import { stage } from '../pipeline/stage.ts';\nexport const bench = stage;\n",
       // services → parsing, through a type-only re-export
       'src/services/s.ts': "export type { P } from '../parsing/sources/p.ts';\n",
       'src/parsing/sources/p.ts': 'export type P = number;\nexport const p = 3;\n',
@@ -146,9 +173,11 @@ describe('lint:deps (dependency-cruiser architecture rules)', () => {
     });
     const { code, output, violations } = lintDeps(dir);
     expect(violations).toEqual([
+      v('data-imports-config', 'src/data/e.ts', 'src/config/cfg.ts'),
       v('facts-imports-parsing', 'src/facts/sources/f.ts', 'src/parsing/sources/p.ts'),
       v('kadapter-imports-eval', 'src/kadapter/k.ts', 'src/eval/m.ts'),
       v('kadapter-imports-parsing-or-facts', 'src/kadapter/z.ts', 'src/facts/sources/f.ts'),
+      v('kadapter-imports-tasks-or-methods', 'src/kadapter/t.ts', 'src/tasks/task.ts'),
       v('layer-bottom-imports-upward', 'src/config/c.ts', 'pipeline/stage.ts'),
       v('layer-bottom-imports-upward', 'src/data/d.ts', 'src/services/s.ts'),
       v('layer-bottom-imports-upward', 'src/util/x.ts', 'src/kadapter/y.ts'),
@@ -157,12 +186,18 @@ describe('lint:deps (dependency-cruiser architecture rules)', () => {
       v('not-to-unresolvable', 'src/util/gone.ts', './missing.ts'),
       v('parsing-imports-facts', 'src/parsing/r.ts', 'src/facts/sources/f.ts'),
       v('parsing-or-facts-imports-kadapter-or-eval', 'src/parsing/q.ts', 'src/kadapter/y.ts'),
+      v('scripts-imports-pipeline', 'scripts/bench.ts', 'pipeline/stage.ts'),
       v('src-imports-outside-src', 'src/config/c.ts', 'pipeline/stage.ts'),
       v('src-unknown-layer', 'src/misc/u.ts', 'src/kadapter/y.ts'),
+      v('tasks-or-methods-imports-eval', 'src/methods/meth.ts', 'src/eval/m.ts'),
+      v('tasks-or-methods-imports-parsing-or-facts', 'src/tasks/task.ts', 'src/facts/sources/f.ts'),
+      v('util-imports-project', 'src/util/w.ts', 'src/data/e.ts'),
+      v('util-imports-project', 'src/util/x.ts', 'src/kadapter/y.ts'),
     ]);
     expect(code).not.toBe(0);
     expect(output).toMatch(/error kadapter-imports-eval: src\/kadapter\/k\.ts → src\/eval\/m\.ts/);
-    expect(output).toMatch(/13 dependency violations \(13 errors/);
+    expect(output).toMatch(/error util-imports-project: src\/util\/w\.ts → src\/data\/e\.ts/);
+    expect(output).toMatch(/20 dependency violations \(20 errors/);
   });
 
   it('counts a type-only import as a dependency (tsPreCompilationDeps)', () => {
@@ -171,7 +206,10 @@ describe('lint:deps (dependency-cruiser architecture rules)', () => {
       'src/kadapter/k.ts': 'export type K = number;\n',
     });
     const { code, violations } = lintDeps(dir);
-    expect(violations).toEqual([v('layer-bottom-imports-upward', 'src/util/t.ts', 'src/kadapter/k.ts')]);
+    expect(violations).toEqual([
+      v('layer-bottom-imports-upward', 'src/util/t.ts', 'src/kadapter/k.ts'),
+      v('util-imports-project', 'src/util/t.ts', 'src/kadapter/k.ts'),
+    ]);
     expect(code).not.toBe(0);
   });
 
@@ -182,5 +220,76 @@ describe('lint:deps (dependency-cruiser architecture rules)', () => {
     });
     const { violations } = lintDeps(dir);
     expect(violations.map((x) => x.rule)).toEqual(['no-circular']);
+  });
+});
+
+/** Runs package.json's lint:code script (`tsx scripts/lint/checks.ts`) in `dir`, the checks file from this repository. */
+function lintCode(dir: string): { code: number | null; lines: string[] } {
+  const [cmd, script, ...args] = (scripts()['lint:code'] ?? '').trim().split(/\s+/);
+  expect(cmd).toBe('tsx');
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, script!), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  expect(run.error).toBeUndefined();
+  return { code: run.status, lines: (run.stdout + run.stderr).split('\n').filter((l) => l.trim() !== '') };
+}
+
+const linesOf = (n: number, text = '// step') => `${Array.from({ length: n }, () => text).join('\n')}\n`;
+
+describe('lint:code (stage size, casts of read JSON)', () => {
+  it('is part of npm run lint, with lint:deps and lint:format', () => {
+    const lint = scripts().lint ?? '';
+    for (const part of ['lint:deps', 'lint:code', 'lint:format']) expect(lint).toContain(`npm run ${part}`);
+  });
+
+  it('passes a tree with stages at the cap and JSON read through its schema', () => {
+    const dir = tree({
+      'pipeline/train.ts': linesOf(200),
+      'pipeline/cli.ts': linesOf(150),
+      // Tests are not stages and may cast what they read.
+      'pipeline/train.test.ts': `${linesOf(300)}const x = JSON.parse('{}') as { a: number };\n`,
+      'src/eval/report.ts': [
+        "import fs from 'node:fs';",
+        "import { readJsonFile } from '../util/json-file.ts';",
+        "const results = readJsonFile('r.json', Results);",
+        "const raw: unknown = JSON.parse(fs.readFileSync('hub.json', 'utf8'));",
+        "const line = JSON.parse('1') as unknown;",
+        "const text: string = fs.readFileSync('a.txt', 'utf8');",
+        'export const all = [results, raw, line, text];',
+      ].join('\n'),
+    });
+    const { code, lines } = lintCode(dir);
+    expect(lines).toEqual(['lint:code: no violations']);
+    expect(code).toBe(0);
+  });
+
+  it('fails on an oversized stage file and on each form of a cast of read JSON, one line each', () => {
+    const dir = tree({
+      'pipeline/evaluate.ts': linesOf(201),
+      'src/eval/verified.ts': [
+        "import fs from 'node:fs';",
+        "const config = JSON.parse(fs.readFileSync('c.json', 'utf8')) as { labels: string[] };",
+        "const revision = (JSON.parse(fs.readFileSync('s.json', 'utf8')) as { revision?: string }).revision;",
+        'export const all = [config, revision];',
+      ].join('\n'),
+      'pipeline/report.ts': "const r: { seeds: number[] } = JSON.parse('{}');\nexport const seeds = r.seeds;\n",
+      'scripts/bench.ts': "const old = JSON.parse('{}') as unknown as Record<string, number>;\nexport { old };\n",
+      'src/kadapter/x.ts':
+        "import fs from 'node:fs';\nexport const w = fs.readFileSync('w.json') as unknown as { a: 1 };\n",
+    });
+    const { code, lines } = lintCode(dir);
+    expect(code).toBe(1);
+    const found = lines.filter((l) => /^\S+:\d+ /.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
+    expect(found).toEqual([
+      'pipeline/evaluate.ts:201 stage-size',
+      'src/eval/verified.ts:2 own-file-cast',
+      'src/eval/verified.ts:3 own-file-cast',
+      'src/kadapter/x.ts:2 own-file-cast',
+      'pipeline/report.ts:1 own-file-cast',
+      'scripts/bench.ts:1 own-file-cast',
+    ]);
+    expect(lines).toContain('6 violations');
+    expect(lines[0]).toMatch(/^pipeline\/evaluate\.ts:201 stage-size 201 lines, over the stage cap of 200/);
   });
 });

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.ts';
-import { AblationResults as AblationResultsFile, Results } from '../src/data/files.ts';
 import { rowChart, curveChart, renderPlot } from '../src/eval/plots.ts';
 import { writeReport } from '../src/eval/report.ts';
-import { writeAblationReport, type AblationResults } from '../src/eval/ablation.ts';
+import { AblationResults, writeAblationReport } from '../src/eval/ablation.ts';
+import { Results } from '../src/eval/results-schema.ts';
 import { expectedNoise, verifiedResult } from '../src/eval/verified.ts';
 import { readJsonFile } from '../src/util/json-file.ts';
 
@@ -37,8 +37,7 @@ await writeReport(dir, results, { rowChart, curveChart, renderPlot });
 process.stdout.write(`${path.join(dir, 'report.md')}\n`);
 const ablation = path.join(dir, 'ablation');
 if (fs.existsSync(path.join(ablation, 'results.json'))) {
-  // Typed as ablation.ts's interface: the schema's type must fit it.
-  const ablationResults: AblationResults = readJsonFile(path.join(ablation, 'results.json'), AblationResultsFile);
+  const ablationResults = readJsonFile(path.join(ablation, 'results.json'), AblationResults);
   await writeAblationReport(ablation, ablationResults, { rowChart, renderPlot });
   process.stdout.write(`${path.join(ablation, 'report.md')}\n`);
 }

@@ -12,13 +12,14 @@ import { loadConfig } from '../src/config/load.ts';
 import { describeBackend, initBackend } from '../src/kadapter/backend.ts';
 import { loadBaseModel } from '../src/kadapter/base-model.ts';
 import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
-import { adapterConfigFor, trainConfigFor } from '../src/kadapter/run-config.ts';
-import { trainAdapter } from '../src/kadapter/train.ts';
+import { trainConfigFor } from '../src/kadapter/run-config.ts';
+import { disposeKnowledgeModel } from '../src/methods/knowledge-model.ts';
+import { knowledgeSetup } from '../src/methods/pretrain.ts';
+import { trainAdapter } from '../src/methods/train.ts';
 import { UsageError } from '../src/util/errors.ts';
 import { meanStd } from '../src/util/metrics.ts';
 import { repoRoot } from '../src/util/paths.ts';
 import { formatTable } from '../src/util/table.ts';
-import { featureLayers, knowledgeHead, knowledgeRunSpec, loadKnowledgeData, taskFeatures } from '../pipeline/train.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,20 +49,15 @@ const seeds = list(values.seeds!, '--seeds');
 
 const backend = await initBackend(config.backend);
 const base = loadBaseModel(resolveBaseModelDir(config));
-const adapter = adapterConfigFor(config, base);
-const L = base.config.layers;
-const layers = featureLayers(adapter.readLayers, L);
-const data = await loadKnowledgeData(config, base, name);
-const caches = await taskFeatures(config, base, name, data, layers, backend.name);
-const head = knowledgeHead(config, base, name, data);
-const metric = name === 'factual' ? 'microF1' : 'uas';
+const { task, data, caches, spec: specFor } = await knowledgeSetup(config, base, name, backend.name);
+const metric = task.mainMetric;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-tune-'));
 const trials: { lr: number; epochs: number; seed: number; devByEpoch: number[]; steps: number; seconds: number }[] = [];
 try {
   for (const lr of lrs) {
     for (const seed of seeds) {
-      const spec = knowledgeRunSpec(name, adapter, head, L, seed);
-      const { result } = await trainAdapter({
+      const spec = specFor(seed);
+      const { model, result } = await trainAdapter({
         spec,
         config: { ...own, epochs, optim: { ...own.optim, lr } },
         train: caches.train,
@@ -70,6 +66,7 @@ try {
         label: `${name} lr ${lr} seed ${seed}`,
         log: () => {},
       });
+      disposeKnowledgeModel(model);
       trials.push({
         lr,
         epochs,

@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { loadKnowledgeData } from '../../pipeline/train.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { dependencySplitFiles } from '../../src/data/layout.ts';
@@ -21,15 +20,20 @@ import { describeBackend, initBackend } from '../../src/kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../../src/kadapter/base-model.ts';
 import { encodeRelation } from '../../src/kadapter/examples.ts';
 import { buildFeatureCache, FeatureCache } from '../../src/kadapter/features.ts';
-import { batchLoss, type AdapterRunSpec, type TrainedModel } from '../../src/kadapter/forward.ts';
-import { initHead, type HeadConfig } from '../../src/kadapter/heads.ts';
+import { AdapterRunSpec, batchLoss, initKnowledgeModel, modelVariables } from '../../src/methods/knowledge-model.ts';
+import { knowledgeTaskData } from '../../src/methods/pretrain.ts';
+import { knowledgeTask } from '../../src/tasks/knowledge/index.ts';
 import { resolveBaseModelDir } from '../../src/kadapter/model-fetch.ts';
-import { initMultitask, multitaskLoss, multitaskPlan, type MultitaskData } from '../../src/kadapter/multitask.ts';
+import {
+  initMultitask,
+  multitaskLoss,
+  multitaskPlan,
+  type MultitaskData,
+} from '../../src/tasks/knowledge/multitask.ts';
 import { AdamW, scheduledLr, type OptimConfig } from '../../src/kadapter/optim.ts';
 import { mulberry32 } from '../../src/kadapter/rng.ts';
 import { adapterConfigFor, trainConfigFor } from '../../src/kadapter/run-config.ts';
 import { writeSafetensors } from '../../src/kadapter/safetensors.ts';
-import { modelTensors } from '../../src/kadapter/train.ts';
 import { epochPlan, trainStep } from '../../src/kadapter/training-loop.ts';
 import { parseJsonText, readJsonFile } from '../../src/util/json-file.ts';
 import { readJsonLines } from '../../src/util/jsonl.ts';
@@ -131,6 +135,31 @@ function configFor(
   };
 }
 
+/** The multi-task run's parts as the bench's two sides share them: relations, then dependency heads. */
+const PART = { relation: 0, dependency: 1 } as const;
+function multitaskParts(
+  hidden: number,
+  labels: string[],
+  scoreDim: number,
+  relations: EncodedExample[],
+  dependencies: EncodedExample[],
+): MultitaskData {
+  return [
+    {
+      task: knowledgeTask('relation'),
+      head: { kind: 'relation', hidden, fuse: false, labels },
+      train: relations,
+      dev: [],
+    },
+    {
+      task: knowledgeTask('dependency'),
+      head: { kind: 'dependency', hidden, fuse: false, scoreDim },
+      train: dependencies,
+      dev: [],
+    },
+  ];
+}
+
 // ---- one side: kadapter, in a worker process
 
 export async function kadapterWorker(specFile: string, threads: number, ops: boolean): Promise<void> {
@@ -141,15 +170,14 @@ export async function kadapterWorker(specFile: string, threads: number, ops: boo
   let params: Record<string, tf.Variable>;
   let steps: { examples: number; loss: () => tf.Scalar; batch?: () => void }[];
   if (spec.kind === 'adapter') {
-    const runSpec: AdapterRunSpec = {
-      task: spec.task as AdapterRunSpec['task'],
-      adapter: spec.adapter as unknown as AdapterConfig,
-      head: spec.head as unknown as HeadConfig,
+    const runSpec = AdapterRunSpec.parse({
+      adapter: spec.adapter,
+      head: spec.head,
       lastLayer: spec.lastLayer,
       seed: 1,
-    };
-    const model: TrainedModel = { adapter: initAdapter(runSpec.adapter, 1), head: initHead(runSpec.head, 2) };
-    params = modelTensors(model);
+    });
+    const model = initKnowledgeModel(runSpec);
+    params = modelVariables(model);
     const cache = new FeatureCache(spec.cache!.dir);
     const shards = new Map<number, ReturnType<FeatureCache['loadShard']>>();
     const shardOf = (i: number) => {
@@ -161,7 +189,7 @@ export async function kadapterWorker(specFile: string, threads: number, ops: boo
     for (const ref of spec.plan!) shardOf(ref.shard);
     steps = spec.plan!.map((ref) => ({
       examples: ref.indices.length,
-      loss: () => batchLoss(model, runSpec, cache.batch(shardOf(ref.shard), ref.indices)),
+      loss: () => batchLoss(model, cache.batch(shardOf(ref.shard), ref.indices)),
       batch: () => {
         const b = cache.batch(shardOf(ref.shard), ref.indices);
         tf.dispose([...b.states.filter((t) => t), b.mask]);
@@ -169,11 +197,12 @@ export async function kadapterWorker(specFile: string, threads: number, ops: boo
     }));
   } else {
     const base = loadBaseModel(spec.baseModel);
-    const mt = initMultitask(base, spec.labels, 1, spec.scoreDim);
+    const parts = multitaskParts(base.config.hidden, spec.labels, spec.scoreDim, [], []);
+    const mt = initMultitask(base, parts, 1);
     params = mt.params;
     steps = spec.batches!.map((b) => ({
       examples: b.examples.length,
-      loss: () => multitaskLoss(mt.model, base, b.task, b.examples as unknown as EncodedExample[]),
+      loss: () => multitaskLoss(mt.model, base, parts, PART[b.task], b.examples as unknown as EncodedExample[]),
     }));
   }
   const opt = new AdamW(optim, params);
@@ -392,11 +421,11 @@ export async function runVsPytorch(o: VsPytorchOptions): Promise<void> {
   const wantsFacts = o.tasks.includes('factual') || o.tasks.includes('multitask');
   const wantsDeps = o.tasks.includes('linguistic') || o.tasks.includes('multitask');
   const small = { ...config, adapters: { ...config.adapters, maxTrain: need, maxDev: 1 } };
-  const deps = wantsDeps ? await loadKnowledgeData(small, base, 'linguistic') : null;
+  const deps = wantsDeps ? (await knowledgeTaskData(small, base, 'linguistic')).data : null;
   let facts: { labels: string[]; train: EncodedRelation[] } | null = null;
   if (wantsFacts) {
-    const real = await loadKnowledgeData(small, base, 'factual');
-    const labels = real.labels!;
+    const real = (await knowledgeTaskData(small, base, 'factual')).data;
+    const labels = real.labels;
     facts = { labels, train: real.splits.train as EncodedRelation[] };
     if (facts.train.length < need) {
       facts = { labels, train: await synthesisedRelations(config, base, labels, need) };
@@ -422,12 +451,14 @@ export async function runVsPytorch(o: VsPytorchOptions): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
     const init = path.join(dir, 'init.safetensors');
     if (task === 'multitask') {
-      const data: MultitaskData = {
-        labels: facts!.labels,
-        relation: { train: facts!.train, dev: [] },
-        dependency: { train: deps!.splits.train as MultitaskData['dependency']['train'], dev: [] },
-      };
-      const { params } = initMultitask(base, data.labels, 1, config.adapters.headScoreDim);
+      const data = multitaskParts(
+        base.config.hidden,
+        facts!.labels,
+        config.adapters.headScoreDim,
+        facts!.train,
+        deps!.splits.train,
+      );
+      const { params } = initMultitask(base, data, 1);
       const heads = Object.entries(params).filter(([n]) => !n.startsWith('base.'));
       writeSafetensors(
         init,
@@ -437,10 +468,10 @@ export async function runVsPytorch(o: VsPytorchOptions): Promise<void> {
       );
       tf.dispose(Object.values(params));
       const batches = stepsOf(total, (e) => multitaskPlan(data, 1, e, bs)).map((ref) => ({
-        task: ref.task,
-        examples: ref.indices.map((i) => data[ref.task].train[i]!),
+        task: data[ref.part]!.task.name as 'relation' | 'dependency',
+        examples: ref.indices.map((i) => data[ref.part]!.train[i]!),
       }));
-      const spec: Spec = { kind: 'multitask', task: 'multitask', labels: data.labels, init, batches, ...common };
+      const spec: Spec = { kind: 'multitask', task: 'multitask', labels: facts!.labels, init, batches, ...common };
       fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(spec));
       specs.set(task, {
         file: path.join(dir, 'spec.json'),
@@ -461,15 +492,21 @@ export async function runVsPytorch(o: VsPytorchOptions): Promise<void> {
       label: `bench features ${task}`,
     });
     const cache = new FeatureCache(cacheDir);
-    const head: HeadConfig =
+    const head =
       task === 'factual'
         ? { kind: 'relation', hidden: base.config.hidden, fuse: true, labels: facts!.labels }
         : { kind: 'dependency', hidden: base.config.hidden, fuse: true, scoreDim: config.adapters.headScoreDim };
-    const model: TrainedModel = { adapter: initAdapter(adapter, 1), head: initHead(head, 2) };
+    const settings = {
+      architecture: 'k-adapter',
+      ...adapter,
+      activation: 'gelu',
+      heads: Math.max(1, Math.floor(adapter.size / 64)),
+    };
+    const model = initKnowledgeModel({ adapter: settings, head, lastLayer: L, seed: 1 });
     writeSafetensors(
       init,
       Object.fromEntries(
-        Object.entries(modelTensors(model)).map(([n, t]) => [
+        Object.entries(modelVariables(model)).map(([n, t]) => [
           n,
           { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array },
         ]),
@@ -480,7 +517,7 @@ export async function runVsPytorch(o: VsPytorchOptions): Promise<void> {
     const spec: Spec = {
       kind: 'adapter',
       task: task === 'factual' ? 'relation' : 'dependency',
-      adapter: { ...adapter },
+      adapter: settings,
       head: { ...head },
       labels: facts?.labels ?? [],
       cache: { dir: cacheDir, layers, hidden: base.config.hidden },

@@ -12,11 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { adapterForward, type AdapterConfig } from '../../src/kadapter/adapter.ts';
-import { saveAdapterFiles } from '../../src/kadapter/adapter-files.ts';
+import { adapterForward, namedAdapterTensors, type AdapterConfig } from '../../src/kadapter/adapter.ts';
+import { assignValues } from '../../src/kadapter/variables.ts';
+import { kAdapter } from '../../src/methods/k-adapter/method.ts';
+import { saveAdapterFiles } from '../../src/methods/files.ts';
 import { initBackend } from '../../src/kadapter/backend.ts';
 import { loadBaseModel } from '../../src/kadapter/base-model.ts';
-import { K_ADAPTER_WEIGHTS } from '../../src/kadapter/k-adapter-files.ts';
+import { K_ADAPTER_WEIGHTS } from '../../src/methods/k-adapter/official-files.ts';
 import { writeSafetensors } from '../../src/kadapter/safetensors.ts';
 import { repoRoot } from '../../src/util/paths.ts';
 import { randomAdapter, randomStates } from '../../test/fixtures/kadapter/random-adapter.ts';
@@ -55,11 +57,14 @@ for (const c of cases) {
     layerNormEps: 1e-5,
   };
   const adapter = randomAdapter(cfg, 11);
+  // The random weights as a K-Adapter of the method's registry, for its folder.
+  const bound = kAdapter.create(cfg, 0);
+  for (const [n, t] of Object.entries(namedAdapterTensors(adapter)))
+    assignValues(bound.variables()[n]!, t.dataSync() as Float32Array);
   saveAdapterFiles(path.join(dir, 'adapter'), {
     name: 'factual',
     task: 'relation',
-    model: { adapter, head: {} },
-    adapter: cfg,
+    adapter: bound,
     head: null,
     base,
     lastLayer: base.config.layers,

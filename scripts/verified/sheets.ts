@@ -12,7 +12,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/load.ts';
 import { factsDir } from '../../src/data/layout.ts';
 import { EntityTypingExample, RelationExample } from '../../src/data/schemas.ts';
-import type { DownstreamTask } from '../../src/eval/tasks.ts';
 import { loadVerifiedSet, markRelation, markMention, VERIFIED_DIR } from '../../src/eval/verified.ts';
 import { readJsonl, writeJsonlAtomic } from '../../src/util/jsonl.ts';
 import { byHashOf } from '../../src/util/sample.ts';
@@ -30,7 +29,7 @@ const facts = factsDir(config);
 
 /** The judged examples of a task in its own format, with the verified label. */
 async function writeSet<T extends { id: string }>(
-  task: DownstreamTask,
+  task: string,
   rows: AsyncIterable<T>,
   relabel: (r: T, gold: string[]) => T,
 ) {

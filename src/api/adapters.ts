@@ -1,12 +1,7 @@
 // Adapter folders for library use.
-import {
-  loadAdapterFiles,
-  readAdapterConfig,
-  type LoadAdapterOptions,
-  type LoadedAdapter,
-} from '../kadapter/adapter-files.ts';
+import { loadAdapterFiles, readAdapterConfig, type LoadAdapterOptions, type LoadedAdapter } from '../methods/files.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
-import type { AdapterFileConfig } from '../data/files.ts';
+import type { AdapterFileConfig } from '../methods/files.ts';
 
 export type { AdapterFileConfig, LoadAdapterOptions, LoadedAdapter };
 export { readAdapterConfig };

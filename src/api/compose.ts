@@ -2,7 +2,7 @@
 // the evaluation's rows combine them, for encoding text outside a task: the composition value of
 // src/data/composition.ts without task layers.
 import type { CombineKind, Component } from '../data/composition.ts';
-import { disposeLoadedAdapter, readAdapterConfig, type LoadedAdapter } from '../kadapter/adapter-files.ts';
+import { disposeLoadedAdapter, readAdapterConfig, type LoadedAdapter } from '../methods/files.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { resolveComponents, type ComponentVectors } from '../eval/components.ts';
 import { componentKey } from '../eval/rows.ts';

@@ -14,13 +14,14 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { z } from 'zod';
 import { baseWeightsSha256 } from '../kadapter/base-model.ts';
-import { openSafetensors, writeSafetensors } from '../kadapter/safetensors.ts';
+import { openSafetensors, safetensorsBytes, safetensorsHeader, type HeaderEntry } from '../kadapter/safetensors.ts';
 import { UserError } from '../util/errors.ts';
-import { readJsonFileIfExists } from '../util/json-file.ts';
+import { readJsonFile, readJsonFileIfExists } from '../util/json-file.ts';
 import { fsyncDir, sha256File, writeFileAtomic } from '../util/jsonl.ts';
 import { hashOf } from '../util/manifest.ts';
+import { runShards, type ShardFile } from '../util/shards.ts';
 import type { Composition } from './compose.ts';
-import { encodeStream, type EncodedInput, type EncodeInput, type Pooling } from './encode.ts';
+import { encode, type EncodedInput, type EncodeInput, type Pooling } from './encode.ts';
 
 export interface EncodeFileOptions {
   input: string;
@@ -181,43 +182,35 @@ export async function encodeFile(comp: Composition, o: EncodeFileOptions): Promi
   }
   fs.mkdirSync(partial, { recursive: true });
   writeFileAtomic(settingsFile, JSON.stringify({ key, input: o.input, pool: o.pool, combine: comp.combine }));
-  // Parts are written whole and in order: the complete ones are a prefix.
-  let done = 0;
-  let resumed = 0;
-  for (; fs.existsSync(path.join(partial, partName(done, 'json'))); done++)
-    resumed += readIndexPart(path.join(partial, partName(done, 'json'))).length;
-
   const skipped: Record<string, number> = {};
-  let inputs = 0;
   const total = await countInputs(o.input);
-  o.onProgress?.(Math.min(resumed, total), total);
-  const items: Item[] = [];
-  const pending = (async function* () {
-    let n = 0;
-    for await (const item of readInputs(o.input, skipped)) {
-      if (n++ < resumed) continue;
-      items.push(item);
-      yield item.input;
-    }
-  })();
-  let k = done;
-  for await (const chunk of encodeStream(comp, pending, { ...o, chunkSize })) {
-    const chunkItems = items.splice(0, chunk.length);
-    writePart(partial, k, format, o.pool, comp.width, chunk, chunkItems, resumed + inputs);
-    inputs += chunk.length;
-    k++;
-    o.onProgress?.(resumed + inputs, total);
-  }
-  if (resumed + inputs === 0) {
+  o.onProgress?.(0, total);
+  const { done, items, itemsRunNow } = await runShards(readInputs(o.input, skipped), {
+    dir: partial,
+    inputsHash: key,
+    shardSize: chunkSize,
+    what: 'encode',
+    log: (line) => process.stderr.write(`${line}\n`),
+    onShard: (n) => o.onProgress?.(n, total),
+    work: async (slice, k) => {
+      const chunk = await encode(
+        comp,
+        slice.map((item) => item.input),
+        o,
+      );
+      return { outputs: partFiles(k, k * chunkSize, format, o.pool, comp.width, chunk, slice), skipped: {} };
+    },
+  });
+  if (items === 0) {
     fs.rmSync(partial, { recursive: true, force: true });
     throw new UserError(`${o.input}: no input to encode (${JSON.stringify(skipped)})`);
   }
-  const summary = assemble(partial, k, format, o, comp);
+  const summary = assemble(partial, done.length, format, o, comp);
   fs.rmSync(partial, { recursive: true, force: true });
   return {
     ...summary,
-    inputs: resumed + inputs,
-    resumed,
+    inputs: items,
+    resumed: items - itemsRunNow,
     skipped,
     width: comp.width,
     format,
@@ -225,45 +218,42 @@ export async function encodeFile(comp: Composition, o: EncodeFileOptions): Promi
   };
 }
 
-function writePart(
-  partial: string,
+/** A part's files: its vectors, then its index. */
+function partFiles(
   k: number,
+  first: number,
   format: 'jsonl' | 'safetensors',
   pool: Pooling,
   width: number,
   chunk: EncodedInput[],
   items: Item[],
-  first: number,
-): void {
+): ShardFile[] {
   const index = chunk.map((e, i) => indexLine(first + i, items[i]!, e));
+  const indexFile = { file: partName(k, 'json'), bytes: JSON.stringify(index) };
   if (format === 'jsonl') {
     const lines = chunk.map((e, i) => {
       const v = Array.from(e.vector);
       const vector = pool === 'none' ? { vectors: rowsOf(v, width) } : { vector: v };
       return JSON.stringify({ ...index[i], ...(e.firstSubword ? { firstSubword: e.firstSubword } : {}), ...vector });
     });
-    writeFileAtomic(path.join(partial, partName(k, 'jsonl')), `${lines.join('\n')}\n`);
-  } else {
-    const rows = chunk.reduce((n, e) => n + e.vector.length / width, 0);
-    const data = new Float32Array(rows * width);
-    let at = 0;
-    for (const e of chunk) {
-      data.set(e.vector, at);
-      at += e.vector.length;
-    }
-    writeSafetensors(path.join(partial, partName(k, 'safetensors')), {
-      vectors: { dtype: 'F32', shape: [rows, width], data },
-    });
+    return [{ file: partName(k, 'jsonl'), bytes: `${lines.join('\n')}\n` }, indexFile];
   }
-  // The index part is written last: it marks the part complete.
-  writeFileAtomic(path.join(partial, partName(k, 'json')), JSON.stringify(index));
+  const rows = chunk.reduce((n, e) => n + e.vector.length / width, 0);
+  const data = new Float32Array(rows * width);
+  let at = 0;
+  for (const e of chunk) {
+    data.set(e.vector, at);
+    at += e.vector.length;
+  }
+  const vectors = safetensorsBytes({ vectors: { dtype: 'F32', shape: [rows, width], data } });
+  return [{ file: partName(k, 'safetensors'), bytes: vectors }, indexFile];
 }
 
 const rowsOf = (v: number[], width: number) =>
   Array.from({ length: v.length / width }, (_, r) => v.slice(r * width, (r + 1) * width));
 
 const IndexPart = z.array(z.looseObject({ tokens: z.number().int(), truncated: z.boolean() }));
-const readIndexPart = (file: string) => IndexPart.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+const readIndexPart = (file: string) => readJsonFile(file, IndexPart);
 
 /** The parts into <out> (and the index beside a .safetensors), each written through a temp file. */
 function assemble(
@@ -309,30 +299,20 @@ function writeAssembledSafetensors(
   const all = indexes.flat();
   const rows = pool === 'none' ? all.reduce((n, r) => n + r.tokens, 0) : all.length;
   const vectorBytes = rows * comp.width * 4;
-  const header: Record<string, unknown> = {
-    __metadata__: {
-      format: 'kadapter-encode/1',
-      base: comp.base.name,
-      base_sha256: baseWeightsSha256(comp.base),
-      components: comp.names.join(','),
-      combine: comp.combine,
-      pool,
-    },
-    vectors: { dtype: 'F32', shape: [rows, comp.width], data_offsets: [0, vectorBytes] },
-  };
+  const entries: [string, HeaderEntry][] = [
+    ['vectors', { dtype: 'F32', shape: [rows, comp.width], bytes: vectorBytes }],
+  ];
   if (pool === 'none')
-    header.offsets = {
-      dtype: 'I64',
-      shape: [all.length + 1],
-      data_offsets: [vectorBytes, vectorBytes + (all.length + 1) * 8],
-    };
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  const pad = (8 - (json.length % 8)) % 8;
-  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  fs.writeSync(fd, len);
-  fs.writeSync(fd, json);
+    entries.push(['offsets', { dtype: 'I64', shape: [all.length + 1], bytes: (all.length + 1) * 8 }]);
+  const metadata = {
+    format: 'kadapter-encode/1',
+    base: comp.base.name,
+    base_sha256: baseWeightsSha256(comp.base),
+    components: comp.names.join(','),
+    combine: comp.combine,
+    pool,
+  };
+  fs.writeSync(fd, safetensorsHeader(entries, metadata));
   for (let k = 0; k < parts; k++) {
     const v = openSafetensors(path.join(partial, partName(k, 'safetensors'))).read('vectors');
     fs.writeSync(fd, Buffer.from(v.buffer, v.byteOffset, v.byteLength));

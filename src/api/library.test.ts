@@ -8,12 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TINY_BERT } from '../../test/fixtures/kadapter/tiny-task.ts';
 import { trainTinyAdapter } from '../../test/fixtures/kadapter/tiny-adapter.ts';
-import { readAdapterConfig } from '../kadapter/adapter-files.ts';
-import { adapterForward } from '../kadapter/adapter.ts';
+import { readAdapterConfig } from '../methods/files.ts';
 import { initBackend } from '../kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../kadapter/base-model.ts';
 import { encodeSequences } from '../kadapter/encoder.ts';
-import { loadAdapterFiles } from '../kadapter/adapter-files.ts';
+import { loadAdapterFiles } from '../methods/files.ts';
 import { repoRoot } from '../util/paths.ts';
 import { compose } from './compose.ts';
 import { encode, encodeStream } from './encode.ts';
@@ -41,7 +40,7 @@ function direct(text: string) {
   const a = loadAdapterFiles(adapterDir, base);
   return tf.tidy(() => {
     const { states, mask } = encodeSequences(base.weights, base.config, [base.tokenizer.encodeText(text)], 0);
-    const out = adapterForward(a.model.adapter, a.adapter, states, mask);
+    const out = a.adapter.forward(states, mask);
     return { hL: states[base.config.layers]!.dataSync() as Float32Array, out: out.dataSync() as Float32Array };
   });
 }

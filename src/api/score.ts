@@ -1,7 +1,7 @@
 // Scoring a trained row of the evaluation (its frozen base and components, and its task layers:
 // reports/<profile>/runs/<task>[@<set>]/<row>/seed-N) on any file in the standard format.
 import { initBackend } from '../kadapter/backend.ts';
-import { disposeLoadedAdapter, type LoadedAdapter } from '../kadapter/adapter-files.ts';
+import { disposeLoadedAdapter, type LoadedAdapter } from '../methods/files.ts';
 import { disposeBaseModel, loadBaseModel } from '../kadapter/base-model.ts';
 import type { Backend } from '../config/schema.ts';
 import { resolveComponents, type ComponentVectors } from '../eval/components.ts';
@@ -10,10 +10,11 @@ import { poolFeatures, pooledSource } from '../eval/pooled.ts';
 import { loadRowRun } from '../eval/run-files.ts';
 import { scoreTask, type Scores } from '../eval/score.ts';
 import { predictWithTaskLayers } from '../eval/task-layers.ts';
-import { encodeTaskFile, unseenLabels, type DownstreamTask } from '../eval/tasks.ts';
+import { encodeTaskFile, unseenLabels } from '../eval/downstream-data.ts';
 import { UserError } from '../util/errors.ts';
 
-export type ScoredTask = Exclude<DownstreamTask, 'pos'>;
+/** A downstream task whose sets are files in its format (entity-typing, relation): src/eval/sets.ts tasksWithFolderSets. */
+export type ScoredTask = string;
 
 export interface ScoreOptions {
   /** The row run's folder. */

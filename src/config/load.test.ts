@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseSetEntries } from '../eval/sets.ts';
 import { loadConfig, redactConfig } from './load.ts';
 import { ConfigError, UsageError, UserError } from '../util/errors.ts';
 import { repoRoot } from '../util/paths.ts';
@@ -34,10 +35,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ profile: 'huge', env: env() })).toThrow(/unknown profile "huge"/);
   });
 
-  describe('downstream sets (eval.sets, --data-dir task=set)', () => {
+  describe('downstream sets (eval.sets, --data-dir task=set read by src/eval/sets.ts)', () => {
     const fixture = (name: string) => path.join(repoRoot, 'test', 'fixtures', 'eval', name);
     const sets = (s: Record<string, string[]>, profile = 'smoke') =>
-      loadConfig({ profile, env: env(), sets: s }).eval.sets;
+      loadConfig({ profile, env: env(), sets: parseSetEntries(s) }).eval.sets;
 
     it('has the built sets by default, and the TACRED fixture first on smoke', () => {
       expect(loadConfig({ env: env() }).eval.sets).toEqual({
@@ -126,7 +127,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: env({ KADAPTER_BACKEND: 'tpu' }) })).toThrow(ConfigError);
   });
 
-  // Reliability (issue 18, item 6): a port is a number in 1–65535, checked at start-up with the
+  // Reliability: a port is a number in 1–65535, checked at start-up with the
   // variable named; a URI without one gets its scheme's default written into the configuration.
   it.each([
     [

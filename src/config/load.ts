@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Config, ProfileName, PROFILE_NAMES } from './schema.ts';
 import { PROFILES } from './profiles.ts';
-import { checkFolderSets, parseSetEntries } from './sets.ts';
+import { checkFolderSets, type SetEntry } from './sets.ts';
 import { UsageError, ConfigError } from '../util/errors.ts';
 import { repoRoot } from '../util/paths.ts';
 
@@ -52,10 +52,10 @@ export interface LoadOptions {
   /** The downstream protocol from the command line (--protocol). */
   protocol?: string;
   /**
-   * Downstream sets from the command line (--data-dir task=entry, src/config/sets.ts), by task:
-   * a task given here has these sets instead of the profile's.
+   * Downstream sets from the command line (--data-dir task=entry, read by src/eval/sets.ts
+   * parseSetEntries), by task: a task given here has these sets instead of the profile's.
    */
-  sets?: Record<string, string[]>;
+  sets?: Record<string, SetEntry[]>;
 }
 
 export function parseProfile(name: string | undefined): ProfileName {
@@ -106,7 +106,7 @@ export function loadConfig({
   else if (fromEnv.has('model.base')) setPath(draft, 'model.base', path.resolve(env.KADAPTER_BASE_MODEL!));
 
   if (protocol !== undefined) setPath(draft, 'eval.protocol', protocol);
-  for (const [task, list] of Object.entries(parseSetEntries(sets ?? {}))) setPath(draft, `eval.sets.${task}`, list);
+  for (const [task, list] of Object.entries(sets ?? {})) setPath(draft, `eval.sets.${task}`, list);
 
   const result = Config.safeParse(draft);
   if (!result.success) throw configError(result.error, fromEnv);

@@ -43,8 +43,8 @@ const base: ProfileDefaults = {
     minExamplesPerRelation: 50, // the paper's threshold
     downstreamShare: 0.15,
   },
-  // Sized to the part's budget of ≤ 10 minutes on two cores at the slowest rate measured on smoke
-  // (README, *Held-out sets from CoreNLP*): NER, depparse and KBP cost several parses a sentence.
+  // Sized to the part's budget of ≤ 10 minutes on two cores (docs/decisions.md): NER, depparse and
+  // KBP cost several parses a sentence.
   heldout: {
     maxSentences: { train: 2_000, dev: 1_800, test: 1_800 },
     sampleSeed: 1,
@@ -61,11 +61,12 @@ const base: ProfileDefaults = {
     revision: 'e4ce9877abf3edfe10b0d82785e83bdcb973e22e',
     maxLength: 128,
   },
-  // CPU-sized adapters for a 2-core machine (~0.3 s a step of 32 sentences at A = 128, one thread;
-  // the train stage runs two jobs at once); the paper's A = 768 and all the data are the full
-  // profile's. 20k examples each: the factual adapter meets its dev bar in one epoch, the
-  // linguistic one needs four (byAdapter); the multi-task baseline takes the same steps.
+  // CPU-sized adapters, so that the whole run fits its budget on a 2-core machine (the train stage
+  // runs two jobs at once); the paper's A = 768 and all the data are the full profile's. 20k
+  // examples each: the factual adapter meets its dev bar in one epoch, the linguistic one needs
+  // four (byAdapter).
   adapters: {
+    method: 'k-adapter',
     size: 128,
     layers: 2,
     readLayers: null,
@@ -86,16 +87,14 @@ const base: ProfileDefaults = {
     // Several pre-training runs, so that a downstream row's spread covers the adapters' seeds too
     // (the multi-task baseline trains for the first seed only: it costs as much as both adapters).
     seeds: [1, 2, 3],
-    // Chosen on dev (npm run tune:adapter, reports/bench/tune-linguistic*.json): seed 1's UAS after
-    // 20k examples is 73.6 at 5e-4 × 1 epoch, 75.1 at 2e-3 × 1, 78.1 at 2e-3 × 2, 80.9 at 2e-3 × 3;
-    // three epochs left seed 2 at 79.6 (at 3e-3, 77.9), under the bar of 80, so four at 2e-3.
-    // The factual adapter reaches its bar (68.8–69.3 micro-F1) in one epoch at the shared settings.
+    // Chosen on dev with npm run tune:adapter: the fewest epochs at which every linguistic seed
+    // reaches the dev bar of UAS 80 (docs/decisions.md); the factual adapter reaches its bar in one
+    // epoch at the shared settings.
     byAdapter: { factual: SHARED, linguistic: { epochs: 4, lr: 2e-3, maxTrain: null } },
-    // The multi-task baseline sees each task's 20k examples once (1,250 steps) instead of taking the
-    // adapters' 3,125: at one core it was the train stage's critical path (~55 of its ~61 min) and
-    // the whole run could not fit the budget. On dev (seed 1, the 3,125-step run's per-epoch
-    // evaluation) its relation micro-F1 was highest after the first epoch (76.8, 74.8 at the end),
-    // its UAS 80.6 then and 87.7 at the end: a baseline weaker on dependencies, said in the README.
+    // The multi-task baseline sees each task's 20k examples once instead of taking the adapters'
+    // steps: the longer job would be the train stage's critical path and the run would not fit its
+    // budget, and its relation dev score peaks after the first epoch. The cost, a baseline weaker on
+    // dependencies, is in docs/decisions.md.
     multitaskEpochs: 1,
     featureDtype: 'float16',
     featureShardSize: 2000,
@@ -104,8 +103,8 @@ const base: ProfileDefaults = {
     tasks: ['entity-typing', 'relation', 'pos'],
     sets: { 'entity-typing': [{ name: 'kg' }, { name: 'ner' }], relation: [{ name: 'kg' }, { name: 'kbp' }] },
     seeds: [1, 2, 3],
-    // Measured on the default run's 9-run rows (README, Evaluating downstream): pairing the seeds
-    // widens F+L's intervals by 15–50% and halves evaluate's task-layer training.
+    // Pairing the seeds halves evaluate's task-layer training, for somewhat wider intervals
+    // (docs/decisions.md).
     replicateSeeds: 'paired',
     // The paper's combination. `sum` (the official code's) doubles the rows and a third of the
     // task-layer time: the smoke and full profiles run both and choose on dev.
@@ -136,9 +135,9 @@ const base: ProfileDefaults = {
       replicates: null,
       keepBases: ['FL-concat', 'FL-sum'],
     },
-    // Entity typing only: on the default relation set (516 test examples) every ablation interval
-    // was 6–10 points wide (README, Ablations), too wide to tell variants apart, for a third of
-    // the pipeline's task-layer time. The full profile ablates both knowledge tasks.
+    // Entity typing only: the default relation set is too small for ablation intervals to tell
+    // variants apart, for a third of the pipeline's task-layer time (docs/decisions.md). The full
+    // profile ablates both knowledge tasks.
     ablate: { tasks: ['entity-typing'] },
   },
 };

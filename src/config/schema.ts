@@ -1,5 +1,5 @@
 // The one typed configuration of kadapter. Every value a stage reads comes from here, validated
-// once at start-up; later issues extend these sections rather than reading the environment.
+// once at start-up; a new setting joins a section here rather than reading the environment.
 import { z } from 'zod';
 
 export const PROFILE_NAMES = ['smoke', 'default', 'full'] as const;
@@ -211,6 +211,8 @@ const AdapterTraining = z.strictObject({
 });
 
 export const AdaptersConfig = z.strictObject({
+  /** The way of adapting the base the knowledge adapters use (a registered method, src/methods). */
+  method: z.string().min(1).default('k-adapter'),
   /** Adapter width A (the paper: 768); heads A/64, FFN 4A. */
   size: z.number().int().min(8),
   /** Transformer layers inside each adapter layer (N; the paper: 2). */
@@ -253,18 +255,13 @@ export const AdaptersConfig = z.strictObject({
   featureShardSize: z.number().int().min(1),
 });
 
-export const DOWNSTREAM_TASKS = ['entity-typing', 'relation', 'pos'] as const;
-
-/** The tasks whose data comes in sets (the POS probe reads the Brown sentences of the build). */
-export const SET_TASKS = ['entity-typing', 'relation'] as const;
-export type SetTask = (typeof SET_TASKS)[number];
-
 /**
- * The sets build-data makes, by task: `kg` (distant supervision from the knowledge graph), `ner`
- * (mentions typed by CoreNLP NER) and `kbp` (relations found by CoreNLP KBP).
+ * A downstream task's name (src/tasks/downstream registers them; a stage that resolves a name
+ * checks it there): part of a results key (`<task>@<set>`) and a folder name.
  */
-export const BUILT_SETS = { 'entity-typing': ['kg', 'ner'], relation: ['kg', 'kbp'] } as const;
-const ALL_BUILT: readonly string[] = Object.values(BUILT_SETS).flat();
+export const TaskName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'a task name is letters, digits, _ - (it names a folder)');
 
 /** A set's name is part of a results key (`<task>@<name>`) and a folder name. */
 export const SetName = z
@@ -272,26 +269,22 @@ export const SetName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a set name is letters, digits, _ . - (it names a folder)');
 
 /** A user's folder (train, dev, test as .json or .jsonl); a relative path is relative to the repository. */
-export const FolderSet = z.strictObject({
-  name: SetName.refine((n) => !ALL_BUILT.includes(n), 'kg, ner and kbp name the built sets; name the folder otherwise'),
-  dir: z.string().min(1),
-});
+export const FolderSet = z.strictObject({ name: SetName, dir: z.string().min(1) });
 export type FolderSet = z.infer<typeof FolderSet>;
 
-/** A task's sets, in order: the first is the task's main set (its results key is the task alone). */
-const setList = <B extends readonly [string, ...string[]]>(built: B) =>
-  z
-    .array(z.union([z.strictObject({ name: z.enum(built) }), FolderSet]))
-    .min(1)
-    .refine((sets) => new Set(sets.map((s) => s.name)).size === sets.length, 'two sets of a task share a name');
+/**
+ * A task's sets, in order: the first is the task's main set (its results key is the task alone).
+ * A set without `dir` is one the task's data builder makes (entity typing: kg, ner; relations: kg, kbp).
+ */
+const SetList = z
+  .array(z.union([z.strictObject({ name: SetName }), FolderSet]))
+  .min(1)
+  .refine((sets) => new Set(sets.map((s) => s.name)).size === sets.length, 'two sets of a task share a name');
 
 export const EvalConfig = z.strictObject({
-  tasks: z.array(z.enum(DOWNSTREAM_TASKS)).min(1),
-  /** Each task's downstream sets, every one evaluated with the whole row matrix. */
-  sets: z.strictObject({
-    'entity-typing': setList(BUILT_SETS['entity-typing']),
-    relation: setList(BUILT_SETS.relation),
-  }),
+  tasks: z.array(TaskName).min(1),
+  /** Each task's downstream sets, every one evaluated with the whole row matrix (a task with a set of its own has none here). */
+  sets: z.record(TaskName, SetList),
   /** Seeds of every row (≥ 3 for mean ± std). */
   seeds: z.array(z.number().int().min(0)).min(1),
   /**
@@ -310,12 +303,11 @@ export const EvalConfig = z.strictObject({
   batchSize: z.number().int().min(1),
   lr: z.number().positive(),
   weightDecay: z.number().min(0),
-  /** Training examples used per task (a seeded sample by hash of the id, `sampleSeed`); null = all. POS counts sentences. */
-  maxTrain: z.strictObject({
-    'entity-typing': z.number().int().min(1).nullable(),
-    relation: z.number().int().min(1).nullable(),
-    pos: z.number().int().min(1).nullable(),
-  }),
+  /**
+   * Training examples used per task (a seeded sample by hash of the id, `sampleSeed`); null, or a
+   * task not named here: all. POS counts sentences.
+   */
+  maxTrain: z.record(TaskName, z.number().int().min(1).nullable()),
   maxDev: z.number().int().min(1).nullable(),
   maxTest: z.number().int().min(1).nullable(),
   /** Seed of the hash order that the maxTrain/maxDev/maxTest samples take (src/util/sample.ts). */
@@ -340,7 +332,7 @@ export const EvalConfig = z.strictObject({
     keepBases: z.array(z.string()),
   }),
   /** `ablate`: which tasks (variants other than F+L use the first of `combines`). */
-  ablate: z.strictObject({ tasks: z.array(z.enum(DOWNSTREAM_TASKS)).min(1) }),
+  ablate: z.strictObject({ tasks: z.array(TaskName).min(1) }),
 });
 
 export const Config = z.strictObject({

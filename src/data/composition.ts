@@ -2,13 +2,19 @@
 // base, which components beside its last layer, and how the task layers combine them. Rows are
 // built as values, written as-is into every run's config and read back by `evaluate --run`.
 import { z } from 'zod';
-import { DOWNSTREAM_TASKS } from '../config/schema.ts';
-import { AdapterConfig } from './files.ts';
 
-/** Trained weights in an adapter folder, or an untrained draw of the given architecture. */
+/**
+ * Trained weights in an adapter folder, or an untrained draw of a method's adapter with the given
+ * settings (the method's own; its schema checks them when the draw is made).
+ */
 export const AdapterWeightsRef = z.union([
   z.strictObject({ dir: z.string().min(1) }),
-  z.strictObject({ random: z.number().int(), config: AdapterConfig }),
+  z.strictObject({
+    random: z.number().int(),
+    /** The adaptation method (src/methods); rows written before there were several name none. */
+    method: z.string().min(1).default('k-adapter'),
+    config: z.record(z.string(), z.unknown()),
+  }),
 ]);
 export type AdapterWeightsRef = z.infer<typeof AdapterWeightsRef>;
 
@@ -68,9 +74,6 @@ export const Row = z
   });
 export type Row = z.infer<typeof Row>;
 
-export const DownstreamTask = z.enum(DOWNSTREAM_TASKS);
-export type DownstreamTask = z.infer<typeof DownstreamTask>;
-
 export const TASK_LAYERS_FORMAT = 'kadapter-task-layers/1';
 
 /**
@@ -80,7 +83,8 @@ export const TASK_LAYERS_FORMAT = 'kadapter-task-layers/1';
  */
 export const TaskLayersFile = z.strictObject({
   format: z.literal(TASK_LAYERS_FORMAT),
-  task: DownstreamTask,
+  /** The downstream task's name (src/tasks/downstream). */
+  task: z.string().min(1),
   labels: z.array(z.string()).min(1),
   row: Row,
   base: z.strictObject({ dir: z.string().nullable(), name: z.string(), hidden: z.number().int().min(1) }),

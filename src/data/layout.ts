@@ -2,14 +2,22 @@
 // stage, the evaluation and the scripts agree without importing one another.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config/schema.ts';
 
-export function dependencyDir(config: Config): string {
+/**
+ * What the layout reads of a profile's config: src/config/schema.ts's Config has these fields (data/
+ * sits below config/ and does not import it).
+ */
+export interface LayoutConfig {
+  paths: { buildDir: string; reportsDir: string };
+  eval: { protocol: string };
+}
+
+export function dependencyDir(config: LayoutConfig): string {
   return path.join(config.paths.buildDir, 'dependency');
 }
 
 /** The example shards of one split, in order, as paths (none when nothing is built). */
-export function dependencySplitFiles(config: Config, split: string): string[] {
+export function dependencySplitFiles(config: LayoutConfig, split: string): string[] {
   const dir = dependencyDir(config);
   if (!fs.existsSync(dir)) return [];
   const name = new RegExp(`^${split}-\\d+\\.jsonl$`);
@@ -20,15 +28,15 @@ export function dependencySplitFiles(config: Config, split: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-export function factsDir(config: Config): string {
+export function factsDir(config: LayoutConfig): string {
   return path.join(config.paths.buildDir, 'facts');
 }
 
 /** The knowledge graph's downstream sets (distant supervision; entity pairs held out from adapter training). */
-export const kgTypingDir = (config: Config): string => path.join(factsDir(config), 'entity_typing');
-export const kgRelationDir = (config: Config): string => path.join(factsDir(config), 'downstream');
+export const kgTypingDir = (config: LayoutConfig): string => path.join(factsDir(config), 'entity_typing');
+export const kgRelationDir = (config: LayoutConfig): string => path.join(factsDir(config), 'downstream');
 
-export function heldoutDir(config: Config): string {
+export function heldoutDir(config: LayoutConfig): string {
   return path.join(config.paths.buildDir, 'heldout');
 }
 
@@ -43,11 +51,11 @@ export const HELDOUT_SETS = {
 } as const;
 export type HeldoutSet = keyof typeof HELDOUT_SETS;
 
-export function heldoutSetDir(config: Config, set: HeldoutSet): string {
+export function heldoutSetDir(config: LayoutConfig, set: HeldoutSet): string {
   return path.join(heldoutDir(config), set);
 }
-export const nerTypingDir = (config: Config): string => heldoutSetDir(config, 'ner_typing');
-export const kbpRelationDir = (config: Config): string => heldoutSetDir(config, 'kbp_relation');
+export const nerTypingDir = (config: LayoutConfig): string => heldoutSetDir(config, 'ner_typing');
+export const kbpRelationDir = (config: LayoutConfig): string => heldoutSetDir(config, 'kbp_relation');
 
 /**
  * A downstream split's file in a set's folder: `<split>.json` (a JSON array, as the official
@@ -58,7 +66,7 @@ export function setSplitFile(dir: string, split: string): string | null {
 }
 
 /** Adapter and multi-task training runs. */
-export function runsDir(config: Config): string {
+export function runsDir(config: LayoutConfig): string {
   return path.join(config.paths.buildDir, 'runs');
 }
 
@@ -66,17 +74,17 @@ export function runsDir(config: Config): string {
  * The pooled-vector cache of the frozen protocol (src/eval/pooled.ts): content-addressed files that
  * evaluate and ablate share, in the build folder beside the features the adapters trained on.
  */
-export function pooledCacheDir(config: Config): string {
+export function pooledCacheDir(config: LayoutConfig): string {
   return path.join(config.paths.buildDir, 'pooled');
 }
 
 /** Where a protocol's report goes: the profile's reports folder, finetune in its own subfolder. */
-export function reportsDir(config: Config, protocol = config.eval.protocol): string {
+export function reportsDir(config: LayoutConfig, protocol = config.eval.protocol): string {
   return protocol === 'frozen' ? config.paths.reportsDir : path.join(config.paths.reportsDir, protocol);
 }
 
 /** The ablate stage's folder, inside the frozen protocol's reports. */
-export const ablationDir = (config: Config): string => path.join(reportsDir(config, 'frozen'), 'ablation');
+export const ablationDir = (config: LayoutConfig): string => path.join(reportsDir(config, 'frozen'), 'ablation');
 
 /**
  * The folders inside a reports folder that other writers own (ablate, the finetune protocol's
@@ -98,7 +106,7 @@ export interface PretrainingInput {
  * shards (the linguistic adapter's dev set is a held-out slice of them, src/data/splits.ts).
  * Files not built yet are left out.
  */
-export function pretrainingInputs(config: Config): PretrainingInput[] {
+export function pretrainingInputs(config: LayoutConfig): PretrainingInput[] {
   const facts = ['train', 'dev']
     .map((split) => ({
       label: `facts/${split}`,

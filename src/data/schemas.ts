@@ -118,7 +118,7 @@ export type KgTriple = z.infer<typeof KgTriple>;
  * The id of the dependency example (dependency/*.jsonl) a facts or typing row was made from: leakage
  * checks compare sentences by identity, not text (a WordNet gloss row, rewritten "lemma : gloss",
  * keeps its gloss's id). Rows of external datasets (TACRED, OpenEntity) have none; the readers in
- * src/eval/formats.ts take it as optional.
+ * src/data/formats.ts take it as optional.
  */
 export const SentenceId = z.string().min(1);
 
@@ -224,3 +224,11 @@ export type EncodedDependency = z.infer<typeof EncodedDependency>;
 
 export const EncodedExample = z.discriminatedUnion('task', [EncodedRelation, EncodedDependency]);
 export type EncodedExample = z.infer<typeof EncodedExample>;
+
+/** facts/relations.json: the relations kept, in label order (no_relation last), with example counts per split. */
+export const RelationsFile = z
+  .array(
+    z.strictObject({ id: z.string().min(1), label: z.string(), counts: z.record(z.string(), z.number().int().min(0)) }),
+  )
+  .min(1);
+export type RelationsFile = z.infer<typeof RelationsFile>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Row } from '../data/composition.ts';
-import type { AdapterConfig } from '../data/files.ts';
+import type { AdapterConfig } from '../kadapter/adapter.ts';
 import { ablationTable, ablationVariants, variantKey, type AblationRow } from './ablation.ts';
 
 const config: AdapterConfig = {
@@ -12,8 +12,20 @@ const config: AdapterConfig = {
   initStd: 2e-4,
   layerNormEps: 1e-12,
 };
-const F = { name: 'factual', dir: '/runs/factual/seed-1/adapter', config };
-const L = { name: 'linguistic', dir: '/runs/linguistic/seed-1/adapter', config };
+const F = {
+  name: 'factual',
+  dir: '/runs/factual/seed-1/adapter',
+  method: 'k-adapter',
+  config,
+  readLayers: config.readLayers,
+};
+const L = {
+  name: 'linguistic',
+  dir: '/runs/linguistic/seed-1/adapter',
+  method: 'k-adapter',
+  config,
+  readLayers: config.readLayers,
+};
 
 describe('ablation variants', () => {
   const v = ablationVariants({ factual: F, linguistic: L, baseLayers: 6, combines: ['concat', 'sum'] });

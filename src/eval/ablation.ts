@@ -4,13 +4,52 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { AdapterComponent, Component, Row } from '../data/composition.ts';
-import type { ABLATION_FAMILIES, AblationResults, AblationRow } from '../data/files.ts';
+import { z } from 'zod';
 import type { RowPoint } from './plots.ts';
 import { pct, rowPoints, signed } from './report.ts';
+import { Interval, RowResult } from './results-schema.ts';
 import { readLayersOf, runKey, scalarMix, trained, untrained, type TrainedAdapter } from './rows.ts';
 
+const count = z.number().int().min(0);
+
+export const ABLATION_FAMILIES = [
+  'reference',
+  'which adapters',
+  'knowledge or capacity',
+  'layer access',
+  'which adapter layers',
+] as const;
+
+/** A variant, with the paired bootstrap interval of it minus F+L of the same combination (null for F+L itself). */
+export const AblationRow = RowResult.extend({ family: z.enum(ABLATION_FAMILIES), againstFL: Interval.nullable() });
+export type AblationRow = z.infer<typeof AblationRow>;
+
+/** reports/<profile>/ablation/results.json. */
+export const AblationResults = z.strictObject({
+  profile: z.string(),
+  protocol: z.literal('frozen'),
+  base: z.record(z.string(), z.unknown()),
+  backend: z.string(),
+  readLayers: z.array(z.number().int().min(0)),
+  seeds: z.array(z.number().int()),
+  tasks: z.record(
+    z.string(),
+    z.strictObject({
+      metric: z.string(),
+      examples: z.record(z.string(), count),
+      /** The task's first set (absent in files written before a task had several). */
+      set: z.string().optional(),
+      source: z.string(),
+      rows: z.array(AblationRow),
+    }),
+  ),
+  /** Tasks whose first set could not be evaluated, with the reason. */
+  notEvaluated: z.record(z.string(), z.string()).default({}),
+  seconds: z.number(),
+});
+export type AblationResults = z.infer<typeof AblationResults>;
+
 export type Family = (typeof ABLATION_FAMILIES)[number];
-export type { AblationResults, AblationRow };
 
 export interface Variant {
   family: Family;
@@ -36,7 +75,7 @@ export function ablationVariants(o: {
   });
   const leaveOut = (c: AdapterComponent, k: number): AdapterComponent => ({ ...c, leaveOut: [k] });
   const delta = (c: AdapterComponent): AdapterComponent => ({ ...c, part: 'delta' });
-  const readLayers = F.config.readLayers;
+  const readLayers = F.readLayers;
   return [
     v('reference', 'base', 'base', []),
     ...combines.map((c) => v('reference', 'FL', 'F+L', [trained(F), trained(L)], c)),

@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
 import { TINY_BERT } from '../../test/fixtures/kadapter/tiny-task.ts';
-import type { AdapterConfig } from '../data/files.ts';
+import type { AdapterConfig } from '../kadapter/adapter.ts';
 import { adapterForward, initAdapter } from '../kadapter/adapter.ts';
 import { initBackend } from '../kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../kadapter/base-model.ts';
@@ -13,7 +13,8 @@ import { poolFeatures, pooledSource } from './pooled.ts';
 import { componentInput, scalarMix } from './rows.ts';
 import { scoreTask } from './score.ts';
 import { trainTaskLayers, type TaskLayerSpec } from './task-layers.ts';
-import { encodeTaskFile, type TaskExample } from './tasks.ts';
+import type { TaskExample } from '../tasks/downstream/index.ts';
+import { encodeTaskFile } from './downstream-data.ts';
 
 let base: BaseModel;
 let examples: TaskExample[];
@@ -49,7 +50,7 @@ it('a random adapter is, to within 1e-2, the sum of the base states it reads: th
     const { states, mask } = statesOf();
     const [random, layers] = resolveComponents(
       [
-        { kind: 'adapter', name: 'factual', weights: { random: 1001, config: cfg } },
+        { kind: 'adapter', name: 'factual', weights: { random: 1001, method: 'k-adapter', config: cfg } },
         { kind: 'layers', layers: cfg.readLayers },
       ],
       base,
@@ -65,7 +66,7 @@ it('an adapter’s delta is its output less the states it reads', () => {
     const { states, mask } = statesOf();
     const big = { ...cfg, initStd: 0.2 };
     const [delta] = resolveComponents(
-      [{ kind: 'adapter', name: 'f', weights: { random: 7, config: big }, part: 'delta' }],
+      [{ kind: 'adapter', name: 'f', weights: { random: 7, method: 'k-adapter', config: big }, part: 'delta' }],
       base,
     );
     const out = adapterForward(initAdapter(big, 7), big, states, mask);

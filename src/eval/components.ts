@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.ts';
 import type { Component } from '../data/composition.ts';
 import { runsDir } from '../data/layout.ts';
-import { loadAdapterFiles, type LoadAdapterOptions, type LoadedAdapter } from '../kadapter/adapter-files.ts';
-import { adapterForward, adapterTensors, initAdapter } from '../kadapter/adapter.ts';
+import { drawAdapter, type Adapter } from '../methods/index.ts';
+import { loadAdapterFiles, type LoadAdapterOptions, type LoadedAdapter } from '../methods/files.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { UserError } from '../util/errors.ts';
 import { sha256File } from '../util/jsonl.ts';
@@ -59,37 +59,29 @@ export function resolveComponents(
       continue;
     }
     if (c.kind === 'scalarMix') throw new Error('a scalar mix is computed from its layers');
-    let config;
-    let weights;
+    let adapter: Adapter;
     let made: string;
     if ('dir' in c.weights) {
       const dir = c.weights.dir;
-      if (!folders.has(dir)) folders.set(dir, loadAdapterFiles(dir, base, opts));
-      const loaded = folders.get(dir)!;
-      config = loaded.adapter;
-      weights = loaded.model.adapter;
-      // The shape too: the same weights read at other layers (an import with another adapter list) differ.
-      made = `weights:${sha256File(path.join(dir, 'adapter.safetensors'))}:${JSON.stringify(config)}`;
+      let loaded = folders.get(dir);
+      if (!loaded) folders.set(dir, (loaded = loadAdapterFiles(dir, base, opts)));
+      adapter = loaded.adapter;
+      // The settings too: the same weights read at other layers (an import with another adapter list) differ.
+      made = `weights:${sha256File(path.join(dir, 'adapter.safetensors'))}:${JSON.stringify(adapter.config)}`;
     } else {
-      config = c.weights.config;
-      weights = initAdapter(config, c.weights.random);
-      made = `random:${c.weights.random}:${JSON.stringify(config)}`;
+      adapter = drawAdapter(c.weights.method, c.weights.config, c.weights.random);
+      made = `random:${c.weights.method}:${c.weights.random}:${JSON.stringify(adapter.config)}`;
     }
     const leaveOut = c.leaveOut ?? [];
-    const [cfg, w] = [config, weights];
+    const a = adapter;
     const forward =
       c.part === 'delta'
-        ? // What the blocks add: the output less the residual path, the sum of the states it reads.
+        ? // What the blocks add: the output less the residual path (what an untrained draw is near).
           (states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D) =>
-            tf.tidy(() =>
-              cfg.readLayers.reduce(
-                (acc: tf.Tensor3D, l) => acc.sub(stateAt(states, l)),
-                adapterForward(w, cfg, states, mask, leaveOut),
-              ),
-            )
-        : (states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D) => adapterForward(w, cfg, states, mask, leaveOut);
+            tf.tidy(() => a.forward(states, mask, { leaveOut }).sub(a.residual(states)) as tf.Tensor3D)
+        : (states: (tf.Tensor3D | undefined)[], mask: tf.Tensor2D) => a.forward(states, mask, { leaveOut });
     const identity = `adapter:${made}:leave-out:${(c.leaveOut ?? []).join(',')}:${c.part ?? 'output'}`;
-    const owned = 'dir' in c.weights ? undefined : () => tf.dispose(adapterTensors(w));
+    const owned = 'dir' in c.weights ? undefined : () => a.dispose();
     out.set(key, { key, identity, forward, ...(owned ? { dispose: owned } : {}) });
   }
   return [...out.values()];
@@ -114,7 +106,13 @@ export function trainedAdapters(
       const a = loadAdapterFiles(dir, base);
       folders.set(dir, a);
       loaded[`${name}/seed-${seed}`] = a.config;
-      out[name].push({ name, dir, config: a.adapter });
+      out[name].push({
+        name,
+        dir,
+        method: a.adapter.method,
+        config: a.adapter.config as Record<string, unknown>,
+        readLayers: a.adapter.readLayers,
+      });
     }
   }
   return { ...out, loaded };

@@ -20,7 +20,7 @@ import {
 } from './downstream-data.ts';
 import { downstreamSets, setFilesProblem, type DownstreamSet } from './sets.ts';
 import { describeLeaks, findLeaks, findLeaksIn } from './leakage.ts';
-import type { TaskExample } from './tasks.ts';
+import type { TaskExample } from '../tasks/downstream/index.ts';
 
 const ex = (rel: string, i: number): TaskExample => ({
   id: `${rel}-${i}`,

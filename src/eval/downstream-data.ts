@@ -1,4 +1,5 @@
-// The downstream tasks' data: train/dev/test of each task, encoded for the base, with the
+// The downstream tasks' data: train/dev/test of each set, read and encoded by its task
+// (src/tasks/downstream), with the
 // sentences the adapters saw in pre-training dropped from dev and test (counted by split, source
 // and pre-training input), capped splits sampled by a seeded hash of the row id (never file
 // order; streamed), each split's source mix, and the seeded subsets of the data-efficiency curve.
@@ -10,24 +11,17 @@
 // space. By the split rule (src/data/splits.ts) the built data has nothing to drop; the filter is
 // the check that stays on for every evaluation and for external data.
 import type { Config } from '../config/schema.ts';
-import { dependencySplitFiles, pretrainingInputs, setSplitFile } from '../data/layout.ts';
+import { pretrainingInputs, setSplitFile } from '../data/layout.ts';
 import { DependencyExample, RelationExample, SPLITS, type Split } from '../data/schemas.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import type { Skips } from '../kadapter/examples.ts';
 import { mulberry32, shuffled } from '../kadapter/rng.ts';
-import { UserError } from '../util/errors.ts';
+import type { BaseTokenizer } from '../kadapter/tokenizer.ts';
+import { downstreamTask, downstreamTaskNames, type Candidate, type TaskExample } from '../tasks/downstream/index.ts';
+import { UsageError, UserError } from '../util/errors.ts';
 import { readJsonl } from '../util/jsonl.ts';
 import { countBy, sampleStream } from '../util/sample.ts';
-import { streamTacred, streamTyping } from './formats.ts';
 import { setFilesProblem, setSource, type DownstreamSet } from './sets.ts';
-import {
-  encodePos,
-  encodeRelationRow,
-  encodeTyping,
-  unseenLabels,
-  type DownstreamTask,
-  type TaskExample,
-} from './tasks.ts';
 
 /** Sentence identity across formats when there is no id: the characters without whitespace. */
 const sentenceKey = (s: string) => s.replace(/\s+/g, '');
@@ -70,7 +64,8 @@ export function seenInPretraining(
 }
 
 export interface DownstreamData {
-  task: DownstreamTask;
+  /** The task's name (src/tasks/downstream). */
+  task: string;
   labels: string[];
   splits: Record<Split, TaskExample[]>;
   skipped: Record<string, Skips>;
@@ -88,17 +83,8 @@ export interface DownstreamData {
   sampled: Record<Split, { read: number; cap: number | null }>;
 }
 
-/** A row of any task on its way to the sample: what the filter, the sampler and the counts need. */
-interface Candidate {
-  /** Stable id for the sample's hash order. */
-  key: string;
-  source: string;
-  sentenceId?: string | undefined;
-  text: string;
-  encode: () => TaskExample | null;
-}
-
-const EXTERNAL = 'external';
+/** The training examples a task's sets are capped at (eval.maxTrain; a task not there: all). */
+export const maxTrainOf = (config: Config, task: string): number | null => config.eval.maxTrain[task] ?? null;
 
 /** A set's three splits, encoded for the base (a split may come out empty: see `unusable`). */
 export async function loadDownstreamData(
@@ -106,9 +92,11 @@ export async function loadDownstreamData(
   base: BaseModel,
   set: DownstreamSet,
   seen: PretrainingSentences,
-  trainCap = config.eval.maxTrain[set.task],
+  trainCap = maxTrainOf(config, set.task),
 ): Promise<DownstreamData> {
   const { task } = set;
+  const t = downstreamTask(task);
+  const reader = t.sets;
   const maxLength = Math.min(config.model.maxLength, base.maxLength);
   const skipped: Record<string, Skips> = { train: {}, dev: {}, test: {} };
   const splits = { train: [], dev: [], test: [] } as Record<Split, TaskExample[]>;
@@ -150,66 +138,22 @@ export async function loadDownstreamData(
     sourceMix[split] = countBy(items, (i) => i.source);
   };
 
-  let source = setSource(set);
-  if (task === 'pos') {
-    source = `${source} (Brown, gold tags; test = held-out sections)`;
-    for (const split of SPLITS) {
-      const skips = skipped[split]!;
-      async function* brown(): AsyncIterable<Candidate> {
-        for (const f of dependencySplitFiles(config, split)) {
-          for await (const r of readJsonl(f, DependencyExample)) {
-            if (r.source !== 'brown') continue;
-            yield {
-              key: r.id,
-              source: r.source,
-              sentenceId: r.id,
-              text: r.tokens.join(' '),
-              encode: () => encodePos(r, base.tokenizer, maxLength, skips),
-            };
-          }
-        }
-      }
-      await take(split, brown());
+  const source = reader.kind === 'build' ? `${setSource(set)} ${reader.note}` : setSource(set);
+  for (const split of SPLITS) {
+    const encoding = { tokenizer: base.tokenizer, maxLength, skips: skipped[split]! };
+    if (reader.kind === 'build') {
+      await take(split, reader.read(config, split, encoding));
+      continue;
     }
-  } else {
-    for (const split of SPLITS) {
-      const file = setSplitFile(set.dir, split);
-      if (!file) throw new UserError(`${task} set ${set.name}: no ${split}.json or ${split}.jsonl in ${set.dir}`);
-      const skips = skipped[split]!;
-      async function* rows(): AsyncIterable<Candidate> {
-        if (task === 'relation') {
-          for await (const r of streamTacred(file!, skips))
-            yield {
-              key: r.id,
-              source: r.source ?? EXTERNAL,
-              sentenceId: r.sentence_id,
-              text: r.token.join(' '),
-              encode: () => encodeRelationRow(r, base.tokenizer, maxLength, skips),
-            };
-        } else {
-          let index = 0;
-          for await (const r of streamTyping(file!, skips)) {
-            const i = index++;
-            yield {
-              // Rows of OpenEntity files have no id: their content stands for one.
-              key: typeof r.id === 'string' ? r.id : `${r.sent}\u0000${r.start}\u0000${r.end}`,
-              source: r.source ?? EXTERNAL,
-              sentenceId: r.sentence_id,
-              text: r.sent,
-              encode: () => encodeTyping(r, i, base.tokenizer, maxLength, skips),
-            };
-          }
-        }
-      }
-      await take(split, rows());
-    }
+    const file = setSplitFile(set.dir, split);
+    if (!file) throw new UserError(`${task} set ${set.name}: no ${split}.json or ${split}.jsonl in ${set.dir}`);
+    await take(split, reader.read(file, encoding));
   }
-  const labels = [...new Set(splits.train.flatMap((e) => e.gold))].sort();
-  const unseenTest = unseenLabels(splits.test, labels);
-  if (task === 'relation' && !labels.includes('no_relation')) labels.push('no_relation');
+  const trainLabels = [...new Set(splits.train.flatMap((e) => e.gold))].sort();
+  const unseenTest = unseenLabels(splits.test, trainLabels);
   return {
     task,
-    labels,
+    labels: t.labels(trainLabels),
     splits,
     skipped,
     source,
@@ -223,17 +167,17 @@ export async function loadDownstreamData(
 }
 
 /**
- * Why a set's loaded splits cannot be evaluated, or null: a split with no usable example, or (for
- * relations) with no relation besides no_relation, which no micro-F1 can score.
+ * Why a set's loaded splits cannot be evaluated, or null: a split with no usable example, or one
+ * its task cannot score (relations: no relation besides no_relation, which no micro-F1 scores).
  */
 export function unusable(data: DownstreamData): string | null {
+  const task = downstreamTask(data.task);
   const problems = SPLITS.flatMap((split) => {
     const examples = data.splits[split];
     if (examples.length === 0)
       return [`the ${split} split has no usable example (skipped ${JSON.stringify(data.skipped[split])})`];
-    if (data.task === 'relation' && examples.every((e) => e.gold.every((g) => g === 'no_relation')))
-      return [`the ${split} split has no relation besides no_relation (${examples.length} examples)`];
-    return [];
+    const problem = task.splitProblem(examples);
+    return problem === null ? [] : [`the ${split} split has ${problem}`];
   });
   return problems.length ? problems.join('; ') : null;
 }
@@ -248,7 +192,7 @@ export async function loadSetData(
   base: BaseModel,
   set: DownstreamSet,
   seen: PretrainingSentences,
-  trainCap = config.eval.maxTrain[set.task],
+  trainCap = maxTrainOf(config, set.task),
 ): Promise<{ data: DownstreamData; source: string } | { data: null; source: string; reason: string }> {
   const missing = setFilesProblem(config, set);
   if (missing) return { data: null, source: setSource(set), reason: missing };
@@ -263,7 +207,7 @@ export async function loadSetData(
   return reason ? { data: null, source: data.source, reason } : { data, source: data.source };
 }
 
-/** The examples of a relation training set with at most k per relation (seeded choice). */
+/** The examples of a training set with at most k per label, by each example's first label (seeded choice): the data-efficiency curve's. */
 export function perRelationSubset(examples: TaskExample[], k: number, seed: number): number[] {
   const by = new Map<string, number[]>();
   examples.forEach((e, i) => by.set(e.gold[0]!, [...(by.get(e.gold[0]!) ?? []), i]));
@@ -272,4 +216,32 @@ export function perRelationSubset(examples: TaskExample[], k: number, seed: numb
     .sort()
     .flatMap((rel) => shuffled(by.get(rel)!, rand).slice(0, k))
     .sort((a, b) => a - b);
+}
+
+/**
+ * A whole file in the format of a task whose sets are folders (entity typing, relations), encoded;
+ * skips counted. (Scoring a file with a trained row; the evaluation's own splits are filtered and
+ * sampled by loadDownstreamData.)
+ */
+export function encodeTaskFile(
+  task: string,
+  file: string,
+  tokenizer: BaseTokenizer,
+  maxLength: number,
+  skips: Skips,
+): TaskExample[] {
+  const reader = downstreamTask(task).sets;
+  if (reader.kind !== 'folders') {
+    const withFiles = downstreamTaskNames().filter((t) => downstreamTask(t).sets.kind === 'folders');
+    throw new UsageError(`${task} reads the build's own data, no file: a file is scored for ${withFiles.join(' or ')}`);
+  }
+  return reader.encodeFile(file, { tokenizer, maxLength, skips });
+}
+
+/** Gold labels of examples that are not among the labels a model was trained on, with counts. */
+export function unseenLabels(examples: TaskExample[], labels: string[]): Record<string, number> {
+  const known = new Set(labels);
+  const unseen: Record<string, number> = {};
+  for (const e of examples) for (const g of e.gold) if (!known.has(g)) unseen[g] = (unseen[g] ?? 0) + 1;
+  return unseen;
 }

@@ -1,6 +1,7 @@
 // The leakage check, on sentence ids (SPEC §7: no downstream dev/test sentence id appears in anything
 // that is trained). It reads the built data of a profile and lists, for every pair of an evaluated
-// file and a trained file, the sentence ids they share:
+// file and a trained file, the sentence ids they share (each downstream task names its files:
+// src/tasks/downstream):
 //   evaluated  relation/{dev,test}        facts/downstream/{dev,test}.jsonl       (sentence_id)
 //              entity-typing/{dev,test}   facts/entity_typing/{dev,test}.jsonl    (sentence_id)
 //              pos/{dev,test}             the Brown rows of dependency/{dev,test}-*.jsonl (id)
@@ -16,15 +17,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
-import {
-  dependencySplitFiles,
-  HELDOUT_SETS,
-  heldoutSetDir,
-  kgRelationDir,
-  kgTypingDir,
-  pretrainingInputs,
-  type HeldoutSet,
-} from '../data/layout.ts';
+import { HELDOUT_SETS, heldoutSetDir, pretrainingInputs, type HeldoutSet } from '../data/layout.ts';
+import { downstreamTask, downstreamTaskNames } from '../tasks/downstream/index.ts';
 import { readJsonl } from '../util/jsonl.ts';
 
 export interface Leak {
@@ -52,12 +46,13 @@ interface IdSource {
 const WithSentenceId = z.looseObject({ sentence_id: z.string().optional() });
 const DependencyId = z.looseObject({ id: z.string(), source: z.string() });
 
-function sentenceIds(label: string, file: string): IdSource | null {
-  if (!fs.existsSync(file)) return null;
+function sentenceIds(label: string, files: string[]): IdSource | null {
+  const built = files.filter((f) => fs.existsSync(f));
+  if (built.length === 0) return null;
   return {
     label,
     ids: async function* () {
-      for await (const r of readJsonl(file, WithSentenceId)) yield r.sentence_id;
+      for (const f of built) for await (const r of readJsonl(f, WithSentenceId)) yield r.sentence_id;
     },
   };
 }
@@ -76,15 +71,24 @@ function dependencyIds(label: string, files: string[], source?: string): IdSourc
 const heldoutSets = Object.keys(HELDOUT_SETS) as HeldoutSet[];
 
 const heldoutIds = (config: Config, set: HeldoutSet, split: string) =>
-  sentenceIds(`heldout/${set}/${split}`, path.join(heldoutSetDir(config, set), `${split}.jsonl`));
+  sentenceIds(`heldout/${set}/${split}`, [path.join(heldoutSetDir(config, set), `${split}.jsonl`)]);
+
+/** Each downstream task's files of a split, labelled `<task>/<split>`. */
+const taskIds = (config: Config, split: 'train' | 'dev' | 'test') =>
+  downstreamTaskNames().map((name) => {
+    const files = downstreamTask(name).leakageFiles(config, split);
+    const label = `${name}/${split}`;
+    if (files === null) return null;
+    return files.id === 'sentence_id'
+      ? sentenceIds(label, files.files)
+      : dependencyIds(label, files.files, files.source);
+  });
 
 /** The evaluated and the trained files of a profile's built data, as id sources. */
 export function leakageFiles(config: Config): { evaluated: IdSource[]; trained: IdSource[] } {
   const evaluated: (IdSource | null)[] = [];
-  for (const split of ['dev', 'test']) {
-    evaluated.push(sentenceIds(`relation/${split}`, path.join(kgRelationDir(config), `${split}.jsonl`)));
-    evaluated.push(sentenceIds(`entity-typing/${split}`, path.join(kgTypingDir(config), `${split}.jsonl`)));
-    evaluated.push(dependencyIds(`pos/${split}`, dependencySplitFiles(config, split), 'brown'));
+  for (const split of ['dev', 'test'] as const) {
+    evaluated.push(...taskIds(config, split));
     for (const set of heldoutSets) evaluated.push(heldoutIds(config, set, split));
   }
   const trained: (IdSource | null)[] = [];
@@ -93,15 +97,14 @@ export function leakageFiles(config: Config): { evaluated: IdSource[]; trained: 
     const files = inputs.filter((i) => i.label === label);
     trained.push(
       files[0]!.kind === 'relation'
-        ? sentenceIds(label, files[0]!.file)
+        ? sentenceIds(label, [files[0]!.file])
         : dependencyIds(
             label,
             files.map((f) => f.file),
           ),
     );
   }
-  trained.push(sentenceIds('relation/train', path.join(kgRelationDir(config), 'train.jsonl')));
-  trained.push(sentenceIds('entity-typing/train', path.join(kgTypingDir(config), 'train.jsonl')));
+  trained.push(...taskIds(config, 'train'));
   for (const set of heldoutSets) trained.push(heldoutIds(config, set, 'train'));
   const built = (l: (IdSource | null)[]) => l.filter((s): s is IdSource => s !== null);
   return { evaluated: built(evaluated), trained: built(trained) };

@@ -41,14 +41,14 @@ describe('the relation data-efficiency curve', () => {
   const trainer: RowTrainer = async (_spec, r, seed, o) => {
     const n = o.trainIdx?.length ?? train.length;
     trained.push({ row: r.id, seed, n });
-    const run = { devByEpoch: [], bestEpoch: 0, test: { predicted: [[String(n)]] }, dev: {}, seconds: 0, epochsRun: 1 };
+    const run = { devByEpoch: [], bestEpoch: 0, test: [String(n)], dev: [], seconds: 0, epochsRun: 1 };
     return { run: { ...run, parameters: 0, weights: {} }, dispose: () => {} };
   };
   const matrix = {
     set: { task: 'relation', key: 'relation' },
     data: { task: 'relation', labels: ['a', 'b'], splits: { train, dev: [], test: [] } } as unknown as DownstreamData,
     trainer,
-    score: (_split, out) => ({ microF1: Number(out.predicted![0]![0]) / 100 }),
+    score: (_split, out) => ({ microF1: Number(out[0]) / 100 }),
     out: '',
     epochs: 5,
     seeds: [1, 2],

@@ -3,7 +3,7 @@
 // base and the relation data-efficiency curve.
 import path from 'node:path';
 import type { Row } from '../data/composition.ts';
-import type { Comparison } from '../data/files.ts';
+import type { Comparison } from './results-schema.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { meanStd, pairedRunBootstrap } from '../util/metrics.ts';
 import type { DownstreamData } from './downstream-data.ts';
@@ -13,9 +13,9 @@ import type { DownstreamSet } from './sets.ts';
 import type { RowResult } from './report.ts';
 import { componentInput, runFolder, runKey } from './rows.ts';
 import { saveRowRun } from './run-files.ts';
-import { MAIN_METRIC, metricOn, type MetricCounts } from './score.ts';
+import { metricOn, type MetricCounts } from './score.ts';
 import type { Outputs, TaskLayerSpec } from './task-layers.ts';
-import type { DownstreamTask } from './tasks.ts';
+import { downstreamTask } from '../tasks/downstream/index.ts';
 
 export interface MatrixOptions {
   /** The set evaluated: its task, and its key, which names its runs' folder. */
@@ -34,7 +34,7 @@ export interface MatrixOptions {
   keepBases?: string[];
 }
 
-export const taskLayerSpec = (task: DownstreamTask, labels: string[], row: Row): TaskLayerSpec => ({
+export const taskLayerSpec = (task: string, labels: string[], row: Row): TaskLayerSpec => ({
   task,
   labels,
   components: row.components.map(componentInput),
@@ -58,7 +58,7 @@ export async function runRows(
   o: MatrixOptions,
   rows: Row[],
 ): Promise<{ results: RowResult[]; testOutputs: TestOutputs }> {
-  const main = MAIN_METRIC[o.set.task];
+  const main = downstreamTask(o.set.task).mainMetric;
   const results: RowResult[] = [];
   const testOutputs: TestOutputs = new Map();
   const keys = [...new Set(rows.map(runKey))];
@@ -194,7 +194,7 @@ export async function relationEfficiency(
   perRelation: number[],
   ran: RowResult[] = [],
 ): Promise<{ row: string; perRelation: string; mean: number; std: number }[]> {
-  const main = MAIN_METRIC[o.set.task];
+  const main = downstreamTask(o.set.task).mainMetric;
   const out: { row: string; perRelation: string; mean: number; std: number }[] = [];
   const n0 = o.data.splits.train.length;
   for (const k of [...perRelation, 'all' as const]) {

@@ -6,13 +6,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TINY_BERT } from '../../test/fixtures/kadapter/tiny-task.ts';
 import { baseWithOtherWeights, trainTinyAdapter } from '../../test/fixtures/kadapter/tiny-adapter.ts';
-import type { AdapterConfig } from '../data/files.ts';
+import type { AdapterConfig } from '../kadapter/adapter.ts';
 import { initBackend } from '../kadapter/backend.ts';
 import { loadBaseModel, type BaseModel } from '../kadapter/base-model.ts';
 import { repoRoot } from '../util/paths.ts';
 import { resolveComponents, type ComponentVectors } from './components.ts';
 import { poolFeatures } from './pooled.ts';
-import { encodeTaskFile, type TaskExample } from './tasks.ts';
+import type { TaskExample } from '../tasks/downstream/index.ts';
+import { encodeTaskFile } from './downstream-data.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-pooled-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -69,7 +70,7 @@ it('computes each component once across calls, and only the new ones later', asy
   const more = resolveComponents(
     [
       { kind: 'adapter', name: 'L', weights: { dir: adapterDir } },
-      { kind: 'adapter', name: 'R', weights: { random: 7, config: random } },
+      { kind: 'adapter', name: 'R', weights: { random: 7, method: 'k-adapter', config: random } },
     ],
     base,
   );

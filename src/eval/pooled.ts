@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../util/jsonl.ts';
 import { hashOf } from '../util/manifest.ts';
 import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
-import type { TaskExample } from './tasks.ts';
+import type { TaskExample } from '../tasks/downstream/index.ts';
 
 /** Where a batch's vectors come from. */
 export interface RowSource {

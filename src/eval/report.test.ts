@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Results } from '../data/files.ts';
+import { Results } from './results-schema.ts';
 import { direction, verifiedSection, writeReport, type TaskResult } from './report.ts';
 
 describe('the report says plainly whether the paper’s direction holds, from intervals', () => {

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Comparison, NotEvaluated, Results, RowResult, TaskResult, VerifiedResult } from '../data/files.ts';
+import { findDownstreamTask } from '../tasks/downstream/index.ts';
+import type { Comparison, NotEvaluated, Results, RowResult, TaskResult, VerifiedResult } from './results-schema.ts';
 import type { RowPoint, CurvePoint } from './plots.ts';
 import {
   chosenFL,
@@ -16,38 +17,14 @@ import {
   setsInOrder,
   signed,
   summaryTable,
-  TITLES,
+  taskTitle,
   verdict,
 } from './summary.ts';
 
 export { pct, signed };
 
-/** results.json and its parts, typed with their schemas in src/data/files.ts. */
+/** results.json and its parts, typed with their schemas in src/eval/results-schema.ts. */
 export type { Results, RowResult, TaskResult };
-
-/** The paper's numbers (Findings version, RoBERTa-large, the original OpenEntity and TACRED). */
-export const PAPER: Record<string, Record<string, number>> = {
-  'entity-typing': { base: 76.23, multitask: 76.97, F: 77.53, L: 76.89, FL: 77.61 },
-  relation: { base: 71.25, multitask: 71.62, F: 71.89, L: 71.96, FL: 72.04 },
-};
-
-const COLUMNS: Record<string, [string, string][]> = {
-  'entity-typing': [
-    ['looseMicroP', 'P'],
-    ['looseMicroR', 'R'],
-    ['looseMicroF1', 'loose micro-F1'],
-    ['figerStrictAccuracy', 'FIGER strict acc.'],
-    ['figerLooseMacroF1', 'FIGER loose macro-F1'],
-    ['figerLooseMicroF1', 'FIGER loose micro-F1'],
-  ],
-  relation: [
-    ['microP', 'P'],
-    ['microR', 'R'],
-    ['microF1', 'micro-F1'],
-    ['macroF1', 'macro-F1'],
-  ],
-  pos: [['accuracy', 'accuracy']],
-};
 
 const PROTOCOLS: Record<string, string> = {
   frozen: 'base and adapters frozen; task layers trained on their features',
@@ -179,7 +156,7 @@ export async function writeReport(dir: string, r: Results, plots: Plotting): Pro
 }
 
 /** A set's heading: the task and the set's name. */
-const setTitle = (task: string, name: string) => `${TITLES[task] ?? task}: set \`${name}\``;
+const setTitle = (task: string, name: string) => `${taskTitle(task)}: set \`${name}\``;
 
 /** A set that was not evaluated: its heading, where it comes from, and why. */
 function notEvaluatedSection(n: NotEvaluated): string[] {
@@ -239,8 +216,10 @@ async function setSection(
   const skips = Object.entries(t.skipped).filter(([, s]) => Object.keys(s).length);
   if (skips.length) md.push(`Skipped: ${skips.map(([s, k]) => `${s} ${JSON.stringify(k)}`).join('; ')}.`);
   md.push('');
-  const cols = COLUMNS[t.task] ?? [];
-  const paper = PAPER[t.task];
+  // A task this process does not know (another's results file) has neither metric nor paper columns.
+  const known = findDownstreamTask(t.task);
+  const cols = known?.columns ?? [];
+  const paper = known?.paper;
   md.push(
     `| row | combine | runs | task-layer params | dev ${t.metric} | ${cols.map(([, h]) => h).join(' | ')} |${paper ? ' paper (RoBERTa-large) |' : ''} task-layer time (s, all runs) |`,
   );

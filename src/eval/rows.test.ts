@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Row } from '../data/composition.ts';
-import type { AdapterConfig } from '../data/files.ts';
+import type { AdapterConfig } from '../kadapter/adapter.ts';
 import { componentKey, mainRows, relativeRow, resolvedRow, runKey, trained, untrained } from './rows.ts';
 
 const config: AdapterConfig = {
@@ -12,8 +12,20 @@ const config: AdapterConfig = {
   initStd: 2e-4,
   layerNormEps: 1e-12,
 };
-const F = { name: 'factual', dir: '/build/runs/factual/seed-1/adapter', config };
-const L = { name: 'linguistic', dir: '/build/runs/linguistic/seed-1/adapter', config };
+const F = {
+  name: 'factual',
+  dir: '/build/runs/factual/seed-1/adapter',
+  method: 'k-adapter',
+  config,
+  readLayers: config.readLayers,
+};
+const L = {
+  name: 'linguistic',
+  dir: '/build/runs/linguistic/seed-1/adapter',
+  method: 'k-adapter',
+  config,
+  readLayers: config.readLayers,
+};
 
 describe('the main table as composition values', () => {
   const F2 = { ...F, dir: '/build/runs/factual/seed-2/adapter' };

@@ -2,16 +2,17 @@
 // and its controls. Adding a row is adding a value here; nothing else names a row's role.
 import path from 'node:path';
 import type { AdapterComponent, Component, Row } from '../data/composition.ts';
-import type { AdapterConfig } from '../data/files.ts';
 
 /** A component's vectors as the task layers read them: one key, or a scalar mix of several keys (trained there). */
 export type ComponentInput = { key: string } | { mix: string[] };
 
-/** A trained knowledge adapter: its folder and its architecture (for the random control). */
+/** A trained knowledge adapter: its folder, its method and settings (for the random control), the layers it reads. */
 export interface TrainedAdapter {
   name: string;
   dir: string;
-  config: AdapterConfig;
+  method: string;
+  config: Record<string, unknown>;
+  readLayers: readonly number[];
 }
 
 /** Initialisation seeds of the random-adapter control's first draw, per adapter; draw d adds 1000·(d − 1). */
@@ -27,11 +28,15 @@ export const trained = (a: TrainedAdapter): AdapterComponent => ({
 export const untrained = (a: TrainedAdapter, draw = 1): AdapterComponent => {
   const seed = RANDOM_SEEDS[a.name];
   if (seed === undefined) throw new Error(`no random-control seed for the adapter "${a.name}"`);
-  return { kind: 'adapter', name: a.name, weights: { random: seed + 1000 * (draw - 1), config: a.config } };
+  return {
+    kind: 'adapter',
+    name: a.name,
+    weights: { random: seed + 1000 * (draw - 1), method: a.method, config: a.config },
+  };
 };
 
 /** The base's own states at an adapter's read layers, summed: what that adapter is when untrained (its residual path). */
-export const readLayersOf = (a: TrainedAdapter): Component => ({ kind: 'layers', layers: a.config.readLayers });
+export const readLayersOf = (a: TrainedAdapter): Component => ({ kind: 'layers', layers: [...a.readLayers] });
 
 /** A learned mix of every layer of a base with `layers` layers (0 = the embeddings). */
 export const scalarMix = (layers: number): Component => ({
@@ -128,7 +133,7 @@ export function componentKey(c: Component): string {
   const w =
     'dir' in c.weights
       ? `dir:${path.resolve(c.weights.dir)}`
-      : `random:${c.weights.random}:${JSON.stringify(c.weights.config)}`;
+      : `random:${c.weights.method}:${c.weights.random}:${JSON.stringify(c.weights.config)}`;
   const leaveOut = c.leaveOut?.length ? `:leave-out:${c.leaveOut.join(',')}` : '';
   return `adapter:${c.name}:${w}${leaveOut}${c.part === 'delta' ? ':delta' : ''}`;
 }

@@ -1,5 +1,5 @@
-// A row's run on disk: runs/<task>[@<set>]/<row key>/seed-N/ holds the test predictions (id, gold,
-// predicted), the metrics, and the task layers with the row they were trained on, so that
+// A row's run on disk: runs/<task>[@<set>]/<row key>/seed-N/ holds the test predictions (id, then
+// the task's fields: gold, and the prediction or the logits), the metrics, and the task layers with the row they were trained on, so that
 // `evaluate --run` can score any file with them. Paths are relative to the run's folder.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { TASK_LAYERS_FORMAT, TaskLayersFile, type Row } from '../data/compositio
 import { openSafetensors, writeSafetensors } from '../kadapter/safetensors.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
-import type { TaskExample } from './tasks.ts';
+import { downstreamTask, type TaskExample } from '../tasks/downstream/index.ts';
 import type { Scores } from './score.ts';
 import { relativeRow, resolvedRow } from './rows.ts';
 import type { TaskLayerRun, TaskLayerSpec } from './task-layers.ts';
@@ -28,13 +28,8 @@ export function saveRowRun(
   },
 ): void {
   fs.mkdirSync(path.join(dir, TASK_LAYERS_DIR), { recursive: true });
-  const relation = o.spec.task === 'relation';
-  const preds = o.examples.map((e, i) => ({
-    id: e.id,
-    gold: relation ? e.gold[0] : e.gold,
-    predicted: o.run.test.predicted ? (relation ? o.run.test.predicted[i]![0] : o.run.test.predicted[i]) : undefined,
-    logits: o.run.test.logits ? o.run.test.logits[i] : undefined,
-  }));
+  const task = downstreamTask(o.spec.task);
+  const preds = o.examples.map((e, i) => ({ id: e.id, ...task.predictionLine(e, o.run.test[i]) }));
   fs.writeFileSync(path.join(dir, 'predictions-test.jsonl'), preds.map((p) => `${JSON.stringify(p)}\n`).join(''));
   fs.writeFileSync(
     path.join(dir, 'metrics.json'),

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TaskResult } from '../data/files.ts';
+import type { TaskResult } from './results-schema.ts';
 import {
   SET_RESULT_FILE,
   SET_RESULT_FORMAT,

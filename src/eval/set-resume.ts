@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { TaskResult } from '../data/files.ts';
+import { TaskResult } from './results-schema.ts';
 import { readJsonFileIfExists } from '../util/json-file.ts';
 import { writeFileAtomic } from '../util/jsonl.ts';
 import { hashOf } from '../util/manifest.ts';
-import type { TaskExample } from './tasks.ts';
+import type { TaskExample } from '../tasks/downstream/index.ts';
 
 /**
  * Bumped whenever what a set's result holds, or how it is computed (task layers, scoring,

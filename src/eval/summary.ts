@@ -2,7 +2,8 @@
 // label noise to expect of it, and F+L (its combination chosen on dev) against the base, the
 // random-adapter control and the layer-access controls as verdicts from the paired intervals. Also
 // the few words and figures every part of the report shares.
-import type { Comparison, NotEvaluated, Results, SetInfo, SetProvenance, TaskResult } from '../data/files.ts';
+import { findDownstreamTask, type SetProvenance } from '../tasks/downstream/index.ts';
+import type { Comparison, NotEvaluated, Results, SetInfo, TaskResult } from './results-schema.ts';
 
 /** A mean ± std in points. */
 export const pct = (x: { mean: number; std: number } | undefined) =>
@@ -15,11 +16,8 @@ export const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)
 export const verdict = (c: Comparison | undefined) =>
   !c ? 'missing' : c.low > 0 ? 'above' : c.high < 0 ? 'below' : 'level';
 
-export const TITLES: Record<string, string> = {
-  'entity-typing': 'Entity typing',
-  relation: 'Relation classification',
-  pos: 'POS probe (Brown, held-out sections)',
-};
+/** A task's heading: its own title, or its name where this process does not know the task. */
+export const taskTitle = (task: string): string => findDownstreamTask(task)?.title ?? task;
 
 /** Where a set's labels come from: a few words for the summary, and the detail for its section. */
 const PROVENANCE: Record<SetProvenance, [string, string]> = {
@@ -92,7 +90,7 @@ export function summaryTable(r: Pick<Results, 'tasks' | 'notEvaluated'>): string
   const from = (s: SetInfo) => PROVENANCE[s.provenance][0];
   for (const entry of setsInOrder(r)) {
     const { task, set, skipped } = entry;
-    const title = TITLES[task] ?? task;
+    const title = taskTitle(task);
     if (skipped) {
       md.push(
         row([

@@ -10,9 +10,10 @@ import { namedVariables, trainableCopy } from '../kadapter/encoder-weights.ts';
 import { repoRoot } from '../util/paths.ts';
 import type { ComponentVectors } from './components.ts';
 import { liveSource, poolFeatures, pooledSource } from './pooled.ts';
-import { trainTaskLayers, type TaskLayerSpec } from './task-layers.ts';
+import { trainTaskLayers, type Outputs, type TaskLayerSpec } from './task-layers.ts';
 import { scoreTask } from './score.ts';
-import { encodeTaskFile, type TaskExample } from './tasks.ts';
+import type { TaskExample } from '../tasks/downstream/index.ts';
+import { encodeTaskFile } from './downstream-data.ts';
 
 let base: BaseModel;
 let examples: TaskExample[];
@@ -53,7 +54,7 @@ const spec = (): TaskLayerSpec => ({
   combine: 'concat',
 });
 const layerCfg = { epochs: 3, patience: 3, batchSize: 8, lr: 1e-2, weightDecay: 0.01, seed: 4 };
-const score = (o: { predicted?: string[][] }) => scoreTask('relation', spec().labels, examples, o).microF1!;
+const score = (o: Outputs) => scoreTask('relation', spec().labels, examples, o).microF1!;
 
 it('pooled and live vectors of a frozen base train the same task layers', async () => {
   const pooled = pooledSource(examples, await poolFeatures(base, adapters, examples, 'pool'));

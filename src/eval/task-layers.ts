@@ -5,10 +5,9 @@
 //   concat   f = out([dense_1([h_L ; c_1]) ; … ; dense_K([h_L ; c_K])])
 // Every row gets a dense layer before the head, so a row differs from the base by what its
 // features hold, not by how many trainable layers it has (the random-adapter row controls the rest).
-//   typing   logits = W f@              (sigmoid per label)
-//   relation logits = W [f@ ; f#]       (softmax)
-//   pos      logits = W f_word          (softmax, every word)
-// The epoch with the best dev score gives the test predictions.
+// The head is the task's (src/tasks/downstream): logits = W [f_1 ; … ; f_k] over the k pooled
+// positions of one prediction (typing W f@, relations W [f@ ; f#], POS W f_word), with its own
+// targets, loss and predictions. The epoch with the best dev score gives the test predictions.
 // The vectors come from a RowSource: pooled features for `frozen`, a live forward pass through a
 // trainable base for `finetune`; the task layers and the loop are the same for both.
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +15,6 @@ import type { CombineKind } from '../data/composition.ts';
 import { OPTIM_DEFAULTS } from '../config/schema.ts';
 import { Initializer } from '../kadapter/adapter.ts';
 import type { Linear } from '../kadapter/encoder-weights.ts';
-import { crossEntropy } from '../kadapter/heads.ts';
 import { linear } from '../kadapter/layers.ts';
 import { AdamW, scheduledLr } from '../kadapter/optim.ts';
 import { mulberry32, shuffled } from '../kadapter/rng.ts';
@@ -24,11 +22,12 @@ import { assignValues } from '../kadapter/variables.ts';
 import { BASE_KEY } from './components.ts';
 import type { ComponentInput } from './rows.ts';
 import type { RowSource } from './pooled.ts';
-import type { TaskExample, DownstreamTask } from './tasks.ts';
+import { downstreamTask, type DownstreamTask } from '../tasks/downstream/index.ts';
 import { yieldToEventLoop } from '../util/interrupt.ts';
 
 export interface TaskLayerSpec {
-  task: DownstreamTask;
+  /** The downstream task's name (src/tasks/downstream). */
+  task: string;
   labels: string[];
   /** The components combined with the base's h_L (none for a row without components). */
   components: ComponentInput[];
@@ -110,9 +109,9 @@ export interface TaskLayerRun {
   /** Dev score per epoch (the task's main metric). */
   devByEpoch: number[];
   bestEpoch: number;
-  /** Test logits (typing: [N, C]) or predicted label per position, at the best dev epoch. */
-  test: { logits?: number[][]; predicted?: string[][] };
-  dev: { logits?: number[][]; predicted?: string[][] };
+  /** Each test example's prediction (the task's own: typing logits, a relation, a tag per word), at the best dev epoch. */
+  test: Outputs;
+  dev: Outputs;
   seconds: number;
   /** Epochs trained before early stopping (≤ the configured most). */
   epochsRun: number;
@@ -124,11 +123,12 @@ export interface TaskLayerRun {
   alsoWeights?: Record<string, { shape: number[]; data: Float32Array }>;
 }
 
-export type Outputs = TaskLayerRun['test'];
+/** One prediction per example, of the task's own type: generic code hands them back to the task unopened. */
+export type Outputs = unknown[];
 
 function initTaskLayers(spec: TaskLayerSpec, H: number, seed: number): TaskLayerWeights {
   const init = new Initializer(seed);
-  const width = spec.task === 'relation' ? 2 * H : H;
+  const width = downstreamTask(spec.task).positionsPerPrediction * H;
   const fused = COMBINE[spec.combine].init(init, H, spec.components.length);
   const head = init.linear(width, spec.labels.length, 0.02);
   // Made after the seeded layers, so rows without a mix initialise exactly as before.
@@ -153,7 +153,12 @@ function mixOf(m: MixWeights, hs: tf.Tensor2D[]): tf.Tensor2D {
   return tf.stack(hs).mul(weights).sum(0).mul(m.gamma) as tf.Tensor2D;
 }
 
-function logitsOf(w: TaskLayerWeights, spec: TaskLayerSpec, rows: Record<string, tf.Tensor2D>): tf.Tensor2D {
+function logitsOf(
+  w: TaskLayerWeights,
+  spec: TaskLayerSpec,
+  task: DownstreamTask,
+  rows: Record<string, tf.Tensor2D>,
+): tf.Tensor2D {
   const parts = spec.components.map((c, k) =>
     'key' in c
       ? rows[c.key]!
@@ -163,53 +168,36 @@ function logitsOf(w: TaskLayerWeights, spec: TaskLayerSpec, rows: Record<string,
         ),
   );
   let f = COMBINE[spec.combine].apply(w, rows[BASE_KEY]!, parts);
-  // Relations pool two positions per example: [P, H] → [N, 2H].
-  if (spec.task === 'relation') f = f.reshape([-1, 2 * f.shape[1]]);
+  // A prediction reads k pooled positions: [P, H] → [P / k, kH].
+  const k = task.positionsPerPrediction;
+  if (k > 1) f = f.reshape([-1, k * f.shape[1]]);
   return linear(f, w.head) as tf.Tensor2D;
 }
 
-function targets(spec: TaskLayerSpec, d: RowSource, idx: number[], index: Map<string, number>): tf.Tensor {
-  if (spec.task === 'entity-typing') {
-    const C = spec.labels.length;
-    const y = new Float32Array(idx.length * C);
-    idx.forEach((i, k) => d.examples[i]!.gold.forEach((g) => index.has(g) && (y[k * C + index.get(g)!] = 1)));
-    return tf.tensor2d(y, [idx.length, C]);
-  }
-  // relation: one label per example; pos: one per position. Unseen labels are -1 (no loss).
-  const ys = idx.flatMap((i) => d.examples[i]!.gold.map((g) => index.get(g) ?? -1));
-  return tf.tensor1d(ys, 'int32');
-}
-
-function lossOf(spec: TaskLayerSpec, logits: tf.Tensor2D, y: tf.Tensor): tf.Scalar {
-  if (spec.task === 'entity-typing') return tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar;
-  return crossEntropy(logits, y as tf.Tensor1D);
-}
-
-async function predict(w: TaskLayerWeights, spec: TaskLayerSpec, d: RowSource, batchSize: number): Promise<Outputs> {
+async function predict(
+  w: TaskLayerWeights,
+  spec: TaskLayerSpec,
+  task: DownstreamTask,
+  d: RowSource,
+  batchSize: number,
+): Promise<Outputs> {
   const names = inputKeys(spec);
-  const logitsOut: number[][] = [];
-  const predicted: string[][] = [];
+  const out: Outputs = [];
   for (let i = 0; i < d.examples.length; i += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, d.examples.length - i) }, (_, k) => i + k);
-    const perExample = idx.map((j) => d.examples[j]!.positions.length);
-    const l = tf.tidy(() => logitsOf(w, spec, d.rows(idx, names).rows));
+    const l = tf.tidy(() => logitsOf(w, spec, task, d.rows(idx, names).rows));
     const arr = l.arraySync();
     l.dispose();
-    if (spec.task === 'entity-typing') logitsOut.push(...arr);
-    else {
-      const best = arr.map((r) => spec.labels[r.indexOf(Math.max(...r))]!);
-      if (spec.task === 'relation') best.forEach((b) => predicted.push([b]));
-      else {
-        let at = 0;
-        for (const n of perExample) {
-          predicted.push(best.slice(at, at + n));
-          at += n;
-        }
-      }
-    }
+    out.push(
+      ...task.predict(
+        arr,
+        idx.map((j) => d.examples[j]!),
+        spec.labels,
+      ),
+    );
     await yieldToEventLoop(); // live rows run the base: a turn for signals between batches
   }
-  return spec.task === 'entity-typing' ? { logits: logitsOut } : { predicted };
+  return out;
 }
 
 const snapshot = (p: Record<string, tf.Variable>) =>
@@ -228,6 +216,7 @@ export async function trainTaskLayers(
   also?: AlsoTrained,
 ): Promise<TaskLayerRun> {
   const started = performance.now();
+  const task = downstreamTask(spec.task);
   const w = initTaskLayers(spec, train.hidden, cfg.seed);
   const p = params(w);
   const optim = { ...OPTIM_DEFAULTS, weightDecay: cfg.weightDecay };
@@ -248,8 +237,8 @@ export async function trainTaskLayers(
   let best = {
     epoch: -1,
     score: -Infinity,
-    dev: {} as Outputs,
-    test: {} as Outputs,
+    dev: [] as Outputs,
+    test: [] as Outputs,
     weights: {} as TaskLayerRun['weights'],
     alsoWeights: undefined as TaskLayerRun['alsoWeights'],
   };
@@ -260,10 +249,13 @@ export async function trainTaskLayers(
     );
     for (let b = 0; b < order.length; b += cfg.batchSize) {
       const idx = order.slice(b, b + cfg.batchSize);
-      const y = targets(spec, train, idx, index);
+      const y = task.targets(
+        idx.map((i) => train.examples[i]!),
+        index,
+      );
       // The rows are built inside the gradient's scope: live rows (finetune) carry the base's gradient.
       const { value, grads } = tf.variableGrads(
-        () => lossOf(spec, logitsOf(w, spec, train.rows(idx, names).rows), y),
+        () => task.loss(logitsOf(w, spec, task, train.rows(idx, names).rows), y),
         Object.values(all),
       );
       const pick = (vars: Record<string, tf.Variable>) =>
@@ -275,7 +267,7 @@ export async function trainTaskLayers(
       tf.dispose([value, y, ...Object.values(grads)]);
       await yieldToEventLoop();
     }
-    const devOut = await predict(w, spec, dev, 256);
+    const devOut = await predict(w, spec, task, dev, 256);
     const s = score('dev', devOut);
     devByEpoch.push(s);
     epochsRun = epoch + 1;
@@ -284,7 +276,7 @@ export async function trainTaskLayers(
         epoch,
         score: s,
         dev: devOut,
-        test: await predict(w, spec, test, 256),
+        test: await predict(w, spec, task, test, 256),
         weights: snapshot(p),
         alsoWeights: also ? snapshot(also.params) : undefined,
       };
@@ -319,7 +311,7 @@ export async function predictWithTaskLayers(
     if (!values || values.length !== v.size) throw new Error(`saved task layers lack ${n} of ${v.size} values`);
     assignValues(v, values);
   }
-  const out = await predict(w, spec, data, 256);
+  const out = await predict(w, spec, downstreamTask(spec.task), data, 256);
   tf.dispose(Object.values(params(w)));
   return out;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RowResult } from '../data/files.ts';
+import type { RowResult } from './results-schema.ts';
 import { UserError } from '../util/errors.ts';
 import { loadVerifiedSet, scoreVerified } from './verified.ts';
 

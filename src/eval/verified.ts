@@ -9,21 +9,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
-import type { Comparison, RowResult, SetNoise, SetProvenance, VerifiedResult } from '../data/files.ts';
+import { downstreamTask, type SetProvenance } from '../tasks/downstream/index.ts';
+import type { Comparison, RowResult, SetNoise, VerifiedResult } from './results-schema.ts';
+import { TaskLayersFile } from '../data/composition.ts';
 import type { EntityTypingExample, RelationExample } from '../data/schemas.ts';
 import { UserError } from '../util/errors.ts';
+import { readJsonFile } from '../util/json-file.ts';
 import { meanStd } from '../util/metrics.ts';
 import { repoRoot } from '../util/paths.ts';
 import { compareRows, type TestOutputs } from './matrix.ts';
-import { MAIN_METRIC, mainMetricCounts, scoreTask } from './score.ts';
+import { mainMetricCounts, scoreTask } from './score.ts';
 import { runFolder } from './rows.ts';
-import type { Outputs } from './task-layers.ts';
-import type { DownstreamTask } from './tasks.ts';
 
 export const VERIFIED_DIR = path.join(repoRoot, 'datasets', 'verified');
-
-/** The tasks with verified sets. */
-export const VERIFIED_TASKS: readonly DownstreamTask[] = ['relation', 'entity-typing'];
 
 const Label = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -53,7 +51,8 @@ export type Verdict = z.infer<typeof Verdict>;
 
 /** A task's verified set: the verified gold by example id, and the verdicts' counts. */
 export interface VerifiedSet {
-  task: DownstreamTask;
+  /** The task's name (src/tasks/downstream). */
+  task: string;
   dir: string;
   gold: Map<string, string[]>;
   /** The automatic label of each kept or corrected example, for the same examples scored both ways. */
@@ -76,7 +75,7 @@ function readLines<S extends z.ZodType>(file: string, schema: S): z.output<S>[] 
 }
 
 /** The verified set of a task, or null when none is committed. Every sheet row must have one verdict. */
-export function loadVerifiedSet(task: DownstreamTask, dir = path.join(VERIFIED_DIR, task)): VerifiedSet | null {
+export function loadVerifiedSet(task: string, dir = path.join(VERIFIED_DIR, task)): VerifiedSet | null {
   const sheetFile = path.join(dir, 'sheet.jsonl');
   const verdictFile = path.join(dir, 'verdicts.jsonl');
   if (!fs.existsSync(sheetFile) || !fs.existsSync(verdictFile)) return null;
@@ -107,28 +106,18 @@ export function loadVerifiedSet(task: DownstreamTask, dir = path.join(VERIFIED_D
   return set;
 }
 
-/** A saved run's test predictions: id → the relation predicted, or the typing logits. */
+/** A saved run's test predictions: id → its line of predictions-test.jsonl (the task reads its prediction from it). */
 interface RunPredictions {
   labels: string[];
-  byId: Map<string, { predicted?: string; logits?: number[] }>;
+  byId: Map<string, Record<string, unknown>>;
 }
 
-const PredictionLine = z.looseObject({
-  id: z.string(),
-  predicted: z.union([z.string(), z.array(z.string())]).optional(),
-  logits: z.array(z.number()).optional(),
-});
+const PredictionLine = z.looseObject({ id: z.string() });
 
 function readRun(runDir: string): RunPredictions {
-  const config = JSON.parse(fs.readFileSync(path.join(runDir, 'task-layers', 'task_layers_config.json'), 'utf8')) as {
-    labels: string[];
-  };
-  const byId = new Map<string, { predicted?: string; logits?: number[] }>();
-  for (const p of readLines(path.join(runDir, 'predictions-test.jsonl'), PredictionLine))
-    byId.set(p.id, {
-      ...(typeof p.predicted === 'string' ? { predicted: p.predicted } : {}),
-      ...(p.logits ? { logits: p.logits } : {}),
-    });
+  const config = readJsonFile(path.join(runDir, 'task-layers', 'task_layers_config.json'), TaskLayersFile);
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const p of readLines(path.join(runDir, 'predictions-test.jsonl'), PredictionLine)) byId.set(p.id, p);
   return { labels: config.labels, byId };
 }
 
@@ -161,6 +150,7 @@ export function scoreVerified(o: {
   samples: number;
 }): VerifiedResult {
   const { set } = o;
+  const task = downstreamTask(set.task);
   const runs = new Map(o.rows.map((r) => [r.key, r.perSeed.map((s) => readRun(runDirOf(o.taskRuns, r.key, s)))]));
   const first = runs.values().next().value?.[0];
   if (!first) throw new Error(`no runs of ${set.task} to score on its verified set`);
@@ -182,10 +172,7 @@ export function scoreVerified(o: {
   if (ids.length === 0) return { ...summary, rows: [], bootstrap: {} };
   const verifiedGold = ids.map((id) => ({ gold: set.gold.get(id)! }));
   const autoGold = ids.map((id) => ({ gold: set.auto.get(id)! }));
-  const outputsOf = (run: RunPredictions): Outputs =>
-    set.task === 'relation'
-      ? { predicted: ids.map((id) => [run.byId.get(id)!.predicted!]) }
-      : { logits: ids.map((id) => run.byId.get(id)!.logits!) };
+  const outputsOf = (run: RunPredictions) => ids.map((id) => task.readPrediction(run.byId.get(id)!));
   const testOutputs: TestOutputs = new Map();
   const rows = o.rows.map((r) => {
     const outs = runs.get(r.key)!.map((run) => {
@@ -236,16 +223,18 @@ export function markMention(r: EntityTypingExample): string {
   return `${cps.slice(0, r.start).join('')}[[${cps.slice(r.start, r.end).join('')}]]${cps.slice(r.end).join('')}`;
 }
 
-/** The verified sets judge the knowledge graph's sets (the build's own test examples), no other. */
-const judges = (task: DownstreamTask, provenance: SetProvenance) =>
-  provenance === 'kg-distant-supervision' && VERIFIED_TASKS.includes(task);
+/**
+ * The verified sets judge the knowledge graph's sets (the build's own test examples), no other: a
+ * task's is datasets/verified/<task> where one is committed.
+ */
+const judges = (provenance: SetProvenance) => provenance === 'kg-distant-supervision';
 
 /**
  * The label noise to expect of a set: measured for the knowledge graph's sets, from the verdicts
  * of their verified set (the default build's test examples); no other set has been judged.
  */
-export function expectedNoise(task: DownstreamTask, provenance: SetProvenance): SetNoise {
-  const verified = judges(task, provenance) ? loadVerifiedSet(task) : null;
+export function expectedNoise(task: string, provenance: SetProvenance): SetNoise {
+  const verified = judges(provenance) ? loadVerifiedSet(task) : null;
   if (!verified) return { measured: false };
   const { judged, keep, correct, drop } = verified.counts;
   return {
@@ -263,20 +252,20 @@ export function expectedNoise(task: DownstreamTask, provenance: SetProvenance): 
  */
 export function verifiedResult(
   config: Config,
-  set: { task: DownstreamTask; provenance: SetProvenance; key: string },
+  set: { task: string; provenance: SetProvenance; key: string },
   reportsDir: string,
   rows: RowResult[],
   chosenCombine: string | null,
 ): VerifiedResult | undefined {
   const { task } = set;
-  if (!judges(task, set.provenance)) return undefined;
+  if (!judges(set.provenance)) return undefined;
   const verified = loadVerifiedSet(task);
   if (!verified) return undefined;
   return scoreVerified({
     set: verified,
     taskRuns: path.join(reportsDir, 'runs', set.key),
     rows,
-    metric: MAIN_METRIC[task],
+    metric: downstreamTask(task).mainMetric,
     chosenCombine,
     references: referenceKeys(chosenCombine ?? undefined),
     samples: config.eval.bootstrapSamples,

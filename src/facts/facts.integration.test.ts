@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Config } from '../config/schema.ts';
-import { RelationsFile } from '../data/files.ts';
+import { RelationsFile } from '../data/schemas.ts';
 import { RelationExample, type KgEntity, type KgTriple } from '../data/schemas.ts';
 import { openDriver } from './neo4j-client.ts';
 import { ensureSchema, graphCounts, loadEntities, loadTriples, tripleKey } from './store.ts';

@@ -1,9 +1,9 @@
 // The knowledge graph in Neo4j: (:Entity {id, name, aliases, types, source}) nodes, and each fact a
 // relationship whose type is its predicate id and which has no properties, as in Wikidata's graph:
 // (:Entity {id: 'country:FRA'})-[:P36]->(:Entity). A fact is identified by (subject, predicate,
-// object). Facts carry no properties because a relationship's property record was the largest cost
-// of loading (measured: ~70k facts/s without properties, 35-50k/s with any, same writers); so a
-// fact's source is not stored per fact (the load's manifest counts facts per source and predicate).
+// object). Facts carry no properties because a relationship's property record is the largest cost
+// of loading (docs/decisions.md, "The fact store"); so a fact's source is not stored per fact (the
+// load's manifest counts facts per source and predicate).
 // Constraints and indexes come first; rows go in batches through UNWIND with parameters: entities by
 // MERGE, facts by create-unless-present (writeFacts), so loading twice changes nothing. The driver
 // retries a batch across a server restart or a deadlock between writers.
@@ -25,9 +25,9 @@ export async function ensureSchema(driver: Driver): Promise<{ formerFactsRemoved
 }
 
 /**
- * Facts were once [:FACT {key, predicate, source}] relationships between entities, with the
- * indexes fact_key and fact_predicate. A store kept from then would hold every fact twice, the old
- * copy invisible to extraction; they are removed here. Only that exact shape is touched (a key
+ * The former layout held facts as [:FACT {key, predicate, source}] relationships between entities,
+ * with the indexes fact_key and fact_predicate. A store kept from it would hold every fact twice,
+ * that copy invisible to extraction; they are removed here. Only that exact shape is touched (a key
  * built from the two ids and the predicate; each index on its one FACT property), so an external
  * database's own FACT relationships, or indexes that share a name, are left alone.
  */
@@ -66,7 +66,7 @@ export const tripleKey = (t: StoredFact) => `${t.subject}|${t.predicate}|${t.obj
 
 /**
  * The relationship type of a predicate's facts, for a statement's text. A type cannot be a
- * parameter short of Neo4j's dynamic types, which planned ~2× slower here; so it is spliced in,
+ * parameter short of Neo4j's dynamic types, which plan slower than a written type; so it is spliced in,
  * and only from the fixed predicate list, never from data.
  */
 export function factType(predicate: string): string {
@@ -103,8 +103,8 @@ export async function loadEntities(driver: Driver, entities: KgEntity[], batchSi
   const t0 = performance.now();
   let written = 0;
   for (const batch of chunks(entities, batchSize)) {
-    // Rows go as lists, not maps: the driver then packs no field names (for the facts, shipping
-    // lists ran ~4× faster than maps).
+    // Rows go as lists, not maps: the driver then packs no field names, which cost more than the
+    // writing.
     const { records } = await driver.executeQuery(
       `UNWIND $rows AS r
        MERGE (e:Entity {id: r[0]})
@@ -120,9 +120,9 @@ export async function loadEntities(driver: Driver, entities: KgEntity[], batchSi
 // One batch of one predicate: rows are [subject id, object id], found through the entity id
 // constraint's index. A fact is created only when the two are not joined by its type already,
 // which keeps loading idempotent, a retried batch included. Within one load every fact is in one
-// batch only, so concurrent writers never race to create the same fact (MERGE would lock for that:
-// ~1.4× slower). Matching by element id instead measured within the noise, and the planner then
-// needs steering off the id index that guards against a reused element id.
+// batch only, so concurrent writers never race to create the same fact (MERGE would lock both
+// endpoints for that, and load slower). Not by element id: no faster, and the planner would then
+// need steering off the id index that guards against a reused element id.
 const writeFacts = (predicate: string) => `UNWIND $rows AS r
   MATCH (s:Entity {id: r[0]})
   MATCH (o:Entity {id: r[1]})
@@ -158,7 +158,7 @@ export async function loadTriples(
     else unique.set(key, t);
   }
 
-  // Facts of one subject together: a batch then touches fewer nodes (measured ~1.3× faster here).
+  // Facts of one subject together: a batch then touches fewer nodes, and loads faster.
   const groups = new Map<string, string[][]>();
   for (const key of [...unique.keys()].sort()) {
     const t = unique.get(key)!;

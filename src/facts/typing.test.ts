@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { ASTRAL_EXAMPLE, pythonSlice } from '../../test/fixtures/astral-sentence.ts';
 import { EntityTypingExample } from '../data/schemas.ts';
-import { loadTyping } from '../eval/formats.ts';
+import { loadTyping } from '../data/formats.ts';
 import { typingRows } from './typing.ts';
 
 const TYPES: Record<string, string[]> = {

@@ -6,13 +6,27 @@
 //   out = r + up(enc(down(x)))                  enc = N post-LayerNorm transformer layers of width A
 // Down/up weights start ~ N(0, 0.0002) with zero biases, so a fresh adapter is near the identity.
 import * as tf from '@tensorflow/tfjs';
-import type { AdapterConfig } from '../data/files.ts';
+import { z } from 'zod';
 import type { EncoderLayerWeights, LayerNorm, Linear } from './encoder-weights.ts';
 import { attentionBias, linear, pack, packingOf, transformerLayer, unpack } from './layers.ts';
 import { variableFrom } from './variables.ts';
 
-/** The adapter's shape (adapter_config.json's `adapter`), typed with its schema in src/data/files.ts. */
-export type { AdapterConfig };
+/** The K-Adapter's settings (adapter_config.json's `config`, less what the code fixes). */
+export const AdapterConfig = z.strictObject({
+  /** Hidden size H of the base the adapter reads. */
+  baseHidden: z.number().int().min(1),
+  /** Base layers read by the adapter layers, in order (0 = embeddings). */
+  readLayers: z.array(z.number().int().min(0)).min(1),
+  /** Adapter width A; heads = max(1, A / 64), FFN 4A. */
+  size: z.number().int().min(1),
+  /** Transformer layers inside each adapter layer (N). */
+  layers: z.number().int().min(1),
+  chain: z.enum(['sum', 'concat']),
+  /** Std of the down/up projections' initial weights. */
+  initStd: z.number().positive(),
+  layerNormEps: z.number().positive(),
+});
+export type AdapterConfig = z.infer<typeof AdapterConfig>;
 
 export interface AdapterLayerWeights {
   down: Linear; // [H or 2H, A]

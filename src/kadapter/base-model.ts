@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { ModelSource } from '../data/files.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { sha256File } from '../util/jsonl.ts';
@@ -19,7 +18,7 @@ import {
   type EncoderWeights,
 } from './encoder-weights.ts';
 import { architecturesFor, decoderName, tiesWordEmbeddings } from './hf-architectures.ts';
-import { SOURCE_FILE } from './model-fetch.ts';
+import { ModelSource, SOURCE_FILE } from './model-fetch.ts';
 import { openSafetensors, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { loadTokenizer, type BaseTokenizer, type TokenizerOptions } from './tokenizer.ts';
 

@@ -4,13 +4,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CheckpointState } from '../data/files.ts';
 import { parseJsonText, readJsonFile } from '../util/json-file.ts';
 import { writeFileAtomic } from '../util/jsonl.ts';
+import { DevMetrics } from './dev-eval.ts';
 import type { AdamW } from './optim.ts';
 import { openSafetensors, writeSafetensors } from './safetensors.ts';
 
-export type { CheckpointState };
+const count = z.number().int().min(0);
+
+/** <run>/checkpoint/state.json, beside state.safetensors. */
+export const CheckpointState = z.strictObject({
+  /** Hash of what the run trains; a checkpoint of another config is not resumed. */
+  configHash: z.string().min(1),
+  step: count,
+  dev: z.array(DevMetrics),
+  seconds: z.number().min(0),
+  /** The train loss accumulated since the last log line, so a resumed log is the same. */
+  lossAcc: z.number(),
+  lossCount: count,
+});
+export type CheckpointState = z.infer<typeof CheckpointState>;
 
 export function writeCheckpoint(
   dir: string,

@@ -5,14 +5,16 @@
 //   shard-00000.jsonl   one EncodedExample a line, with `offset` (in values) and `length` (tokens)
 //   shard-00000.bin     per example, per stored layer: length × H values (float16 or float32, LE)
 //   manifest.json       base model, layers, dtype, counts, shard checksums, backend, timings
-// Shards are written whole through temp files; a killed build resumes at the first missing shard.
+// Shards are written whole through temp files and recorded when finished (src/util/shards.ts); a
+// killed build resumes after the last finished shard.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CachedExample, FeatureManifest, type FeatureDType } from '../data/files.ts';
-import type { EncodedExample } from '../data/schemas.ts';
+import { z } from 'zod';
+import { EncodedDependency, EncodedRelation, type EncodedExample } from '../data/schemas.ts';
 import { parseJsonText, readJsonFileIfExists } from '../util/json-file.ts';
-import { sha256File, writeFileAtomic } from '../util/jsonl.ts';
+import { writeFileAtomic } from '../util/jsonl.ts';
+import { runShards, shardName } from '../util/shards.ts';
 import { yieldToEventLoop } from '../util/interrupt.ts';
 import { offsetsOf } from '../util/offsets.ts';
 import { progress } from '../util/progress.ts';
@@ -21,8 +23,40 @@ import { encodeSequences } from './encoder.ts';
 import { halfFromBits, halfToFloat } from './safetensors.ts';
 import { lengthBatches } from './tokenizer.ts';
 
-/** The cache's manifest and index lines, typed with their schemas in src/data/files.ts. */
-export type { CachedExample, FeatureDType, FeatureManifest };
+const count = z.number().int().min(0);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
+
+export const FeatureDType = z.enum(['float16', 'float32']);
+export type FeatureDType = z.infer<typeof FeatureDType>;
+
+/** <cache folder>/manifest.json. */
+export const FeatureManifest = z.strictObject({
+  complete: z.boolean(),
+  /** What the cache was built from; a different key rebuilds it. */
+  key: z.string(),
+  model: z.string(),
+  hidden: z.number().int().min(1),
+  /** Base layers stored (0 = embeddings), ascending. */
+  layers: z.array(z.number().int().min(0)).min(1),
+  dtype: FeatureDType,
+  examples: count,
+  tokens: count,
+  shards: z.array(z.strictObject({ name: z.string().regex(/^shard-\d+$/), examples: count, bytes: count, sha256 })),
+  backend: z.string(),
+  seconds: z.number().min(0),
+  tokensPerSecond: z.number().min(0),
+});
+export type FeatureManifest = z.infer<typeof FeatureManifest>;
+
+/** Where an example's hidden states start in its shard's .bin (in values) and its length in tokens. */
+const Stored = { offset: count, length: z.number().int().min(1) };
+
+/** One line of shard-NNNNN.jsonl: an encoded example and where its hidden states are. */
+export const CachedExample = z.discriminatedUnion('task', [
+  EncodedRelation.extend(Stored),
+  EncodedDependency.extend(Stored),
+]);
+export type CachedExample = z.infer<typeof CachedExample>;
 
 export interface FeatureCacheSpec {
   /** Base layers stored (0 = embeddings), ascending. */
@@ -77,6 +111,8 @@ export function readFeatureManifest(dir: string): FeatureManifest | null {
   return readJsonFileIfExists(path.join(dir, 'manifest.json'), FeatureManifest);
 }
 
+const shardFile = (k: number): string => `shard-${shardName(k)}`;
+
 export async function buildFeatureCache(o: BuildOptions): Promise<FeatureManifest> {
   const { dir, model, examples, spec } = o;
   if (featureCacheIsComplete(dir, o.key)) return readFeatureManifest(dir)!;
@@ -89,29 +125,37 @@ export async function buildFeatureCache(o: BuildOptions): Promise<FeatureManifes
   writeFileAtomic(keyFile, o.key);
   const H = model.config.hidden;
   const upTo = Math.max(...spec.layers);
-  const shardCount = Math.ceil(examples.length / spec.shardSize);
   const totalTokens = examples.reduce((n, e) => n + e.ids.length, 0);
+  const tokensBefore = [0];
+  for (const e of examples) tokensBefore.push(tokensBefore.at(-1)! + e.ids.length);
   const bar = progress(o.label, totalTokens, 'tokens');
   const started = performance.now();
-  let done = 0;
   let computed = 0;
-  const shards: FeatureManifest['shards'] = [];
-  for (let s = 0; s < shardCount; s++) {
-    const name = `shard-${String(s).padStart(5, '0')}`;
-    const slice = examples.slice(s * spec.shardSize, (s + 1) * spec.shardSize);
-    const bin = path.join(dir, `${name}.bin`);
-    const index = path.join(dir, `${name}.jsonl`);
-    if (!(fs.existsSync(bin) && fs.existsSync(index))) {
+  const { done } = await runShards(examples, {
+    dir,
+    inputsHash: o.key,
+    shardSize: spec.shardSize,
+    what: `${o.label} features`,
+    log: (line) => process.stderr.write(`${line}\n`),
+    onShard: (n) => bar.update(tokensBefore[n]!),
+    work: async (slice, k) => {
       const { lines, data } = await computeShard(model, slice, spec, upTo, o.batchTokens ?? 4096);
-      // The index is renamed last: its presence marks a finished shard.
-      writeFileAtomic(bin, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-      writeFileAtomic(index, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
       computed += slice.reduce((n, e) => n + e.ids.length, 0);
-    }
-    shards.push({ name, examples: slice.length, bytes: fs.statSync(bin).size, sha256: sha256File(bin) });
-    done += slice.reduce((n, e) => n + e.ids.length, 0);
-    bar.update(done);
-  }
+      return {
+        outputs: [
+          { file: `${shardFile(k)}.bin`, bytes: Buffer.from(data.buffer, data.byteOffset, data.byteLength) },
+          { file: `${shardFile(k)}.jsonl`, rows: lines },
+        ],
+        skipped: {},
+      };
+    },
+  });
+  const shards: FeatureManifest['shards'] = done.map(({ outputs: [bin] }, k) => ({
+    name: shardFile(k),
+    examples: Math.min(spec.shardSize, examples.length - k * spec.shardSize),
+    bytes: bin!.bytes,
+    sha256: bin!.sha256,
+  }));
   bar.stop();
   const seconds = (performance.now() - started) / 1000;
   const manifest: FeatureManifest = {

@@ -10,11 +10,38 @@
 // 1 ≤ s ≤ n (extra skip connections); another head count, FFN width or activation.
 // PyTorch's Linear stores [out, in] and ours [in, out], so every linear weight is transposed.
 // The official knowledge heads (com_dense, dense, out_proj) sit outside `adapter.` and are not mapped.
-import type { AdapterConfig, KAdapterSettings } from '../data/files.ts';
+import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
-import { adapterHeads } from './adapter.ts';
+import { adapterHeads, type AdapterConfig } from './adapter.ts';
 
-export type { KAdapterSettings };
+/**
+ * k_adapter_config.json beside an exported state dict: the official scripts' adapter arguments and
+ * the fields of their AdapterConfig class, under the official names.
+ */
+export const KAdapterSettings = z.strictObject({
+  /** --adapter_list: base layers read, in order (0 = embeddings). */
+  adapter_list: z.array(z.number().int().min(0)).min(1),
+  /** --adapter_size: A. */
+  adapter_size: z.number().int().min(1),
+  /** --adapter_transformer_layers: N. */
+  adapter_transformer_layers: z.number().int().min(1),
+  /** --adapter_skip_layers: extra skip connections every s adapters when 1 ≤ s ≤ the adapter count. */
+  adapter_skip_layers: z.number().int(),
+  /** AdapterConfig.project_hidden_size: the base's hidden size H. */
+  project_hidden_size: z.number().int().min(1),
+  /** AdapterConfig.hidden_size: the adapter encoder's width (the official class hard-codes 768). */
+  hidden_size: z.number().int().min(1),
+  /** AdapterConfig.intermediate_size (hard-coded 3072). */
+  intermediate_size: z.number().int().min(1),
+  /** AdapterConfig.num_attention_heads (hard-coded 12). */
+  num_attention_heads: z.number().int().min(1),
+  hidden_act: z.string(),
+  /** AdapterConfig.layer_norm_eps (hard-coded 1e-5). */
+  layer_norm_eps: z.number().positive(),
+  /** AdapterConfig.adapter_initializer_range: std of the down/up projections' initial weights. */
+  adapter_initializer_range: z.number().positive(),
+});
+export type KAdapterSettings = z.infer<typeof KAdapterSettings>;
 
 export interface PlainTensor {
   shape: number[];

@@ -8,8 +8,24 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import { UserError } from '../util/errors.ts';
+import { readJsonFileIfExists } from '../util/json-file.ts';
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
+
+/**
+ * kadapter-source.json beside a base model: its hub id, and for folders this project wrote (the
+ * multi-task base, fine-tuned bases) the base they were trained from, so that adapters of that base
+ * load onto them.
+ */
+export const ModelSource = z.looseObject({
+  id: z.string().min(1),
+  revision: z.string().min(1).optional(),
+  derivedFrom: z.looseObject({ name: z.string().min(1), sha256: sha256Hex }).optional(),
+});
+export type ModelSource = z.infer<typeof ModelSource>;
 
 /**
  * The files of known hub checkpoints at a commit, with their sha256, by `id@revision`.
@@ -85,9 +101,7 @@ export function isCompleteCheckpoint(dir: string): boolean {
 
 /** The revision a cached folder records (kadapter-source.json), null when it records none. */
 function cachedRevision(dir: string): string | null {
-  const file = path.join(dir, SOURCE_FILE);
-  if (!fs.existsSync(file)) return null;
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { revision?: string }).revision ?? null;
+  return readJsonFileIfExists(path.join(dir, SOURCE_FILE), ModelSource)?.revision ?? null;
 }
 
 /** The base model folder a command should load, or a clear error saying how to get one. */
@@ -253,10 +267,14 @@ async function fromHub(
     : `LFS files checked against the hub's sha256; no known hash for ${unchecked.join(', ')}`;
 }
 
+/** A sentence-transformers modules.json from the hub: the folders whose config.json to fetch too. */
+const ModulesJson = z.array(z.looseObject({ path: z.unknown() }));
+
 function moduleConfigs(modulesJson: Buffer): string[] {
   try {
-    const modules = JSON.parse(modulesJson.toString('utf8')) as { path?: unknown }[];
-    return modules
+    const modules = ModulesJson.safeParse(JSON.parse(modulesJson.toString('utf8')));
+    if (!modules.success) return [];
+    return modules.data
       .map((m) => m.path)
       .filter((p): p is string => typeof p === 'string' && /^[\w.-]+$/.test(p) && !p.startsWith('.'))
       .map((p) => `${p}/config.json`);

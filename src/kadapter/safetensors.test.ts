@@ -119,7 +119,7 @@ describe('safetensors', () => {
     expect(() => openSafetensors(file)).toThrow(/shorter than its 8-byte header length/);
   });
 
-  // Reliability (issue 18, item 5): the header is checked as the reference reader (the Rust
+  // Reliability: the header is checked as the reference reader (the Rust
   // `safetensors` crate) checks it — an object, whose tensors' byte ranges, sorted, tile the data
   // section exactly — and every refusal names the file and the tensor.
   describe('refuses what the reference reader refuses', () => {

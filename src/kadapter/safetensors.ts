@@ -256,16 +256,65 @@ export type TensorToWrite =
   /** Bytes already in the file's layout (a tensor copied unchanged), any dtype. */
   | { dtype: SafeDType; shape: number[]; bytes: Buffer };
 
+/** A tensor's place in a header: its dtype, shape and size in bytes. */
+export interface HeaderEntry {
+  dtype: SafeDType;
+  shape: number[];
+  bytes: number;
+}
+
+/**
+ * The bytes of a file before its data: the header's length (u64, little-endian) and the JSON
+ * header, __metadata__ first (when there is any) and each tensor's data_offsets laid out in the
+ * order given. The header is padded with spaces so that the data starts 8-byte aligned, as the
+ * reference writer does.
+ */
+export function safetensorsHeader(entries: [string, HeaderEntry][], metadata: Record<string, string> = {}): Buffer {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, e] of entries) {
+    header[name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + e.bytes] };
+    offset += e.bytes;
+  }
+  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  const pad = (8 - (json.length % 8)) % 8;
+  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([len, json]);
+}
+
 /** Writes tensors in name order (deterministic bytes) through a temp file and a rename. */
 export function writeSafetensors(
   file: string,
   tensors: Record<string, TensorToWrite>,
   metadata: Record<string, string> = {},
 ): void {
+  const parts = safetensorsParts(tensors, metadata);
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    for (const b of parts) fs.writeSync(fd, b);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** The bytes writeSafetensors writes, in memory (a small file that another writer stores). */
+export function safetensorsBytes(
+  tensors: Record<string, TensorToWrite>,
+  metadata: Record<string, string> = {},
+): Buffer {
+  return Buffer.concat(safetensorsParts(tensors, metadata));
+}
+
+/** The header, then each tensor's data in name order. */
+function safetensorsParts(tensors: Record<string, TensorToWrite>, metadata: Record<string, string>): Buffer[] {
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  let offset = 0;
+  const entries: [string, HeaderEntry][] = [];
   const blobs: Buffer[] = [];
   for (const name of names) {
     const t = tensors[name]!;
@@ -290,23 +339,8 @@ export function writeSafetensors(
         for (let i = 0; i < count; i++) blob.writeUInt16LE(narrow(t.data[i]!), i * 2);
       }
     }
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + blob.length] };
-    offset += blob.length;
+    entries.push([name, { dtype: t.dtype, shape: t.shape, bytes: blob.length }]);
     blobs.push(blob);
   }
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  // Pad the header with spaces so the data section starts 8-byte aligned, as the reference writer does.
-  const pad = (8 - (json.length % 8)) % 8;
-  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    for (const b of [len, json, ...blobs]) fs.writeSync(fd, b);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  return [safetensorsHeader(entries, metadata), ...blobs];
 }

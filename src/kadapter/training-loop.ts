@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { yieldToEventLoop } from '../util/interrupt.ts';
 import { progress } from '../util/progress.ts';
 import { appendMetrics, readCheckpoint, truncateMetrics, writeCheckpoint } from './checkpoint.ts';
-import { formatMetrics, type DevMetrics } from './dev-eval.ts';
+import type { DevMetrics } from './dev-eval.ts';
 import type { FeatureCache } from './features.ts';
 import { AdamW, scheduledLr, type OptimConfig } from './optim.ts';
 import { mulberry32, shuffled } from './rng.ts';
@@ -82,6 +82,8 @@ export interface LoopOptions<B> {
   loss(batch: B): tf.Scalar;
   /** Dev metrics; it should yield to the event loop between batches (signals). */
   evaluate(): DevMetrics | Promise<DevMetrics>;
+  /** The dev metrics in one line, for the log. */
+  describe(m: DevMetrics): string;
   log?: (line: string) => void;
   stopAfterSteps?: number;
 }
@@ -154,7 +156,7 @@ export async function runTrainingLoop<B>(o: LoopOptions<B>): Promise<TrainResult
         const metrics = await o.evaluate();
         dev.push(metrics);
         appendMetrics(metricsFile, { step, epoch, split: 'dev', ...metrics });
-        log(`${o.label}: epoch ${epoch + 1}/${config.epochs} dev ${formatMetrics(metrics)}`);
+        log(`${o.label}: epoch ${epoch + 1}/${config.epochs} dev ${o.describe(metrics)}`);
       }
       if (step % config.checkpointEverySteps === 0 || epochEnd) {
         writeCheckpoint(ckptDir, params, opt, {

@@ -1,8 +1,10 @@
 // The library's own version, as adapter files record it.
-import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
+import { readJsonFile } from '../util/json-file.ts';
 import { repoRoot } from '../util/paths.ts';
 
-export const LIBRARY_VERSION: string = (
-  JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+export const LIBRARY_VERSION: string = readJsonFile(
+  path.join(repoRoot, 'package.json'),
+  z.looseObject({ version: z.string().min(1) }),
 ).version;

@@ -3,7 +3,7 @@
 // split assigned, and a uniform sample of the profile's size kept — the N sentences with the
 // smallest hash, whatever their order or source, so the plan is the same on every run.
 import { createHash } from 'node:crypto';
-import type { SourceCounts } from '../data/files.ts';
+import { z } from 'zod';
 import type { PlannedSentence, Split } from '../data/schemas.ts';
 import { BottomK } from '../util/sample.ts';
 import type { CoreNlpPool } from './corenlp-pool.ts';
@@ -11,8 +11,27 @@ import { lineProblem, normalizeSentence, normalizeWhitespace, type LengthBounds 
 import { brownSplit } from './sources/brown.ts';
 import type { RawText, SentenceSource } from './sources/types.ts';
 
-/** Per source, in plan.meta.json: typed with its schema in src/data/files.ts. */
-export type { SourceCounts };
+const count = z.number().int().min(0);
+
+/** What a sentence source yielded while planning: records read, sentences split, kept, skipped by reason. */
+export const SourceCounts = z.strictObject({
+  read: count,
+  sentences: count,
+  kept: count,
+  skipped: z.record(z.string(), count),
+  /** Input files with no text line (each also warned about on stderr). */
+  emptyFiles: count.optional(),
+});
+export type SourceCounts = z.infer<typeof SourceCounts>;
+
+/** dependency/plan.meta.json: the plan (plan.jsonl) is complete for these inputs. */
+export const PlanMeta = z.strictObject({
+  inputsHash: z.string().min(1),
+  sentences: count,
+  counts: z.record(z.string(), SourceCounts),
+  seconds: z.number().min(0),
+});
+export type PlanMeta = z.infer<typeof PlanMeta>;
 
 export interface CollectOptions {
   target: number;

@@ -4,6 +4,7 @@
 // request fails on its content, so one poisonous line is skipped and counted, not its batch.
 import PQueue from 'p-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config/schema.ts';
 import { UserError } from '../util/errors.ts';
 import { CoreNlpClient, MalformedAnswer, type CoreNlpSentence } from './corenlp-client.ts';
 import { HEALTH_SENTENCE } from './corenlp-service.ts';
@@ -148,6 +149,15 @@ export class CoreNlpPool {
       throw new UserError(`CoreNLP fails even on a plain sentence (${why}): the server is broken, not the input`);
     }
   }
+}
+
+/** The pool a build stage parses with: the profile's concurrency, request timeout and unreachable budget. */
+export function profilePool(config: Config, urls: string[]): CoreNlpPool {
+  return new CoreNlpPool(urls, {
+    concurrencyPerServer: config.data.concurrencyPerServer,
+    timeoutMs: config.services.corenlp.requestTimeoutMs,
+    unreachableBudgetMs: config.data.unreachableBudgetS * 1000,
+  });
 }
 
 /** Gives each line the sentences whose first token lies in it; checks every offset. */

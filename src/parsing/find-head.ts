@@ -4,9 +4,9 @@
 // spans are written in code points, as Python indexes `sent`; the examples hold UTF-16 offsets.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DependencyExample, FindHeadExample, type Split } from '../data/schemas.ts';
+import { DependencyExample, FindHeadExample, SPLITS, type Split } from '../data/schemas.ts';
 import { codePointIndex, codePointSpan } from '../util/codepoints.ts';
-import { fsyncDir, readJsonl, withPath } from '../util/jsonl.ts';
+import { fsyncDir, readJsonl, sha256File, withPath, type WrittenFile } from '../util/jsonl.ts';
 
 export function toFindHead(ex: DependencyExample): FindHeadExample {
   const cp = codePointIndex(ex.text);
@@ -82,4 +82,23 @@ export async function exportFindHead(
   fs.renameSync(tmp, file);
   fsyncDir(outDir);
   return { file, examples: n };
+}
+
+/**
+ * Every split's find_head file (<dir>/find_head/<split>.json) from the shards written in `dir`
+ * (named <split>-NNNNN.jsonl), as written files relative to `dir`.
+ */
+export async function exportFindHeadFiles(dir: string, shardOutputs: { file: string }[]): Promise<WrittenFile[]> {
+  const findHead: WrittenFile[] = [];
+  for (const split of SPLITS) {
+    const files = shardOutputs.filter((o) => o.file.startsWith(`${split}-`)).map((o) => path.join(dir, o.file));
+    const { file, examples } = await exportFindHead(files, path.join(dir, 'find_head'), split);
+    findHead.push({
+      file: path.relative(dir, file),
+      lines: examples,
+      bytes: fs.statSync(file).size,
+      sha256: sha256File(file),
+    });
+  }
+  return findHead;
 }

@@ -1,4 +1,4 @@
-// Reliability (issue 18, item 9): Ctrl-C and SIGTERM stop every long stage within seconds — the
+// Reliability: Ctrl-C and SIGTERM stop every long stage within seconds — the
 // training loop, the feature cache, pooling and the task layers of the evaluation — because each
 // loop yields to the event loop between steps; the exit code is 130/143 and a rerun of training
 // resumes from its last checkpoint, which the signal leaves whole.

@@ -4,12 +4,16 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { z } from 'zod';
-import type { WrittenFile } from '../data/files.ts';
+import { z } from 'zod';
 import { parseJsonText } from './json-file.ts';
 import { pidAlive } from './pid.ts';
 
-export type { WrittenFile };
+const count = z.number().int().min(0);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
+
+/** A file a stage wrote, as its manifest records it; paths are relative to the stage folder. */
+export const WrittenFile = z.strictObject({ file: z.string().min(1), lines: count, bytes: count, sha256 });
+export type WrittenFile = z.infer<typeof WrittenFile>;
 
 /**
  * Writes `file` whole: into a temp file beside it, fsync'd, renamed over `file`, then the folder

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { completeManifest, describeFile, isUpToDate, writeManifest } from './manifest.ts';
+import { completeManifest, describeFile, isUpToDate, StageManifest, writeManifest } from './manifest.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-manifest-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -55,4 +55,23 @@ it('is up to date only when every output has its recorded size and sha256', () =
   const gone = built('gone');
   fs.rmSync(path.join(gone, 'train.jsonl'));
   expect(isUpToDate(gone, 'h')).toBe(false);
+});
+
+it('reads a stage manifest as it is written', () => {
+  const manifest = {
+    stage: 'build-data/dependency',
+    profile: 'smoke',
+    complete: true,
+    inputsHash: 'h',
+    inputs: {},
+    parameters: {},
+    counts: {},
+    skipped: {},
+    outputs: [{ file: 'train-00000.jsonl', lines: 88, bytes: 53595, sha256: 'a'.repeat(64) }],
+    timings: { planSeconds: 6.7 },
+    tools: { node: 'v20' },
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+  };
+  expect(StageManifest.parse(manifest)).toEqual(manifest);
 });

@@ -4,10 +4,28 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { StageManifest, type WrittenFile } from '../data/files.ts';
+import { z } from 'zod';
 import { UserError } from './errors.ts';
 import { readJsonFileIfExists } from './json-file.ts';
-import { writeFileAtomic } from './jsonl.ts';
+import { WrittenFile, writeFileAtomic } from './jsonl.ts';
+
+/** <stage folder>/manifest.json: what a stage read, its parameters, what it wrote and skipped, timings, tools. */
+export const StageManifest = z.strictObject({
+  stage: z.string().min(1),
+  profile: z.string().min(1),
+  complete: z.boolean(),
+  inputsHash: z.string().min(1),
+  inputs: z.record(z.string(), z.unknown()),
+  parameters: z.record(z.string(), z.unknown()),
+  counts: z.record(z.string(), z.unknown()),
+  skipped: z.record(z.string(), z.unknown()),
+  outputs: z.array(WrittenFile),
+  timings: z.record(z.string(), z.number()),
+  tools: z.record(z.string(), z.unknown()),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type StageManifest = z.infer<typeof StageManifest>;
 
 export type Manifest = StageManifest;
 
@@ -51,7 +69,11 @@ export function writeManifest(dir: string, manifest: Manifest): void {
 
 /** A file as it is now: size, sha256 and newline count (`file` relative to `dir`). */
 export function describeFile(dir: string, file: string): WrittenFile {
-  const bytes = fs.readFileSync(path.join(dir, file));
+  return describeBytes(file, fs.readFileSync(path.join(dir, file)));
+}
+
+/** A file's record from the bytes written to it: its lines (newlines), size and sha256. */
+export function describeBytes(file: string, bytes: Buffer): WrittenFile {
   let lines = 0;
   for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
   return { file, lines, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };

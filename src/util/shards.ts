@@ -1,21 +1,36 @@
 // Work done in shards, each recorded when it is finished (shards/NNNNN.done.json: the inputs hash it
 // was made for and every output file's size and sha256), so that a run killed at any moment — even
 // by SIGKILL — resumes where it stopped, to byte-identical output: a finished shard is kept while
-// its files match its marker, and done again (the log says why) when they do not.
+// its files match its marker, and done again (the log says why) when they do not. The one
+// resume-by-chunk mechanism of the project: the data builders, the feature cache and `encode` use it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ShardDone } from '../data/files.ts';
+import { z } from 'zod';
 import { readJsonFileIfExists } from './json-file.ts';
-import { writeFileAtomic, writeJsonlAtomic, type WrittenFile } from './jsonl.ts';
-import { outputMismatch } from './manifest.ts';
+import { WrittenFile, writeFileAtomic, writeJsonlAtomic } from './jsonl.ts';
+import { describeBytes, outputMismatch } from './manifest.ts';
+
+const count = z.number().int().min(0);
+
+/** dependency/shards/NNNNN.done.json: the shard is parsed and its outputs written. */
+export const ShardDone = z.strictObject({
+  inputsHash: z.string().min(1),
+  outputs: z.array(WrittenFile),
+  skipped: z.record(z.string(), count),
+  seconds: z.number().min(0),
+});
+export type ShardDone = z.infer<typeof ShardDone>;
 
 export const shardName = (k: number): string => String(k).padStart(5, '0');
 
 const markerOf = (dir: string, k: number) => path.join(dir, 'shards', `${shardName(k)}.done.json`);
 
+/** A file of a shard, written whole: JSON Lines rows, or its bytes as they are. */
+export type ShardFile = { file: string; rows: unknown[] } | { file: string; bytes: Buffer | string };
+
 /** What one shard made: its files (paths relative to the stage folder) and its skips by reason. */
 export interface ShardWork {
-  outputs: { file: string; rows: unknown[] }[];
+  outputs: ShardFile[];
   skipped: Record<string, number>;
 }
 
@@ -72,10 +87,7 @@ export async function runShards<T>(items: AsyncIterable<T> | Iterable<T>, o: Sha
     }
     const t0 = performance.now();
     const result = await o.work(slice, k);
-    const outputs = result.outputs.map(({ file, rows }) => ({
-      ...writeJsonlAtomic(path.join(o.dir, file), rows),
-      file,
-    }));
+    const outputs = result.outputs.map((out) => writeShardFile(o.dir, out));
     const record: ShardDone = {
       inputsHash: o.inputsHash,
       outputs,
@@ -99,6 +111,14 @@ export async function runShards<T>(items: AsyncIterable<T> | Iterable<T>, o: Sha
   if (slice.length > 0) await runShard(done.length, slice);
   o.onShard?.(count);
   return { done, items: count, itemsRunNow };
+}
+
+function writeShardFile(dir: string, out: ShardFile): WrittenFile {
+  const file = path.join(dir, out.file);
+  if ('rows' in out) return { ...writeJsonlAtomic(file, out.rows), file: out.file };
+  const bytes = typeof out.bytes === 'string' ? Buffer.from(out.bytes, 'utf8') : out.bytes;
+  writeFileAtomic(file, bytes);
+  return describeBytes(out.file, bytes);
 }
 
 /** Skips by reason summed over shards. */

@@ -7,10 +7,10 @@ import { joeSmith } from '../../../test/fixtures/heldout/sentences.ts';
 import { KBP_TO_TACRED } from './tacred.ts';
 import { emptyTypingCounts, NER_TO_OPENENTITY, nerTypingRows, nerUse } from './ner-types.ts';
 
-/** The rows of a README table between its markers, cells without backticks. */
-function readmeTable(marker: string): string[][] {
-  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const body = readme.split(`<!-- ${marker} -->`)[1]!.split(`<!-- /${marker} -->`)[0]!;
+/** The rows of a table of docs/design.md between its markers, cells without backticks. */
+function docTable(marker: string): string[][] {
+  const doc = fs.readFileSync(path.join(repoRoot, 'docs', 'design.md'), 'utf8');
+  const body = doc.split(`<!-- ${marker} -->`)[1]!.split(`<!-- /${marker} -->`)[0]!;
   return body
     .trim()
     .split('\n')
@@ -35,14 +35,14 @@ describe('NER classes as OpenEntity types', () => {
     expect(nerUse('toString')).toBeUndefined();
   });
 
-  it('is the table the README shows, and so is the KBP mapping', () => {
-    const ner = readmeTable('ner-to-openentity').map(([cls, labels]) => [cls, labels]);
+  it('is the table docs/design.md shows, and so is the KBP mapping', () => {
+    const ner = docTable('ner-to-openentity').map(([cls, labels]) => [cls, labels]);
     const fromCode = Object.entries(NER_TO_OPENENTITY).map(([cls, use]) => [
       cls,
       'labels' in use ? use.labels.join(', ') : `not used: ${use.notUsed}`,
     ]);
     expect(ner).toEqual(fromCode);
-    const kbp = readmeTable('kbp-to-tacred').map(([from, to]) => [from, to]);
+    const kbp = docTable('kbp-to-tacred').map(([from, to]) => [from, to]);
     expect(kbp).toEqual(Object.entries(KBP_TO_TACRED));
   });
 });

@@ -1,4 +1,4 @@
-// CoreNLP's NER classes as OpenEntity types: the one mapping table (the README shows the same table;
+// CoreNLP's NER classes as OpenEntity types: the one mapping table (docs/design.md shows the same table;
 // a test keeps the two equal), and the typing rows of an annotated sentence.
 import { COARSE_TYPES, type EntityTypingExample, type NerKbpSentence } from '../../data/schemas.ts';
 import { typingRow } from '../../data/typing-row.ts';
@@ -14,7 +14,7 @@ export type NerUse = { labels: readonly OpenEntityLabel[] } | { notUsed: string 
 const QUANTITY = 'a quantity: OpenEntity types no numbers';
 const ADDRESS = 'an address or handle, not a typed entity';
 
-/** CoreNLP 4.5.10's NER classes with ner.applyFineGrained (its 24), in the README's order. */
+/** CoreNLP 4.5.10's NER classes with ner.applyFineGrained (its 24), in the order docs/design.md shows them. */
 export const NER_TO_OPENENTITY = {
   PERSON: { labels: ['person'] },
   TITLE: { labels: ['person', 'person/title'] },

@@ -41,3 +41,13 @@ export function sentenceSources(ids: readonly (typeof SENTENCE_SOURCES)[number][
     return SOURCES[id];
   });
 }
+
+/** The sources as build inputs: each one's id, version and registry entry (package, licence); other entries are not inputs. */
+export function sourceInputs(sources: SentenceSource[]) {
+  const registry = loadRegistry();
+  return sources.map((s) => ({
+    id: s.id,
+    version: s.version(),
+    registry: registry.find((e) => e.id === s.id) ?? null,
+  }));
+}

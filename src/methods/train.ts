@@ -1,12 +1,20 @@
-// Training an adapter and its knowledge head on the frozen base's cached hidden states.
+// Training an adapter of any registered method and its knowledge head on the frozen base's cached
+// hidden states; its dev evaluation on a cached split.
 import * as tf from '@tensorflow/tfjs';
+import type { DevMetrics } from '../kadapter/dev-eval.ts';
+import type { FeatureCache, LoadedShard } from '../kadapter/features.ts';
+import { epochPlan, runTrainingLoop, type TrainConfig, type TrainResult } from '../kadapter/training-loop.ts';
+import { evaluateDev, formatMetrics, type DevBatch } from '../tasks/knowledge/dev-eval.ts';
+import type { Prediction } from '../tasks/knowledge/index.ts';
 import { hashOf } from '../util/manifest.ts';
-import { initAdapter, namedAdapterTensors } from './adapter.ts';
-import { evaluateDev, type DevBatch, type DevMetrics, type Prediction } from './dev-eval.ts';
-import type { FeatureCache, LoadedShard } from './features.ts';
-import { batchLoss, forwardBatch, lossFromLogits, type AdapterRunSpec, type TrainedModel } from './forward.ts';
-import { initHead, namedHeadTensors } from './heads.ts';
-import { epochPlan, runTrainingLoop, type TrainConfig, type TrainResult } from './training-loop.ts';
+import {
+  batchLoss,
+  initKnowledgeModel,
+  knowledgeLogits,
+  modelVariables,
+  type AdapterRunSpec,
+  type KnowledgeModel,
+} from './knowledge-model.ts';
 
 export interface TrainOptions {
   spec: AdapterRunSpec;
@@ -20,21 +28,11 @@ export interface TrainOptions {
   stopAfterSteps?: number;
 }
 
-export function modelTensors(m: TrainedModel): Record<string, tf.Variable> {
-  const out: Record<string, tf.Variable> = {};
-  for (const [n, t] of Object.entries(namedAdapterTensors(m.adapter))) out[`adapter.${n}`] = t as tf.Variable;
-  for (const [n, t] of Object.entries(namedHeadTensors(m.head))) out[`head.${n}`] = t as tf.Variable;
-  return out;
-}
-
-export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedModel; result: TrainResult }> {
+export async function trainAdapter(o: TrainOptions): Promise<{ model: KnowledgeModel; result: TrainResult }> {
   const { spec, config, train, dev } = o;
   if (train.size === 0) throw new Error(`${o.label}: the training split is empty`);
   if (dev.size === 0) throw new Error(`${o.label}: the dev split is empty`);
-  const model: TrainedModel = {
-    adapter: initAdapter(spec.adapter, spec.seed),
-    head: initHead(spec.head, spec.seed + 1),
-  };
+  const model = initKnowledgeModel(spec);
   let shardCache: { index: number; shard: LoadedShard } | null = null;
   const shardOf = (i: number) => {
     if (shardCache?.index !== i) shardCache = { index: i, shard: train.loadShard(i) };
@@ -44,11 +42,12 @@ export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedMod
     label: o.label,
     runDir: o.runDir,
     config,
-    params: modelTensors(model),
+    params: modelVariables(model),
     configHash: hashOf({ spec, config, train: train.manifest.key, dev: dev.manifest.key }),
     plan: (epoch) => epochPlan(train, spec.seed, epoch, config.batchSize),
-    loss: (ref) => batchLoss(model, spec, train.batch(shardOf(ref.shard), ref.indices)),
-    evaluate: async () => (await evaluateAdapter(model, spec, dev, config.batchSize * 2, spec.head.labels)).metrics,
+    loss: (ref) => batchLoss(model, train.batch(shardOf(ref.shard), ref.indices)),
+    evaluate: async () => (await evaluateAdapter(model, dev, config.batchSize * 2)).metrics,
+    describe: (m) => formatMetrics([model.task], m),
     log: o.log,
     stopAfterSteps: o.stopAfterSteps,
   });
@@ -56,35 +55,28 @@ export async function trainAdapter(o: TrainOptions): Promise<{ model: TrainedMod
 }
 
 /** The dev batches of a feature cache, in file order, scored by the adapter and its head. */
-function* cachedDevBatches(
-  m: TrainedModel,
-  spec: AdapterRunSpec,
-  cache: FeatureCache,
-  batchSize: number,
-): Generator<DevBatch> {
+function* cachedDevBatches(m: KnowledgeModel, cache: FeatureCache, batchSize: number): Generator<DevBatch> {
   for (let s = 0; s < cache.manifest.shards.length; s++) {
     const shard = cache.loadShard(s);
     for (let i = 0; i < shard.examples.length; i += batchSize) {
       const idx = Array.from({ length: Math.min(batchSize, shard.examples.length - i) }, (_, k) => i + k);
       const batch = cache.batch(shard, idx);
       const { loss, argmax } = tf.tidy(() => {
-        const logits = forwardBatch(m, spec, batch);
-        const l = lossFromLogits(spec.task, logits, batch.examples).dataSync()[0]!;
+        const logits = knowledgeLogits(m, batch);
+        const l = m.task.loss(logits, batch.examples).dataSync()[0]!;
         return { loss: l, argmax: logits.argMax(-1).arraySync() as number[] | number[][] };
       });
       tf.dispose([...batch.states.filter((t) => t), batch.mask]);
-      yield { examples: batch.examples, loss, argmax };
+      yield { task: m.task, examples: batch.examples, loss, argmax };
     }
   }
 }
 
 /** An adapter's dev metrics and predictions on a cached split. */
 export function evaluateAdapter(
-  m: TrainedModel,
-  spec: AdapterRunSpec,
+  m: KnowledgeModel,
   cache: FeatureCache,
   batchSize: number,
-  labels?: string[],
 ): Promise<{ metrics: DevMetrics; predictions: Prediction[] }> {
-  return evaluateDev([spec.task], cachedDevBatches(m, spec, cache, batchSize), labels);
+  return evaluateDev([{ task: m.task, head: m.head.settings }], cachedDevBatches(m, cache, batchSize));
 }

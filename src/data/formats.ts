@@ -63,7 +63,8 @@ function parseFile(file: string): unknown[] {
   if (text.length === 0) throw new UserError(`${file}: the file is empty`);
   if (text.startsWith('[')) {
     try {
-      return JSON.parse(text) as unknown[];
+      const rows: unknown = JSON.parse(text);
+      if (Array.isArray(rows)) return rows;
     } catch (e) {
       throw new UserError(`${file}: not a JSON array (${(e as Error).message})`);
     }

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import type { BaseTokenizer } from '../kadapter/tokenizer.ts';
-import { encodeTaskFile } from './tasks.ts';
+import type { BaseTokenizer } from '../../kadapter/tokenizer.ts';
+import { entityTypingTask } from './entity-typing.ts';
 
 /** One id per word, so that the words the encoder was given can be read back. */
 function recordingTokenizer(seen: string[][]): BaseTokenizer {
@@ -34,7 +34,9 @@ it('marks the mention an OpenEntity row names in code points, after an emoji', (
     JSON.stringify([{ sent: '😀 Angela Merkel visited 北京 .', start: 2, end: 15, labels: ['person'] }]),
   );
   const seen: string[][] = [];
-  const [example] = encodeTaskFile('entity-typing', file, recordingTokenizer(seen), 64, {});
+  const { sets } = entityTypingTask;
+  if (sets.kind !== 'folders') throw new Error('entity typing reads folders');
+  const [example] = sets.encodeFile(file, { tokenizer: recordingTokenizer(seen), maxLength: 64, skips: {} });
   expect(seen).toEqual([['😀', '@', 'Angela', 'Merkel', '@', 'visited', '北京', '.']]);
   expect(example!.positions).toEqual([2]);
 });

@@ -7,16 +7,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type HeadKind, KAdapterSettings } from '../data/files.ts';
-import { UserError } from '../util/errors.ts';
-import { readJsonFile, readJsonFileIfExists } from '../util/json-file.ts';
-import { writeFileAtomic } from '../util/jsonl.ts';
-import { initAdapter, namedAdapterTensors } from './adapter.ts';
-import { adapterShape, readAdapterConfig, saveAdapterFiles } from './adapter-files.ts';
-import type { BaseModel } from './base-model.ts';
-import { fromKAdapter, officialClassChanges, toKAdapter, type PlainTensors } from './k-adapter-format.ts';
-import { openSafetensors, writeSafetensors } from './safetensors.ts';
-import { assignValues } from './variables.ts';
+import { UserError } from '../../util/errors.ts';
+import { readJsonFile, readJsonFileIfExists } from '../../util/json-file.ts';
+import { writeFileAtomic } from '../../util/jsonl.ts';
+import type { AdapterConfig } from '../../kadapter/adapter.ts';
+import type { BaseModel } from '../../kadapter/base-model.ts';
+import { adapterSettings, readAdapterConfig, saveAdapterFiles } from '../files.ts';
+import { kAdapter, K_ADAPTER } from './method.ts';
+import {
+  fromKAdapter,
+  KAdapterSettings,
+  officialClassChanges,
+  toKAdapter,
+  type PlainTensors,
+} from '../../kadapter/k-adapter-format.ts';
+import { openSafetensors, writeSafetensors } from '../../kadapter/safetensors.ts';
+import { assignValues } from '../../kadapter/variables.ts';
 
 export const K_ADAPTER_WEIGHTS = 'pytorch_model.safetensors';
 export const K_ADAPTER_SETTINGS = 'k_adapter_config.json';
@@ -35,8 +41,12 @@ function toWrite(tensors: PlainTensors) {
 /** Writes an adapter folder's adapter as the official state dict; returns what it wrote and notes. */
 export function exportKAdapter(adapterDir: string, outDir: string): { files: string[]; notes: string[] } {
   const config = readAdapterConfig(adapterDir);
+  if (config.config.architecture !== K_ADAPTER)
+    throw new UserError(
+      `${adapterDir}: a ${config.config.architecture} adapter; only K-Adapter's have the official format`,
+    );
   const { stateDict, settings } = toKAdapter(
-    adapterShape(config),
+    adapterSettings(config, adapterDir) as AdapterConfig,
     readAll(path.join(adapterDir, 'adapter.safetensors')),
   );
   fs.mkdirSync(outDir, { recursive: true });
@@ -78,7 +88,8 @@ export interface KAdapterImport {
   from: string;
   base: BaseModel;
   out: string;
-  task: HeadKind;
+  /** The knowledge task the adapter was trained on (a registered task's name). */
+  task: string;
   name: string;
   /** Overrides of k_adapter_config.json beside `from` (adapter_list, adapter_skip_layers). */
   settings: Partial<KAdapterSettings>;
@@ -106,21 +117,20 @@ export function importKAdapter(o: KAdapterImport): { ignored: string[] } {
       `the adapters read hidden size ${adapter.baseHidden} at base layers ${adapter.readLayers.join(',')}; ` +
         `the base model ${o.base.name} has hidden ${hidden} and ${layers} layers`,
     );
-  const weights = initAdapter(adapter, 0);
-  for (const [n, v] of Object.entries(namedAdapterTensors(weights))) assignValues(v as tf.Variable, tensors[n]!.data);
+  const weights = kAdapter.create(adapter, 0);
+  for (const [n, v] of Object.entries(weights.variables())) assignValues(v, tensors[n]!.data);
   try {
     saveAdapterFiles(o.out, {
       name: o.name,
       task: o.task,
-      model: { adapter: weights, head: {} },
-      adapter,
+      adapter: weights,
       head: null,
       base: o.base,
       lastLayer: layers,
       training: { importedFrom: 'microsoft/K-Adapter', file: path.basename(o.from), leftOut: ignored },
     });
   } finally {
-    tf.dispose(Object.values(namedAdapterTensors(weights)));
+    weights.dispose();
   }
   return { ignored };
 }

@@ -8,17 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELATIONS, TINY_BERT, encodeAll } from '../../test/fixtures/kadapter/tiny-task.ts';
 import { baseWithOtherWeights } from '../../test/fixtures/kadapter/tiny-adapter.ts';
 import { repoRoot } from '../util/paths.ts';
-import { loadAdapterFiles, readAdapterConfig, saveAdapterFiles } from './adapter-files.ts';
+import { loadAdapterFiles, loadedModel, readAdapterConfig, saveAdapterFiles } from './files.ts';
 import { sha256File } from '../util/jsonl.ts';
-import { adapterOutputsOn, liveBatch } from './adapter-outputs.ts';
-import { defaultReadLayers, type AdapterConfig } from './adapter.ts';
-import { initBackend } from './backend.ts';
-import { loadBaseModel, saveEncoderCheckpoint, type BaseModel } from './base-model.ts';
-import { buildFeatureCache, FeatureCache } from './features.ts';
-import type { HeadConfig } from './heads.ts';
-import type { AdapterRunSpec } from './forward.ts';
-import { modelTensors, trainAdapter } from './train.ts';
-import type { TrainConfig } from './training-loop.ts';
+import { liveBatch } from '../kadapter/adapter-outputs.ts';
+import { defaultReadLayers } from '../kadapter/adapter.ts';
+import { initBackend } from '../kadapter/backend.ts';
+import { loadBaseModel, saveEncoderCheckpoint, type BaseModel } from '../kadapter/base-model.ts';
+import { buildFeatureCache, FeatureCache } from '../kadapter/features.ts';
+import { knowledgeLogits, logitsOn, modelVariables, type AdapterRunSpec } from './knowledge-model.ts';
+import { trainAdapter } from './train.ts';
+import type { TrainConfig } from '../kadapter/training-loop.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kadapter-train-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -28,7 +27,10 @@ beforeAll(async () => {
   base = loadBaseModel(TINY_BERT);
 });
 
-const adapterCfg = (): AdapterConfig => ({
+const adapterCfg = () => ({
+  architecture: 'k-adapter',
+  activation: 'gelu',
+  heads: 1,
   baseHidden: 32,
   readLayers: defaultReadLayers(2),
   size: 16,
@@ -68,11 +70,11 @@ async function caches(task: 'relation' | 'dependency', dtype: 'float16' | 'float
 }
 
 const spec = (task: 'relation' | 'dependency'): AdapterRunSpec => ({
-  task,
   adapter: adapterCfg(),
-  head: (task === 'relation'
-    ? { kind: 'relation', hidden: 32, fuse: true, labels: RELATIONS }
-    : { kind: 'dependency', hidden: 32, fuse: true, scoreDim: 16 }) as HeadConfig,
+  head:
+    task === 'relation'
+      ? { kind: 'relation', hidden: 32, fuse: true, labels: RELATIONS }
+      : { kind: 'dependency', hidden: 32, fuse: true, scoreDim: 16 },
   lastLayer: 2,
   seed: 3,
 });
@@ -195,8 +197,8 @@ describe('adapter training', () => {
         log: () => {},
       });
       expect(resumed.result.resumedFromStep).toBe(from);
-      const a = modelTensors(whole.model);
-      const b = modelTensors(resumed.model);
+      const a = modelVariables(whole.model);
+      const b = modelVariables(resumed.model);
       for (const n of Object.keys(a)) expect(Array.from(b[n]!.dataSync())).toEqual(Array.from(a[n]!.dataSync()));
       expect(fs.readFileSync(path.join(killedDir, 'metrics.jsonl'), 'utf8')).toBe(
         fs.readFileSync(path.join(wholeDir, 'metrics.jsonl'), 'utf8'),
@@ -246,16 +248,15 @@ describe('adapter files', () => {
     const saved = saveAdapterFiles(dir, {
       name: 'factual',
       task: 'relation',
-      model,
-      adapter: s.adapter,
-      head: s.head,
+      adapter: model.adapter,
+      head: model.head,
       base,
       lastLayer: 2,
     });
     expect(saved.parameters.base).toBe(base.parameters);
     expect(saved.parameters.adapter).toBeGreaterThan(0);
     const here = Array.from(
-      adapterOutputsOn(base, loadAdapterFiles(dir, base), encodeAll('relation', 6, 100)).dataSync(),
+      logitsOn(base, loadedModel(loadAdapterFiles(dir, base)), encodeAll('relation', 6, 100)).dataSync(),
     );
     const child = spawnSync(
       process.execPath,
@@ -287,7 +288,7 @@ describe('adapter files', () => {
     // The same checkpoint with one weight changed: same name and shape, other weights.
     const otherBase = loadBaseModel(baseWithOtherWeights(TINY_BERT, path.join(scratch, 'bert-tiny-other')));
     expect(() => loadAdapterFiles(dir, otherBase)).toThrow(/has other weights .*--allow-other-base/);
-    expect(loadAdapterFiles(dir, otherBase, { allowOtherBase: true }).adapter.size).toBe(16);
+    expect(loadAdapterFiles(dir, otherBase, { allowOtherBase: true }).adapter.config).toMatchObject({ size: 16 });
     // A folder this project trained from the adapter's base (multi-task, fine-tuned) says so.
     saveEncoderCheckpoint(path.join(scratch, 'derived'), base, otherBase.weights, 'multitask', {});
     const derived = loadBaseModel(path.join(scratch, 'derived'));
@@ -295,7 +296,7 @@ describe('adapter files', () => {
       name: 'bert-tiny',
       sha256: sha256File(path.join(TINY_BERT, 'model.safetensors')),
     });
-    expect(loadAdapterFiles(dir, derived).adapter.size).toBe(16);
+    expect(loadAdapterFiles(dir, derived).adapter.config).toMatchObject({ size: 16 });
   });
 
   it('reads the first format (no provenance) by shape, as the current one', () => {
@@ -316,7 +317,7 @@ describe('adapter files', () => {
     fs.writeFileSync(path.join(v1, 'adapter_config.json'), JSON.stringify(old));
     const loaded = loadAdapterFiles(v1, base);
     expect(loaded.config.model_sha256).toBeNull();
-    expect(loaded.adapter).toEqual(adapter);
+    expect(loaded.adapter.config).toEqual(adapter);
   });
 
   it('refuses a base whose hidden size differs from the one the adapter was trained on', () => {
