@@ -35,7 +35,7 @@ import { mulberry32 } from '../../src/kadapter/rng.ts';
 import { adapterConfigFor, trainConfigFor } from '../../src/kadapter/run-config.ts';
 import { writeSafetensors } from '../../src/kadapter/safetensors.ts';
 import { epochPlan, trainStep } from '../../src/kadapter/training-loop.ts';
-import { parseJsonText, readJsonFile } from '../../src/util/json-file.ts';
+import { parseJsonText, readJsonFile, readJsonFileIfExists } from '../../src/util/json-file.ts';
 import { readJsonLines } from '../../src/util/jsonl.ts';
 import { repoRoot } from '../../src/util/paths.ts';
 import { formatTable, type Row } from '../../src/util/table.ts';
@@ -664,7 +664,7 @@ export function writeModeResult(mode: 'cache' | 'vsPytorch', result: unknown): v
   const outDir = path.join(repoRoot, 'reports', 'bench');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'train.json');
-  const existing = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  const modes = (existing.modes as Record<string, unknown> | undefined) ?? {};
+  const BenchFile = z.looseObject({ modes: z.record(z.string(), z.unknown()).default({}) });
+  const modes = readJsonFileIfExists(file, BenchFile)?.modes ?? {};
   fs.writeFileSync(file, `${JSON.stringify({ modes: { ...modes, [mode]: result } }, null, 2)}\n`);
 }

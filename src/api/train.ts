@@ -13,7 +13,6 @@ import { trainConfigFor } from '../kadapter/run-config.ts';
 import type { TrainConfig } from '../kadapter/training-loop.ts';
 import { method } from '../methods/index.ts';
 import {
-  adapterSettingsFor,
   baseShape,
   featureLayers,
   knowledgeRunSpec,
@@ -65,8 +64,9 @@ export async function trainAdapterFromJsonl(o: TrainAdapterOptions): Promise<Tra
   const task = knowledgeTask(o.task);
   const maxLength = Math.min(o.maxLength ?? config.model.maxLength, base.maxLength);
   const m = method(config.adapters.method);
-  const settings = { ...adapterSettingsFor(config, base), ...o.adapter };
-  const why = m.baseMismatch(m.fileSchema.parse(settings), baseShape(base));
+  const own = m.configSchema.parse({ ...(m.configFor(config, baseShape(base)) as object), ...o.adapter });
+  const settings = m.fileConfig(own);
+  const why = m.baseMismatch(own, baseShape(base));
   if (why) throw new UserError(`adapter settings do not fit ${base.name} (${base.config.layers} layers): ${why}`);
   const defaults = trainConfigFor(config);
   const training: TrainConfig = {

@@ -91,33 +91,3 @@ export const ablationDir = (config: LayoutConfig): string => path.join(reportsDi
  * evaluate): evaluate --force clears everything else.
  */
 export const OTHER_WRITERS = ['ablation', 'finetune'] as const;
-
-/** One file the knowledge pre-training reads: a label for reports, its path and its row shape. */
-export interface PretrainingInput {
-  /** `facts/train`, `facts/dev` or `dependency/train` (every shard of it). */
-  label: string;
-  file: string;
-  kind: 'relation' | 'dependency';
-}
-
-/**
- * Every file the knowledge pre-training reads (pipeline/train.ts: both adapters and the multi-task
- * base, train and dev data alike): facts/train.jsonl and facts/dev.jsonl, and the dependency train
- * shards (the linguistic adapter's dev set is a held-out slice of them, src/data/splits.ts).
- * Files not built yet are left out.
- */
-export function pretrainingInputs(config: LayoutConfig): PretrainingInput[] {
-  const facts = ['train', 'dev']
-    .map((split) => ({
-      label: `facts/${split}`,
-      file: path.join(factsDir(config), `${split}.jsonl`),
-      kind: 'relation',
-    }))
-    .filter((i) => fs.existsSync(i.file)) as PretrainingInput[];
-  const dependency = dependencySplitFiles(config, 'train').map((file): PretrainingInput => ({
-    label: 'dependency/train',
-    file,
-    kind: 'dependency',
-  }));
-  return [...facts, ...dependency];
-}

@@ -58,9 +58,9 @@ describe('ablation variants', () => {
     );
     expect(v.find((x) => variantKey(x) === 'base')!.row.combine).toBe('none');
   });
-  it('names no role in a component: a random adapter is a weights field, with the trained one’s architecture', () => {
+  it('names no role in a component: a random adapter is a weights field, with the trained one’s method and settings', () => {
     const randF = v.find((x) => variantKey(x) === 'randF-L-concat')!.row.components[0]!;
-    expect(randF).toEqual({ kind: 'adapter', name: 'factual', weights: { random: 1001, config } });
+    expect(randF).toEqual({ kind: 'adapter', name: 'factual', weights: { random: 1001, method: 'k-adapter', config } });
   });
   it('sets F+L against layer access without an adapter, and against its adapters’ deltas alone', () => {
     const row = (key: string) => v.find((x) => variantKey(x) === key)!.row;

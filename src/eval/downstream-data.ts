@@ -5,21 +5,21 @@
 // order; streamed), each split's source mix, and the seeded subsets of the data-efficiency curve.
 //
 // Seen in pre-training: a row that carries `sentence_id` (the project's own data) is matched by
-// that id against the ids of every pre-training input (src/data/layout.ts `pretrainingInputs`:
+// that id against the ids of every pre-training input (src/tasks/knowledge `pretrainingInputs`:
 // facts/train, facts/dev, dependency/train — all the adapters and the multi-task base read, train
 // and dev alike); a row without one (an external TACRED/OpenEntity file) by its text without white
 // space. By the split rule (src/data/splits.ts) the built data has nothing to drop; the filter is
 // the check that stays on for every evaluation and for external data.
 import type { Config } from '../config/schema.ts';
-import { pretrainingInputs, setSplitFile } from '../data/layout.ts';
-import { DependencyExample, RelationExample, SPLITS, type Split } from '../data/schemas.ts';
+import { setSplitFile } from '../data/layout.ts';
+import { pretrainingInputs } from '../tasks/knowledge/index.ts';
+import { SPLITS, type Split } from '../data/schemas.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import type { Skips } from '../kadapter/examples.ts';
 import { mulberry32, shuffled } from '../kadapter/rng.ts';
 import type { BaseTokenizer } from '../kadapter/tokenizer.ts';
 import { downstreamTask, downstreamTaskNames, type Candidate, type TaskExample } from '../tasks/downstream/index.ts';
 import { UsageError, UserError } from '../util/errors.ts';
-import { readJsonl } from '../util/jsonl.ts';
 import { countBy, sampleStream } from '../util/sample.ts';
 import { setFilesProblem, setSource, type DownstreamSet } from './sets.ts';
 
@@ -42,11 +42,8 @@ export async function pretrainingSentences(config: Config): Promise<PretrainingS
     const key = sentenceKey(text);
     if (!seen.texts.has(key)) seen.texts.set(key, label);
   };
-  for (const input of pretrainingInputs(config)) {
-    if (input.kind === 'relation')
-      for await (const r of readJsonl(input.file, RelationExample)) add(r.sentence_id, r.token.join(''), input.label);
-    else for await (const r of readJsonl(input.file, DependencyExample)) add(r.id, r.tokens.join(''), input.label);
-  }
+  for (const input of pretrainingInputs(config))
+    for await (const s of input.task.sentences(input.file)) add(s.id, s.words.join(''), input.label);
   return seen;
 }
 

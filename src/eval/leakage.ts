@@ -7,7 +7,7 @@
 //              pos/{dev,test}             the Brown rows of dependency/{dev,test}-*.jsonl (id)
 //              heldout/<set>/{dev,test}   heldout/{ner_typing,kbp_relation}/{dev,test}.jsonl (sentence_id)
 //   trained    facts/train, facts/dev, dependency/train   what the adapters and the multi-task base
-//                                                          read (src/data/layout.ts pretrainingInputs)
+//                                                          read (src/tasks/knowledge pretrainingInputs)
 //              relation/train, entity-typing/train,        the downstream task layers' data (the POS
 //              heldout/<set>/train                         probe's train set is in dependency/train)
 // Built rows without sentence_id cannot be checked and are counted. The rule that makes the answer
@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
-import { HELDOUT_SETS, heldoutSetDir, pretrainingInputs, type HeldoutSet } from '../data/layout.ts';
+import { HELDOUT_SETS, heldoutSetDir, type HeldoutSet } from '../data/layout.ts';
+import { pretrainingInputs } from '../tasks/knowledge/index.ts';
 import { downstreamTask, downstreamTaskNames } from '../tasks/downstream/index.ts';
 import { readJsonl } from '../util/jsonl.ts';
 
@@ -95,14 +96,12 @@ export function leakageFiles(config: Config): { evaluated: IdSource[]; trained: 
   const inputs = pretrainingInputs(config);
   for (const label of [...new Set(inputs.map((i) => i.label))]) {
     const files = inputs.filter((i) => i.label === label);
-    trained.push(
-      files[0]!.kind === 'relation'
-        ? sentenceIds(label, [files[0]!.file])
-        : dependencyIds(
-            label,
-            files.map((f) => f.file),
-          ),
-    );
+    trained.push({
+      label,
+      ids: async function* () {
+        for (const { task, file } of files) for await (const s of task.sentences(file)) yield s.id;
+      },
+    });
   }
   trained.push(...taskIds(config, 'train'));
   for (const set of heldoutSets) trained.push(heldoutIds(config, set, 'train'));

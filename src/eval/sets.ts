@@ -32,9 +32,9 @@ export const setKey = (task: string, name: string, first: boolean): string => (f
 
 /** The registered tasks whose sets are folders, with their sets. */
 const folderTasks = (): [string, FolderSets][] =>
-  downstreamTaskNames().flatMap((name) => {
+  downstreamTaskNames().flatMap((name): [string, FolderSets][] => {
     const { sets } = downstreamTask(name);
-    return sets.kind === 'folders' ? [[name, sets] as [string, FolderSets]] : [];
+    return sets.kind === 'folders' ? [[name, sets]] : [];
   });
 
 /** The tasks whose sets are folders in their file format: the ones `--data-dir` and `evaluate --run` take. */

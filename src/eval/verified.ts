@@ -114,8 +114,11 @@ interface RunPredictions {
 
 const PredictionLine = z.looseObject({ id: z.string() });
 
+/** The labels of a run's task_layers_config.json, all that is read here (run-files.ts checks the whole file where it loads a run). */
+const RunLabels = z.looseObject({ labels: TaskLayersFile.shape.labels });
+
 function readRun(runDir: string): RunPredictions {
-  const config = readJsonFile(path.join(runDir, 'task-layers', 'task_layers_config.json'), TaskLayersFile);
+  const config = readJsonFile(path.join(runDir, 'task-layers', 'task_layers_config.json'), RunLabels);
   const byId = new Map<string, Record<string, unknown>>();
   for (const p of readLines(path.join(runDir, 'predictions-test.jsonl'), PredictionLine)) byId.set(p.id, p);
   return { labels: config.labels, byId };

@@ -116,11 +116,23 @@ function trivialBaselines(data: KnowledgeData<EncodedDependency>): Record<string
   };
 }
 
+/** The dependency train shards: the linguistic adapter's dev set is a held-out slice of them. */
+const inputs = (config: Parameters<KnowledgeTask['inputs']>[0]) => {
+  const files = dependencySplitFiles(config, 'train');
+  return files.length ? [{ label: 'dependency/train', files }] : [];
+};
+
+async function* sentences(file: string) {
+  for await (const r of readJsonLines(file, DependencyExample, {})) yield { id: r.id, words: r.tokens };
+}
+
 export const dependencyTask: KnowledgeTask<EncodedDependency, DependencyHead> = {
   name: 'dependency',
   adapter: 'linguistic',
   mainMetric: 'uas',
   fileFormat: 'dependency rows {id, tokens, heads}',
+  inputs,
+  sentences,
   loadBuild,
   loadFiles,
   head: (config, hidden, _data, fuse) => ({ kind: 'dependency', hidden, fuse, scoreDim: config.adapters.headScoreDim }),

@@ -7,5 +7,12 @@ import { relationTask } from './relation.ts';
 registerKnowledgeTask(relationTask);
 registerKnowledgeTask(dependencyTask);
 
-export { knowledgeTask, knowledgeTasks, readHeadSettings, registerKnowledgeTask, taskOfAdapter } from './registry.ts';
+export {
+  knowledgeTask,
+  knowledgeTasks,
+  pretrainingInputs,
+  readHeadSettings,
+  registerKnowledgeTask,
+  taskOfAdapter,
+} from './registry.ts';
 export type { DevMetrics, DevScorer, HeadSettings, KnowledgeData, KnowledgeTask, Prediction } from './registry.ts';

@@ -60,6 +60,13 @@ export interface KnowledgeTask<E extends EncodedExample = EncodedExample, H exte
   readonly mainMetric: string;
   /** What a user's file for trainAdapterFromJsonl holds, in a phrase. */
   readonly fileFormat: string;
+  /**
+   * The build files its pre-training reads (train and dev data alike), by label: what the leakage
+   * check and the seen-in-pre-training filter read. Files not built are left out.
+   */
+  inputs(config: Config): { label: string; files: string[] }[];
+  /** The sentences of one of those files: the sentence id and the words. */
+  sentences(file: string): AsyncIterable<{ id: string; words: string[] }>;
   /** The build's train and dev examples (config caps and seeds), sampled by hash of the id. */
   loadBuild(config: Config, base: BaseModel, maxTrain: number | null): Promise<KnowledgeData<E>>;
   /** A user's train and dev files. */
@@ -103,6 +110,13 @@ export function taskOfAdapter(adapter: string): AnyKnowledgeTask {
   const t = knowledgeTasks().find((k) => k.adapter === adapter);
   if (!t) throw new UsageError(`no knowledge task trains an adapter named "${adapter}"`);
   return t;
+}
+
+/** Every file the knowledge pre-training reads (the adapters and the multi-task base), with its task. */
+export function pretrainingInputs(config: Config): { label: string; file: string; task: AnyKnowledgeTask }[] {
+  return knowledgeTasks().flatMap((task) =>
+    task.inputs(config).flatMap(({ label, files }) => files.map((file) => ({ label, file, task }))),
+  );
 }
 
 /** A task's head settings from head_config.json (its kind names the task). */

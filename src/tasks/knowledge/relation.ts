@@ -120,11 +120,23 @@ function trivialBaselines(data: KnowledgeData<EncodedRelation>): Record<string, 
   };
 }
 
+/** facts/train and facts/dev: the factual adapter's rows, aligned in dependency-train sentences only. */
+const inputs = (config: Parameters<KnowledgeTask['inputs']>[0]) =>
+  (['train', 'dev'] as const)
+    .map((split) => ({ label: `facts/${split}`, files: [path.join(factsDir(config), `${split}.jsonl`)] }))
+    .filter((i) => fs.existsSync(i.files[0]!));
+
+async function* sentences(file: string) {
+  for await (const r of readJsonLines(file, RelationExample, {})) yield { id: r.sentence_id, words: r.token };
+}
+
 export const relationTask: KnowledgeTask<EncodedRelation, RelationHead> = {
   name: 'relation',
   adapter: 'factual',
   mainMetric: 'microF1',
   fileFormat: 'TACRED-format relation rows',
+  inputs,
+  sentences,
   loadBuild,
   loadFiles,
   head: (_config, hidden, data, fuse) => ({ kind: 'relation', hidden, fuse, labels: data.labels }),
