@@ -34,3 +34,21 @@ export {
 } from './api/train.ts';
 export { scoreTaskFile, type ScoredTask, type ScoreOptions, type TaskFileScore } from './api/score.ts';
 export { exportKAdapter, importKAdapter, type KAdapterImport } from './api/convert.ts';
+export {
+  downstreamTask,
+  downstreamTaskNames,
+  knowledgeTask,
+  knowledgeTasks,
+  method,
+  methodNames,
+  registerDownstreamTask,
+  registerKnowledgeTask,
+  registerMethod,
+  type AdaptationMethod,
+  type Adapter,
+  type BaseShape,
+  type DownstreamTask,
+  type HeadSettings,
+  type KnowledgeTask,
+  type SideForwardOptions,
+} from './api/extend.ts';
