@@ -2,6 +2,7 @@
 // and its controls. Adding a row is adding a value here; nothing else names a row's role.
 import path from 'node:path';
 import type { AdapterComponent, Component, Row } from '../data/composition.ts';
+import { method } from '../methods/index.ts';
 
 /** A component's vectors as the task layers read them: one key, or a scalar mix of several keys (trained there). */
 export type ComponentInput = { key: string } | { mix: string[] };
@@ -90,6 +91,8 @@ export function mainRows(o: {
   const [F, L] = [Fs[0]!, Ls[0]!];
   const n = Math.min(Fs.length, Ls.length);
   const access = [readLayersOf(F), readLayersOf(L)];
+  // The trained rows are named by their method (`K-Adapter F+L`).
+  const title = method(F.method).title;
   return [
     ...withCombines({ id: 'base', label: 'base', base: 'base', components: [] }, combines),
     ...withCombines(
@@ -115,10 +118,10 @@ export function mainRows(o: {
           ),
         ]
       : []),
-    ...replicated({ id: 'F', label: 'K-Adapter F', base: 'base' }, Fs.length, (r) => [trained(Fs[r - 1]!)], combines),
-    ...replicated({ id: 'L', label: 'K-Adapter L', base: 'base' }, Ls.length, (r) => [trained(Ls[r - 1]!)], combines),
+    ...replicated({ id: 'F', label: `${title} F`, base: 'base' }, Fs.length, (r) => [trained(Fs[r - 1]!)], combines),
+    ...replicated({ id: 'L', label: `${title} L`, base: 'base' }, Ls.length, (r) => [trained(Ls[r - 1]!)], combines),
     ...replicated(
-      { id: 'FL', label: 'K-Adapter F+L', base: 'base' },
+      { id: 'FL', label: `${title} F+L`, base: 'base' },
       n,
       (r) => [trained(Fs[r - 1]!), trained(Ls[r - 1]!)],
       combines,

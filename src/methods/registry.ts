@@ -49,6 +49,8 @@ export interface Adapter {
 export interface AdaptationMethod<C = unknown> {
   /** The name adapter folders carry (`config.architecture`). */
   readonly name: string;
+  /** How reports name its adapters (`K-Adapter F+L`). */
+  readonly title: string;
   /** One line: what it is and its paper. */
   readonly description: string;
   readonly placement: 'side';

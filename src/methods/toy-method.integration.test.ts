@@ -25,6 +25,7 @@ type ToyConfig = z.infer<typeof ToyConfig>;
 
 const toy: AdaptationMethod<ToyConfig> = {
   name: 'toy-linear',
+  title: 'toy linear',
   description: 'a linear map of one base layer, beside the base (a test of the method registry)',
   placement: 'side',
   compositions: ['sum', 'concat'],
@@ -123,6 +124,7 @@ it('evaluates the toy adapters downstream beside the base and their controls, th
   // them: their random draws and the layers they read.
   const rows = new Set(typing!.rows.map((r) => r.row));
   expect([...rows].sort()).toEqual(['F', 'FL', 'L', 'base', 'layers', 'mix', 'random']);
+  expect(typing!.rows.find((r) => r.row === 'FL')!.label).toBe('toy linear F+L');
   for (const r of typing!.rows) expect(r.test[typing!.metric]!.mean).toBeGreaterThanOrEqual(0);
   expect(Object.keys(typing!.bootstrap).length).toBeGreaterThan(0);
 });

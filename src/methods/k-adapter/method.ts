@@ -64,6 +64,7 @@ function create(cfg: AdapterConfig, seed: number): Adapter {
 
 export const kAdapter: AdaptationMethod<AdapterConfig> = {
   name: K_ADAPTER,
+  title: 'K-Adapter',
   description:
     'K-Adapter (Wang et al. 2021): transformer adapter layers beside the frozen base, reading its hidden states',
   placement: 'side',
