@@ -90,7 +90,7 @@ export function method(name: string): AdaptationMethod {
 export const methodNames = (): string[] => [...METHODS.keys()];
 
 /** An adapter of the method its settings name, from settings validated by that method's schema. */
-export function createAdapter(settings: { architecture: string }, seed: number): Adapter {
+export function createAdapter(settings: { architecture: string } & Record<string, unknown>, seed: number): Adapter {
   const m = method(settings.architecture);
   return m.create(m.fileSchema.parse(settings), seed);
 }
