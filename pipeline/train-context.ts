@@ -9,17 +9,16 @@ import { resolveBaseModelDir } from '../src/kadapter/model-fetch.ts';
 import { maxTrainFor, trainConfigFor, type KnowledgeAdapterName } from '../src/kadapter/run-config.ts';
 import type { AdapterRunSpec } from '../src/methods/knowledge-model.ts';
 import {
+  adapterFeatures,
   adapterSettingsFor,
   dataSummary,
   featureLayers,
-  featuresDir,
-  formatMetrics,
   knowledgeRunSpec,
   readLayersOf,
   runAdapter,
   runMultitask,
-  taskFeatures,
 } from '../src/methods/pretrain.ts';
+import { formatMetrics } from '../src/tasks/knowledge/dev-eval.ts';
 import { knowledgeTasks, taskOfAdapter, type KnowledgeData } from '../src/tasks/knowledge/index.ts';
 import { jobLabel, type TrainJob } from './train-jobs.ts';
 
@@ -37,7 +36,7 @@ export interface JobContext {
   /** Each task's data, loaded once per process. */
   dataFor(name: KnowledgeAdapter): Promise<KnowledgeData>;
   /** Each task's feature caches, built (or checked) once per process. */
-  featuresFor(name: KnowledgeAdapter): ReturnType<typeof taskFeatures>;
+  featuresFor(name: KnowledgeAdapter): ReturnType<typeof adapterFeatures>;
 }
 
 /** `make` once per key; later calls share its promise. */
@@ -60,15 +59,7 @@ export async function jobContext(
   });
   const layers = featureLayers(readLayersOf(adapterSettings), base.config.layers);
   const featuresFor = memo(async (name: KnowledgeAdapter) =>
-    taskFeatures({
-      dir: path.join(featuresDir(config, base), name),
-      config,
-      base,
-      splits: (await dataFor(name)).splits,
-      layers,
-      backend: backend.name,
-      label: `features ${name}`,
-    }),
+    adapterFeatures(config, base, name, (await dataFor(name)).splits, layers, backend.name),
   );
   const ctx: JobContext = {
     config,

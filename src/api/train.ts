@@ -12,14 +12,7 @@ import type { Skips } from '../kadapter/examples.ts';
 import { trainConfigFor } from '../kadapter/run-config.ts';
 import type { TrainConfig } from '../kadapter/training-loop.ts';
 import { method } from '../methods/index.ts';
-import {
-  baseShape,
-  featureLayers,
-  knowledgeRunSpec,
-  readLayersOf,
-  runAdapter,
-  taskFeatures,
-} from '../methods/pretrain.ts';
+import { baseShape, featureLayers, knowledgeRunSpec, runAdapter, taskFeatures } from '../methods/pretrain.ts';
 import { knowledgeTask } from '../tasks/knowledge/index.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -86,7 +79,7 @@ export async function trainAdapterFromJsonl(o: TrainAdapterOptions): Promise<Tra
     config,
     base,
     splits: data.splits,
-    layers: featureLayers(readLayersOf(settings), L),
+    layers: featureLayers(m.readLayers(own), L),
     backend: tf.getBackend(),
     label: 'features',
   });

@@ -199,12 +199,17 @@ export function adapterSettings(config: AdapterFileConfig, where = config.name):
  * refused; one whose weights differ (by sha256) is refused unless allowed. A base this project
  * trained from the adapter's base (multi-task, fine-tuned) records that and is accepted.
  */
-export function baseMismatch(config: AdapterFileConfig, base: BaseModel, allowOtherBase = false): string | null {
+export function baseMismatch(
+  config: AdapterFileConfig,
+  base: BaseModel,
+  allowOtherBase = false,
+  settings = adapterSettings(config),
+): string | null {
   const shape = { hidden: base.config.hidden, layers: base.config.layers, layerNormEps: base.config.layerNormEps };
   if (
     config.hidden_size !== base.config.hidden ||
     config.lastLayer > base.config.layers ||
-    method(config.config.architecture).baseMismatch(adapterSettings(config), shape) !== null
+    method(config.config.architecture).baseMismatch(settings, shape) !== null
   ) {
     return (
       `the adapter was trained on ${config.model_name} (hidden ${config.hidden_size}, ${config.model_layers} layers); ` +
@@ -225,7 +230,7 @@ export function baseMismatch(config: AdapterFileConfig, base: BaseModel, allowOt
 export function loadAdapterFiles(dir: string, base: BaseModel, opts: LoadAdapterOptions = {}): LoadedAdapter {
   const config = readAdapterConfig(dir);
   const settings = adapterSettings(config, dir);
-  const why = baseMismatch(config, base, opts.allowOtherBase);
+  const why = baseMismatch(config, base, opts.allowOtherBase, settings);
   if (why) throw new UserError(`${dir}: ${why}`);
   const note = (line: string) => process.stderr.write(`kadapter: note: ${dir}: ${line}\n`);
   if (config.model_sha256 === null) note("written without its base's hash (an older format): checked by shape only");

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { EncodedExample } from '../data/schemas.ts';
 import { Initializer } from '../kadapter/adapter.ts';
 import type { Linear } from '../kadapter/encoder-weights.ts';
-import type { FeatureCache } from '../kadapter/features.ts';
 import { liveBatch } from '../kadapter/adapter-outputs.ts';
 import type { BaseModel } from '../kadapter/base-model.ts';
 import { headFeatures } from '../kadapter/heads.ts';
@@ -66,7 +65,7 @@ export function modelVariables(m: Pick<KnowledgeModel, 'adapter' | 'head'>): Rec
   return out;
 }
 
-export const fuseOf = (head: KnowledgeHead): Linear | null =>
+const fuseOf = (head: KnowledgeHead): Linear | null =>
   head.weights['fuse.w'] ? ({ w: head.weights['fuse.w'], b: head.weights['fuse.b'] } as Linear) : null;
 
 /** A batch the model reads: the base's states by layer, the mask, and the examples. */
@@ -75,8 +74,6 @@ export interface StatesBatch {
   mask: tf.Tensor2D;
   examples: EncodedExample[];
 }
-
-export type CachedBatch = ReturnType<FeatureCache['batch']>;
 
 /**
  * Logits for a batch (the task's shape). `realTokensOnly`: for a caller that reads the logits of

@@ -9,7 +9,6 @@ import { baseWeightsSha256, type BaseModel } from '../kadapter/base-model.ts';
 import type { DevMetrics } from '../kadapter/dev-eval.ts';
 import { buildFeatureCache, FeatureCache } from '../kadapter/features.ts';
 import type { TrainConfig, TrainResult } from '../kadapter/training-loop.ts';
-import { formatMetrics } from '../tasks/knowledge/dev-eval.ts';
 import { knowledgeTasks, taskOfAdapter, type KnowledgeData, type KnowledgeTask } from '../tasks/knowledge/index.ts';
 import { maxTrainFor, type KnowledgeAdapterName } from '../kadapter/run-config.ts';
 import {
@@ -99,7 +98,7 @@ export async function taskFeatures(o: {
 }
 
 /** How a run trained, for its summary.json. */
-export const trainingFields = (r: TrainResult) => ({
+const trainingFields = (r: TrainResult) => ({
   steps: r.steps,
   seconds: r.seconds,
   examplesPerSecond: r.examplesPerSecond,
@@ -213,8 +212,6 @@ export async function runMultitask(o: {
   return { dev, line: `${describeMultitask(o.data, dev)} (${result.seconds.toFixed(0)} s)` };
 }
 
-export { formatMetrics };
-
 /** A knowledge adapter's task and data on the build, the adapter settings, the layers to cache, and its run spec per seed. */
 export async function knowledgeTaskData(config: Config, base: BaseModel, adapter: KnowledgeAdapterName) {
   const task = taskOfAdapter(adapter);
@@ -225,20 +222,30 @@ export async function knowledgeTaskData(config: Config, base: BaseModel, adapter
   return { task, settings, data, layers, spec };
 }
 
+/** A knowledge adapter's feature caches in the build (features/<base>/<adapter>), as the train stage keeps them. */
+export const adapterFeatures = (
+  config: Config,
+  base: BaseModel,
+  adapter: string,
+  splits: Record<'train' | 'dev', EncodedExample[]>,
+  layers: number[],
+  backend: string,
+) =>
+  taskFeatures({
+    dir: path.join(featuresDir(config, base), adapter),
+    config,
+    base,
+    splits,
+    layers,
+    backend,
+    label: `features ${adapter}`,
+  });
+
 /**
  * The same with the train stage's feature caches: what the scripts (tuning, benchmarks) start
  * from, as the train stage does.
  */
 export async function knowledgeSetup(config: Config, base: BaseModel, adapter: KnowledgeAdapterName, backend: string) {
   const t = await knowledgeTaskData(config, base, adapter);
-  const caches = await taskFeatures({
-    dir: path.join(featuresDir(config, base), adapter),
-    config,
-    base,
-    splits: t.data.splits,
-    layers: t.layers,
-    backend,
-    label: `features ${adapter}`,
-  });
-  return { ...t, caches };
+  return { ...t, caches: await adapterFeatures(config, base, adapter, t.data.splits, t.layers, backend) };
 }

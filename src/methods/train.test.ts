@@ -5,13 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RELATIONS, TINY_BERT, encodeAll } from '../../test/fixtures/kadapter/tiny-task.ts';
+import { RELATIONS, TINY_BERT, encodeAll, tinyAdapterSettings } from '../../test/fixtures/kadapter/tiny-task.ts';
 import { baseWithOtherWeights } from '../../test/fixtures/kadapter/tiny-adapter.ts';
 import { repoRoot } from '../util/paths.ts';
 import { loadAdapterFiles, loadedModel, readAdapterConfig, saveAdapterFiles } from './files.ts';
 import { sha256File } from '../util/jsonl.ts';
 import { liveBatch } from '../kadapter/adapter-outputs.ts';
-import { defaultReadLayers } from '../kadapter/adapter.ts';
 import { initBackend } from '../kadapter/backend.ts';
 import { loadBaseModel, saveEncoderCheckpoint, type BaseModel } from '../kadapter/base-model.ts';
 import { buildFeatureCache, FeatureCache } from '../kadapter/features.ts';
@@ -27,18 +26,7 @@ beforeAll(async () => {
   base = loadBaseModel(TINY_BERT);
 });
 
-const adapterCfg = () => ({
-  architecture: 'k-adapter',
-  activation: 'gelu',
-  heads: 1,
-  baseHidden: 32,
-  readLayers: defaultReadLayers(2),
-  size: 16,
-  layers: 1,
-  chain: 'sum',
-  initStd: 0.0002,
-  layerNormEps: 1e-12,
-});
+const adapterCfg = tinyAdapterSettings;
 const trainCfg: TrainConfig = {
   epochs: 4,
   batchSize: 8,
